@@ -1,0 +1,8 @@
+"""Service-task handlers: plain functions registered by name. Imports no Flask."""
+
+from handlers.registry import HandlerContext, HandlerError, HandlerRegistry, OutboxMessage, registry
+
+# Importing the handler modules registers them.
+from handlers import basic  # noqa: E402,F401  isort:skip
+
+__all__ = ["HandlerContext", "HandlerError", "HandlerRegistry", "OutboxMessage", "registry"]
