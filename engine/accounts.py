@@ -1,0 +1,96 @@
+"""Users, departments and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.clock import Clock, as_utc
+from engine.errors import Conflict, NotFound, ValidationFailed
+from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, User
+
+_hasher = PasswordHasher()
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,150}$")
+TOKEN_PREFIX = "cpl_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except VerificationError:
+        return False
+
+
+def ensure_departments(session: Session) -> None:
+    """Create the standard departments (the diagrams' lanes) if they are missing."""
+    existing = set(session.scalars(select(Department.code)))
+    for code, name in DEFAULT_DEPARTMENTS.items():
+        if code not in existing:
+            session.add(Department(code=code, name=name))
+    session.flush()
+
+
+def create_user(session: Session, clock: Clock, *, username: str, role: str, departments: list[str],
+                password: str | None = None, display_name: str = "", actor: str = "system") -> User:
+    errors = {}
+    if not USERNAME.match(username or ""):
+        errors["username"] = "use 2-150 letters, digits or . _ @ -"
+    if role not in set(Role):
+        errors["role"] = f"must be one of: {', '.join(Role)}"
+    if password is not None and len(password) < 8:
+        errors["password"] = "must be at least 8 characters"
+    known = {d.code: d for d in session.scalars(select(Department))}
+    unknown = [d for d in departments if d not in known]
+    if unknown:
+        errors["department"] = f"unknown {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+    if errors:
+        raise ValidationFailed("the user cannot be created", errors)
+    if session.scalar(User.by_username(username)) is not None:
+        raise Conflict(f"a user named {username!r} already exists")
+    now = as_utc(clock())
+    user = User(username=username, display_name=display_name or username, role=role,
+                password_hash=hash_password(password) if password else None, created_at=now,
+                departments=[known[d] for d in departments])
+    session.add(user)
+    session.flush()
+    audit.append(session, [audit.PendingEvent(now, actor, "user.created", None,
+                                              {"username": username, "role": role, "departments": departments})])
+    session.commit()
+    return user
+
+
+def create_token(session: Session, clock: Clock, username: str, actor: str = "system") -> str:
+    """Issue a bearer token for ``username``; only its hash is stored, so this is the one chance to see it."""
+    user = session.scalar(User.by_username(username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = as_utc(clock())
+    session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), prefix=token[:12], created_at=now))
+    audit.append(session, [audit.PendingEvent(now, actor, "token.created", None,
+                                              {"username": username, "prefix": token[:12]})])
+    session.commit()
+    return token
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token),
+                                                ApiToken.revoked_at.is_(None)))
+    return row.user if row is not None and row.user.active else None

@@ -1,0 +1,121 @@
+"""The hash-chained audit log: append in the step's transaction, verify the whole chain.
+
+Each event's hash is SHA-256 over the previous event's hash and a canonical JSON encoding of the event
+(sequence number, time, actor, kind, case, payload). Changing, removing or reordering any row breaks the
+chain from that row on, and anyone holding the rows can recompute it without this code: the encoding is
+``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` in UTF-8.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from engine.models import AuditEvent
+
+GENESIS = "0" * 64
+# Any constant will do; it names the one advisory lock that serialises appends on PostgreSQL.
+_CHAIN_LOCK_KEY = 0x61756474
+
+
+def normalise(payload: dict[str, Any]) -> dict[str, Any]:
+    """Return ``payload`` as plain JSON values, exactly as the database will give them back."""
+    return json.loads(json.dumps(payload, default=str, ensure_ascii=False))
+
+
+def event_hash(prev_hash: str, seq: int, occurred_at: datetime, actor: str, kind: str,
+               case_id: int | None, payload: dict[str, Any]) -> str:
+    body = json.dumps(
+        {
+            "seq": seq,
+            "occurred_at": occurred_at.isoformat(),
+            "actor": actor,
+            "kind": kind,
+            "case_id": case_id,
+            "payload": payload,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class PendingEvent:
+    occurred_at: datetime
+    actor: str
+    kind: str
+    case_id: int | None
+    payload: dict[str, Any]
+
+
+def append(session: Session, events: Iterable[PendingEvent]) -> list[AuditEvent]:
+    """Chain ``events`` onto the log inside the session's transaction (call it last, just before commit)."""
+    events = list(events)
+    if not events:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until commit: concurrent steps on other nodes queue here, so the chain never forks.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    rows = []
+    for event in events:
+        seq += 1
+        payload = normalise(event.payload)
+        digest = event_hash(prev, seq, event.occurred_at, event.actor, event.kind, event.case_id, payload)
+        rows.append(
+            AuditEvent(
+                seq=seq,
+                occurred_at=event.occurred_at,
+                actor=event.actor,
+                kind=event.kind,
+                case_id=event.case_id,
+                payload=payload,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    session.add_all(rows)
+    return rows
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.checked} events verified"
+        return f"audit chain broken at event {self.broken_seq}: {self.reason} ({self.checked} events before it are intact)"
+
+
+def verify(session: Session, batch: int = 2000) -> Verification:
+    """Walk the whole chain in order and report the first broken link."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
+    for event in rows.scalars():
+        if event.seq != expected_seq:
+            return Verification(False, checked, expected_seq, f"event {expected_seq} is missing (next is {event.seq})")
+        if event.prev_hash != prev:
+            return Verification(False, checked, event.seq, "it does not point at the previous event's hash")
+        digest = event_hash(prev, event.seq, event.occurred_at, event.actor, event.kind, event.case_id,
+                            event.payload)
+        if digest != event.hash:
+            return Verification(False, checked, event.seq, "its content does not match its hash (altered)")
+        prev, expected_seq, checked = digest, expected_seq + 1, checked + 1
+    return Verification(True, checked)

@@ -1,0 +1,60 @@
+"""Database engine and session factory, for SQLite (embedded default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def is_sqlite(url_or_engine) -> bool:
+    url = url_or_engine.url if isinstance(url_or_engine, Engine) else url_or_engine
+    return str(url).startswith("sqlite")
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """Create an engine with the settings the product relies on for ``url``'s backend."""
+    if is_sqlite(url):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        # One driver for the product: psycopg 3.
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Every transaction takes the write lock up front. Without it two steps could both read the audit
+        # chain's head and the case revision, and the later writer would fail with SQLITE_BUSY half-way
+        # instead of waiting its turn. SQLite is the single-node choice; PostgreSQL is for concurrency.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def connect(cls, url: str, **kwargs) -> Database:
+        engine = make_engine(url, **kwargs)
+        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+
+    def session(self) -> Session:
+        return self.sessions()

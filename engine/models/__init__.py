@@ -1,0 +1,38 @@
+"""Typed SQLAlchemy models; import them from here."""
+
+from engine.models.audit import AuditEvent
+from engine.models.base import Base
+from engine.models.case import (
+    Case,
+    CaseStatus,
+    Incident,
+    OutboxMessage,
+    Timer,
+    TimerStatus,
+    WorkItem,
+    WorkItemState,
+)
+from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
+from engine.models.process import Deployment, DeploymentFile, ProcessVersion
+
+__all__ = [
+    "DEFAULT_DEPARTMENTS",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseStatus",
+    "Customer",
+    "Department",
+    "Deployment",
+    "DeploymentFile",
+    "Incident",
+    "OutboxMessage",
+    "ProcessVersion",
+    "Role",
+    "Timer",
+    "TimerStatus",
+    "User",
+    "WorkItem",
+    "WorkItemState",
+]

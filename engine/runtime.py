@@ -1,0 +1,221 @@
+"""Cases at run time: start, claim, complete, retry, fire timers — one transaction per engine step.
+
+Every public method of ``CaseEngine`` is one step: load the case, run SpiffWorkflow, write the state, the
+projected work items and timers, the audit events and the outbox, commit. A failure anywhere rolls the
+whole step back; a concurrent step on the same case fails with ``Conflict`` instead of overwriting it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import audit, forms
+from engine.clock import Clock, as_utc, engine_clock
+from engine.errors import Conflict, Forbidden, InvalidState, NotFound
+from engine.models import Case, CaseStatus, ProcessVersion, User, WorkItem, WorkItemState
+from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
+from engine.stepping import Step
+from handlers import HandlerRegistry
+from handlers import registry as default_registry
+
+class CaseEngine:
+    """The engine's service object; build one per request or job with its session and clock."""
+
+    def __init__(self, session: Session, clock: Clock, *, handlers: HandlerRegistry = default_registry,
+                 settings: dict[str, Any] | None = None, adapters: dict[str, Any] | None = None):
+        self.session = session
+        self.clock = clock
+        self.handlers = handlers
+        self.settings = settings or {}
+        self.adapters = adapters or {}
+        self.tz = ZoneInfo(self.settings.get("TIMEZONE", "Asia/Shanghai"))
+
+    def now(self) -> datetime:
+        return as_utc(self.clock())
+
+    # ----------------------------------------------------------------- steps
+
+    def start_case(self, process_key: str, data: dict[str, Any], *, actor: str, title: str = "",
+                   customer_id: int | None = None) -> Case:
+        """Start a case on the latest version of ``process_key`` and run it to its first wait."""
+        with self._unit(actor) as unit:
+            version = self.session.scalars(ProcessVersion.latest(process_key)).first()
+            if version is None:
+                raise NotFound(f"no process is deployed under the key {process_key!r}")
+            now = unit.now
+            case = Case(
+                process_key=process_key,
+                process_version_id=version.id,
+                process_version=version,
+                status=CaseStatus.OPEN,
+                title=title[:255],
+                customer_id=customer_id,
+                started_by=actor,
+                state="",
+                serializer_version=SERIALIZER_VERSION,
+                engine_version=ENGINE_VERSION,
+                created_at=now,
+                updated_at=now,
+            )
+            self.session.add(case)
+            self.session.flush()
+            case.reference = f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}"
+            spec, subprocess_specs = self._specs(version)
+            workflow = BpmnWorkflow(spec, subprocess_specs)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+            unit.record("case.started", case.id, reference=case.reference, process=version.label)
+            step = Step(self, unit, case, workflow)
+            step.advance()
+            step.save()
+        return case
+
+    def claim(self, work_item_id: int, user: User) -> WorkItem:
+        with self._unit(user.username) as unit:
+            item = self._work_item(work_item_id)
+            if item.state == WorkItemState.CLAIMED and item.assignee_id == user.id:
+                return item
+            if item.state != WorkItemState.READY or item.assignee_id is not None:
+                raise Conflict(f"task {item.id} is no longer available to claim ({item.state})")
+            if not user.can_work_lane(item.lane):
+                raise Forbidden(f"task {item.id} belongs to the {item.lane!r} lane, which is not yours")
+            claimed = self.session.execute(
+                update(WorkItem)
+                .where(WorkItem.id == item.id, WorkItem.state == WorkItemState.READY,
+                       WorkItem.assignee_id.is_(None))
+                .values(state=WorkItemState.CLAIMED, assignee_id=user.id, claimed_at=unit.now)
+                .execution_options(synchronize_session="fetch")
+            ).rowcount
+            if claimed != 1:
+                raise Conflict(f"task {item.id} was claimed by someone else first")
+            unit.record("task.claimed", item.case_id, work_item=item.id, task=item.name, lane=item.lane)
+        return item
+
+    def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
+        """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
+        with self._unit(user.username) as unit:
+            item = self._work_item(work_item_id)
+            if not item.is_open:
+                raise Conflict(f"task {item.id} is already {item.state}")
+            if item.assignee_id is not None and item.assignee_id != user.id:
+                raise Forbidden(f"task {item.id} is claimed by another user")
+            if item.assignee_id is None and not user.can_work_lane(item.lane):
+                raise Forbidden(f"task {item.id} belongs to the {item.lane!r} lane, which is not yours")
+            case = self._case(item.case_id)
+            workflow = self._load(case)
+            task = self._task(workflow, item.task_id)
+            if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
+                raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
+            forms.validate(self._form_schema(case, item.form), data)
+            step = Step(self, unit, case, workflow)
+            diff = step.complete_human_task(task, data)
+            item.state = WorkItemState.COMPLETED
+            item.completed_at = unit.now
+            item.completed_by_id = user.id
+            if item.assignee_id is None:
+                item.assignee_id, item.claimed_at = user.id, unit.now
+            unit.record("task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane,
+                        changes=diff)
+            step.advance()
+            step.save(completed_task_id=item.task_id)
+        return case
+
+    def retry(self, case_id: int, *, actor: str) -> Case:
+        """Run the failed tasks of a case in incident again."""
+        with self._unit(actor) as unit:
+            case = self._case(case_id)
+            if case.status != CaseStatus.INCIDENT:
+                raise InvalidState(f"case {case.reference} has no open incident")
+            step = Step(self, unit, case, self._load(case))
+            step.retry_failed()
+            step.save()
+        return case
+
+    def fire_timer(self, case_id: int) -> bool:
+        """Let the case's due timers fire and run on; returns whether anything fired."""
+        with self._unit("system:timer") as unit:
+            case = self._case(case_id)
+            if case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
+                return False
+            step = Step(self, unit, case, self._load(case))
+            step.advance(refresh_timers=True)
+            changes = step.save()
+        return bool(changes.fired_timers)
+
+    # --------------------------------------------------------------- helpers
+
+    @contextlib.contextmanager
+    def _unit(self, actor: str) -> Iterator[_Unit]:
+        unit = _Unit(self.session, self.now(), actor)
+        try:
+            with engine_clock(self.clock):
+                yield unit
+            audit.append(self.session, unit.events)
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise Conflict("the case was changed by someone else at the same time; reload and try again") \
+                from None
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def _specs(self, version: ProcessVersion):
+        return SPECS.get(version.id, lambda: self.session.scalar(
+            select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)))
+
+    def _case(self, case_id: int) -> Case:
+        case = self.session.scalar(select(Case).where(Case.id == case_id).options(undefer(Case.state)))
+        if case is None:
+            raise NotFound(f"case {case_id} does not exist")
+        return case
+
+    def _work_item(self, work_item_id: int) -> WorkItem:
+        item = self.session.get(WorkItem, work_item_id)
+        if item is None:
+            raise NotFound(f"task {work_item_id} does not exist")
+        return item
+
+    def _load(self, case: Case) -> BpmnWorkflow:
+        spec, subprocess_specs = self._specs(case.process_version)
+        return SERIALIZER.load_state(case.state, spec, subprocess_specs)
+
+    @staticmethod
+    def _task(workflow: BpmnWorkflow, task_id: str):
+        try:
+            return workflow.get_task_from_id(UUID(task_id))
+        except (TaskNotFoundException, ValueError):
+            return None
+
+    def _form_schema(self, case: Case, form: str | None) -> dict | None:
+        if form is None:
+            return None
+        schemas = self.session.scalar(
+            select(ProcessVersion.forms).where(ProcessVersion.id == case.process_version_id)
+        )
+        return (schemas or {}).get(form)
+
+
+class _Unit:
+    """What one step accumulates before commit: the time it runs at, who runs it, its audit events."""
+
+    def __init__(self, session: Session, now: datetime, actor: str):
+        self.session = session
+        self.now = now
+        self.actor = actor
+        self.events: list[audit.PendingEvent] = []
+
+    def record(self, kind: str, case_id: int | None, **payload) -> None:
+        self.events.append(audit.PendingEvent(self.now, self.actor, kind, case_id, payload))

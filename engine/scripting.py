@@ -1,0 +1,80 @@
+"""SpiffWorkflow's script engine, rebuilt on our sandbox and our handler registry.
+
+Stock ``PythonScriptEngine`` runs diagram code with plain ``eval``/``exec`` and full builtins; ours sends every
+expression and script through ``engine.sandbox``. Its ``call_service`` has a broken error path in 3.2.0
+(``NameError: script``); ours dispatches to ``handlers`` and wraps any failure in a ``WorkflowTaskException``
+naming the task, which the runtime turns into an incident on the case.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine import sandbox
+from engine.errors import SandboxViolation
+from handlers import HandlerContext, HandlerRegistry
+
+
+def _describe(task) -> str:
+    spec = task.task_spec
+    name = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
+    return f"task '{name}'"
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """One instance per engine step: it carries the step's handler context factory."""
+
+    def __init__(self, handlers: HandlerRegistry, context_for: Callable[[object], HandlerContext]):
+        super().__init__()
+        self.handlers = handlers
+        self.context_for = context_for
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return sandbox.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException:
+            raise
+        except SandboxViolation as exc:
+            raise WorkflowTaskException(
+                f"{_describe(task)}: expression refused by the sandbox: {exc}", task=task, exception=exc
+            ) from exc
+        except Exception as exc:
+            raise WorkflowTaskException(
+                f"{_describe(task)}: error evaluating {expression!r}: {type(exc).__name__}: {exc}",
+                task=task,
+                exception=exc,
+            ) from exc
+
+    def execute(self, task, script, external_context=None):
+        try:
+            sandbox.execute(script, task.data, external_context)
+            return True
+        except SpiffWorkflowException:
+            raise
+        except SandboxViolation as exc:
+            raise WorkflowTaskException(
+                f"{_describe(task)}: script refused by the sandbox: {exc}", task=task, exception=exc
+            ) from exc
+        except Exception as exc:
+            raise WorkflowTaskException(
+                f"{_describe(task)}: script failed: {type(exc).__name__}: {exc}", task=task, exception=exc
+            ) from exc
+
+    def call_service(self, task, operation_name=None, operation_params=None, **_ignored):
+        params = {name: p["value"] for name, p in (operation_params or {}).items()}
+        try:
+            handler = self.handlers.get(operation_name)
+            result = handler(self.context_for(task), **params)
+            # SpiffWorkflow json-decodes what we return into the task's result variable.
+            return json.dumps(result, default=str)
+        except Exception as exc:
+            raise WorkflowTaskException(
+                f"{_describe(task)}: service '{operation_name}' failed: {type(exc).__name__}: {exc}",
+                task=task,
+                exception=exc,
+            ) from exc

@@ -1,0 +1,154 @@
+"""One engine step on one loaded case: run SpiffWorkflow, catch failures as incidents, write everything back."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import projection
+from engine.models import Case, CaseStatus, Incident, OutboxMessage, WorkItemState
+from engine.scripting import SandboxScriptEngine
+from engine.serialization import SERIALIZER
+from handlers import HandlerContext
+from handlers import OutboxMessage as QueuedMessage
+
+if TYPE_CHECKING:
+    from engine.runtime import CaseEngine, _Unit
+
+# A task property naming who gets the task directly instead of the lane's shared queue.
+ASSIGN_PROPERTY = "assignTo"
+
+
+class Step:
+    def __init__(self, engine: CaseEngine, unit: _Unit, case: Case, workflow: BpmnWorkflow):
+        self.engine = engine
+        self.unit = unit
+        self.case = case
+        self.workflow = workflow
+        self.outbox: list[QueuedMessage] = []
+        self.failure: tuple[Any, str] | None = None
+        workflow.script_engine = SandboxScriptEngine(engine.handlers, self._handler_context)
+
+    # ------------------------------------------------------------- running
+
+    def complete_human_task(self, task, data: dict[str, Any]) -> dict[str, Any]:
+        """Merge the form data into the task and complete it; return what changed, for the audit log."""
+        before = {key: copy.deepcopy(task.data.get(key)) for key in data}
+        if hasattr(task.task_spec, "add_data_from_form"):
+            task.task_spec.add_data_from_form(task, data)
+        else:
+            task.update_data(data)
+        diff = {
+            key: {"from": before[key], "to": task.data.get(key)}
+            for key in data
+            if before[key] != task.data.get(key)
+        }
+        try:
+            task.run()
+        except Exception as exc:  # a post-script failed: the data stays, the case goes to incident
+            self._fail(exc)
+        return diff
+
+    def advance(self, refresh_timers: bool = False) -> None:
+        """Run every engine task that is ready (scripts, services, gateways, due timers)."""
+        if self.failure is not None:
+            return
+        try:
+            if refresh_timers:
+                self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+        except Exception as exc:
+            self._fail(exc)
+
+    def retry_failed(self) -> None:
+        for task in self.workflow.get_tasks(state=TaskState.ERROR):
+            task.reset_branch(None)
+        self.advance()
+
+    def _fail(self, exc: Exception) -> None:
+        task = exc.task if isinstance(exc, WorkflowTaskException) else None
+        message = str(exc) or type(exc).__name__
+        for note in getattr(exc, "__notes__", None) or []:
+            if note not in message:
+                message += f" ({note})"
+        self.failure = (task, message[:4000])
+
+    def _handler_context(self, task) -> HandlerContext:
+        return HandlerContext(
+            case_id=self.case.id,
+            case_reference=self.case.reference,
+            task_name=projection.task_label(task),
+            data=task.data,
+            now=self.unit.now,
+            settings=self.engine.settings,
+            adapters=self.engine.adapters,
+            outbox=self.outbox,
+        )
+
+    # -------------------------------------------------------------- saving
+
+    def save(self, completed_task_id: str | None = None) -> projection.Changes:
+        session, now, case = self.unit.session, self.unit.now, self.case
+        changes = projection.sync(session, case, self.workflow, now, completed_task_id)
+        for item in changes.new_items:
+            self._assign(item)
+            self.unit.record("task.ready", case.id, task=item.name, lane=item.lane,
+                             assignee=item.assignee_id, due_at=item.due_at)
+        for item in changes.cancelled_items:
+            self.unit.record("task.cancelled", case.id, work_item=item.id, task=item.name)
+        for timer in changes.fired_timers:
+            self.unit.record("timer.fired", case.id, timer=timer.name, due_at=timer.due_at,
+                             lag_ms=int((now - timer.due_at).total_seconds() * 1000))
+        self._save_incident()
+        for message in self.outbox:
+            session.add(OutboxMessage(case_id=case.id, channel=message.channel, recipient=message.recipient,
+                                      template=message.template, payload=message.payload, created_at=now,
+                                      next_attempt_at=now))
+        if self.failure is not None:
+            case.status = CaseStatus.INCIDENT
+        elif self.workflow.completed:
+            if case.status != CaseStatus.COMPLETED:
+                case.closed_at = now
+                self.unit.record("case.completed", case.id, reference=case.reference)
+            case.status = CaseStatus.COMPLETED
+        else:
+            case.status = CaseStatus.OPEN
+        case.state = SERIALIZER.dump_state(self.workflow)
+        case.updated_at = now
+        return changes
+
+    def _assign(self, item) -> None:
+        task = self.workflow.get_task_from_id(projection.UUID(item.task_id))
+        target = ((task.task_spec.extensions or {}).get("properties") or {}).get(ASSIGN_PROPERTY)
+        if target == "owner" and self.case.owner_id is not None:
+            item.state, item.assignee_id, item.claimed_at = WorkItemState.CLAIMED, self.case.owner_id, self.unit.now
+
+    def _save_incident(self) -> None:
+        session, now = self.unit.session, self.unit.now
+        open_incidents = session.scalars(
+            select(Incident).where(Incident.case_id == self.case.id, Incident.resolved_at.is_(None))
+        ).all()
+        if self.failure is None:
+            for incident in open_incidents:
+                incident.resolved_at, incident.resolved_by = now, self.unit.actor
+                self.unit.record("incident.resolved", self.case.id, incident=incident.id, task=incident.task_name)
+            return
+        task, message = self.failure
+        task_id = str(task.id) if task is not None else ""
+        task_name = projection.task_label(task) if task is not None else "(workflow)"
+        for incident in open_incidents:
+            if incident.task_id == task_id:
+                incident.attempts += 1
+                incident.message = message
+                self.unit.record("incident.repeated", self.case.id, incident=incident.id, task=task_name,
+                                 message=message, attempts=incident.attempts)
+                return
+        incident = Incident(case_id=self.case.id, task_id=task_id, task_name=task_name, message=message,
+                            created_at=now)
+        session.add(incident)
+        self.unit.record("incident.opened", self.case.id, task=task_name, message=message)

@@ -1,0 +1,31 @@
+"""Configuration: defaults, overridden by environment variables, overridden by ``create_app(overrides)``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from engine.clock import system_clock
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load(instance_path: str) -> dict:
+    """Settings from the environment; every key can also be overridden by ``create_app(overrides)``."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "complaints.db")
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
+        # Sessions need a stable key across nodes and restarts: set SECRET_KEY in production.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "TESTING": False,
+        "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", False),
+        # How often the SLA sweep looks for due timers, in seconds.
+        "SLA_SWEEP_SECONDS": float(os.environ.get("SLA_SWEEP_SECONDS", "0.5")),
+        "CLOCK": system_clock,
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "DEMO_MODE": _env_bool("DEMO_MODE", False),
+    }

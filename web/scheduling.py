@@ -1,0 +1,33 @@
+"""Run the SLA sweep inside the app process with APScheduler (``SCHEDULER_ENABLED``)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from engine.sla import sweep
+
+
+def start_scheduler(app: Flask) -> BackgroundScheduler | None:
+    # Under the reloader the parent process only watches files; the child (WERKZEUG_RUN_MAIN) serves.
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return None
+    database = app.extensions["database"]
+    clock = app.config["CLOCK"]
+
+    def tick() -> None:
+        try:
+            sweep(database.session, clock, settings=app.config)
+        except Exception:  # a database outage: log it, the next tick tries again
+            app.logger.exception("SLA sweep failed; retrying on the next tick")
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(tick, "interval", seconds=app.config["SLA_SWEEP_SECONDS"], id="sla-sweep",
+                      max_instances=1, coalesce=True)
+    scheduler.start()
+    atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
+    app.extensions["scheduler"] = scheduler
+    return scheduler
