@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.clock import Clock, as_utc
+from engine.db import begin_write
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, User
 
@@ -45,6 +46,7 @@ def ensure_departments(session: Session) -> None:
 
 def create_user(session: Session, clock: Clock, *, username: str, role: str, departments: list[str],
                 password: str | None = None, display_name: str = "", actor: str = "system") -> User:
+    begin_write(session)
     errors = {}
     if not USERNAME.match(username or ""):
         errors["username"] = "use 2-150 letters, digits or . _ @ -"
@@ -74,6 +76,7 @@ def create_user(session: Session, clock: Clock, *, username: str, role: str, dep
 
 def create_token(session: Session, clock: Clock, username: str, actor: str = "system") -> str:
     """Issue a bearer token for ``username``; only its hash is stored, so this is the one chance to see it."""
+    begin_write(session)
     user = session.scalar(User.by_username(username))
     if user is None:
         raise NotFound(f"no user named {username!r}")

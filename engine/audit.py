@@ -25,9 +25,13 @@ GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 0x61756474
 
 
+def _encode(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def normalise(payload: dict[str, Any]) -> dict[str, Any]:
     """Return ``payload`` as plain JSON values, exactly as the database will give them back."""
-    return json.loads(json.dumps(payload, default=str, ensure_ascii=False))
+    return json.loads(json.dumps(payload, default=_encode, ensure_ascii=False))
 
 
 def event_hash(prev_hash: str, seq: int, occurred_at: datetime, actor: str, kind: str,

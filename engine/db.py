@@ -40,10 +40,28 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Every transaction takes the write lock up front. Without it two steps could both read the audit
-        # chain's head and the case revision, and the later writer would fail with SQLITE_BUSY half-way
-        # instead of waiting its turn. SQLite is the single-node choice; PostgreSQL is for concurrency.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write step takes the write lock up front (see begin_write). Without it two steps could both read
+        # the audit chain's head and the case revision, and the later writer would fail with SQLITE_BUSY
+        # half-way instead of waiting its turn. Reads stay deferred so that they never block writers.
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "complaints_write"
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's write transaction: one engine step, one transaction.
+
+    A read transaction left open by the caller (looking up the user, say) is ended first, so the step sees
+    the latest committed state. On SQLite the new transaction holds the write lock from its first statement;
+    on PostgreSQL the option is ignored and row locks do the work.
+    """
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return  # already inside a write transaction (the sweep's claim on a timer row, say)
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 @dataclass

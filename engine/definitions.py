@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.clock import Clock, as_utc
+from engine.db import begin_write
 from engine.errors import Conflict, DeploymentRejected, Problem
 from engine.forms import form_name
 from engine.models import Deployment, DeploymentFile, ProcessVersion
@@ -59,6 +60,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], *, actor: str, cloc
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise DeploymentRejected([Problem(n, "two files in the bundle have this name") for n in duplicates])
+    begin_write(session)
     bundle = load_bundle(files, handler_names=handlers.names(), library=_library(session))
     now = as_utc(clock())
     result = DeployResult()
@@ -95,6 +97,7 @@ def deploy(session: Session, files: list[tuple[str, bytes]], *, actor: str, cloc
         events.append(audit.PendingEvent(now, actor, "process.deployed", None, {
             "process": pid, "version": version.version, "sha256": digest, "files": names}))
     if not result.deployed:
+        session.commit()  # nothing to write; end the write transaction
         return result
     for name, content in files:
         deployment.files.append(DeploymentFile(name=name, sha256=hashlib.sha256(content).hexdigest(),

@@ -161,4 +161,5 @@ def _has_fired(workflow: BpmnWorkflow, task_id: str) -> bool:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:
         return False
-    return bool(task._get_internal_data("event_fired", False))
+    # SpiffWorkflow clears ``event_fired`` once the event is handled; a timer task only completes by firing.
+    return task.has_state(TaskState.COMPLETED)

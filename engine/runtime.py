@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, forms
 from engine.clock import Clock, as_utc, engine_clock
+from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound
 from engine.models import Case, CaseStatus, ProcessVersion, User, WorkItem, WorkItemState
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
@@ -158,6 +159,7 @@ class CaseEngine:
 
     @contextlib.contextmanager
     def _unit(self, actor: str) -> Iterator[_Unit]:
+        begin_write(self.session)
         unit = _Unit(self.session, self.now(), actor)
         try:
             with engine_clock(self.clock):
@@ -173,7 +175,8 @@ class CaseEngine:
             raise
 
     def _specs(self, version: ProcessVersion):
-        return SPECS.get(version.id, lambda: self.session.scalar(
+        # Keyed by id and hash: ids are never reused in production, but a wiped test database reuses them.
+        return SPECS.get((version.id, version.sha256), lambda: self.session.scalar(
             select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)))
 
     def _case(self, case_id: int) -> Case:

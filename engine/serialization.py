@@ -79,18 +79,18 @@ class SpecCache:
     def __init__(self, serializer: WorkflowSerializer, size: int = 64) -> None:
         self._serializer = serializer
         self._size = size
-        self._items: OrderedDict[int, tuple[BpmnProcessSpec, dict]] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[BpmnProcessSpec, dict]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, version_id: int, load_json) -> tuple[BpmnProcessSpec, dict]:
-        """Return the spec for ``version_id``, calling ``load_json()`` for its JSON only on a miss."""
+    def get(self, key: tuple, load_json) -> tuple[BpmnProcessSpec, dict]:
+        """Return the spec for ``key`` (version id, hash), calling ``load_json()`` only on a miss."""
         with self._lock:
-            if version_id in self._items:
-                self._items.move_to_end(version_id)
-                return self._items[version_id]
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
         specs = self._serializer.load_spec(load_json())
         with self._lock:
-            self._items[version_id] = specs
+            self._items[key] = specs
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return specs

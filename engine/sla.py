@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, as_utc
+from engine.db import begin_write
 from engine.errors import Conflict
 from engine.models import Timer, TimerStatus
 from engine.runtime import CaseEngine
@@ -31,6 +32,7 @@ def sweep(sessions: Callable[[], Session], clock: Clock, *, limit: int = 1000, *
     tried: set[int] = set()
     while result.fired + result.skipped < limit:
         with sessions() as session:
+            begin_write(session)  # the claim on the timer row and the step share one transaction
             now = as_utc(clock())
             # SpiffWorkflow fires a timer strictly after its due time; match that, or the row would never clear.
             query = (

@@ -66,6 +66,12 @@ class HandlerRegistry:
         except KeyError:
             raise HandlerError(f"no handler is registered under the name {name!r}") from None
 
+    def copy(self) -> HandlerRegistry:
+        """A new registry with the same handlers, to extend without touching this one (tests, plug-ins)."""
+        clone = HandlerRegistry()
+        clone._handlers.update(self._handlers)
+        return clone
+
     def names(self) -> set[str]:
         return set(self._handlers)
 

@@ -1,0 +1,50 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Reinstall when the dependency list changes.
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+FLASK  := $(BIN)/flask --app app
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { echo "cannot create a virtualenv: on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	$(FLASK) init-db
+	@if ls processes/*.bpmn >/dev/null 2>&1; then $(FLASK) deploy processes/; fi
+	$(FLASK) seed-demo
+	SCHEDULER_ENABLED=1 DEMO_MODE=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@echo "== the suite on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		$(BIN)/pytest -q -p no:cacheprovider; \
+	else \
+		echo "PostgreSQL run skipped: TEST_DATABASE_URL is not set (see README, 'PostgreSQL')."; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.engine_steps
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

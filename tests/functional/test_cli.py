@@ -1,0 +1,89 @@
+"""The operator's CLI, through Flask's runner against the real database: clear output, honest exit codes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from engine.models import ApiToken, AuditEvent, User
+from tests.conftest import DATA
+
+
+def run(app, *args):
+    return app.test_cli_runner(mix_stderr=False).invoke(args=list(args), catch_exceptions=False)
+
+
+def test_init_db_is_idempotent_and_creates_the_departments(app):
+    first, second = run(app, "init-db"), run(app, "init-db")
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert "database ready" in second.output
+
+
+def test_deploy_prints_each_version_and_redeploy_reports_unchanged(app):
+    folder = str(DATA / "engine")
+    first = run(app, "deploy", folder)
+    assert first.exit_code == 0, first.stderr
+    assert "deployed five_tasks v1" in first.output and "deployed review v1" in first.output
+    again = run(app, "deploy", folder)
+    assert again.exit_code == 0
+    assert "unchanged five_tasks v1" in again.output
+
+
+def test_a_refused_deploy_exits_non_zero_with_one_line_per_problem(app, tmp_path):
+    bad = tmp_path / "bad.bpmn"
+    bad.write_bytes(b"<not xml")
+    missing = tmp_path / "nowhere.bpmn"
+    result = run(app, "deploy", str(bad), str(missing))
+    assert result.exit_code == 1
+    assert "nowhere.bpmn: no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr + result.output
+
+
+def test_users_create_validates_role_and_department(app):
+    run(app, "init-db")
+    ok = run(app, "users", "create", "li.na", "--role", "agent", "--department", "frontline",
+             "--department", "risk", "--password", "correct-horse")
+    assert ok.exit_code == 0, ok.stderr
+    assert "created li.na (agent; frontline, risk)" in ok.output
+    unknown = run(app, "users", "create", "wang", "--role", "agent", "--department", "marketing")
+    assert unknown.exit_code == 1 and "unknown marketing" in unknown.stderr
+    bad_role = run(app, "users", "create", "wang", "--role", "boss")
+    assert bad_role.exit_code == 2 and "boss" in bad_role.stderr
+    duplicate = run(app, "users", "create", "li.na", "--role", "agent")
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.stderr
+
+
+def test_tokens_create_prints_the_token_alone_on_the_last_line_and_stores_only_its_hash(app, session):
+    run(app, "users", "create", "channel.app", "--role", "agent", "--department", "frontline")
+    result = run(app, "tokens", "create", "channel.app")
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("cpl_") and " " not in token and len(token) > 40
+    stored = session.scalars(select(ApiToken)).one()
+    assert token not in (stored.token_hash, stored.prefix) and stored.prefix == token[:12]
+    assert session.scalar(select(User.username).where(User.id == stored.user_id)) == "channel.app"
+    assert run(app, "tokens", "create", "ghost").exit_code == 1
+
+
+def test_audit_verify_reports_a_broken_chain_with_exit_status_1(app, session):
+    run(app, "users", "create", "a1", "--role", "auditor")
+    run(app, "users", "create", "a2", "--role", "auditor")
+    assert run(app, "audit", "verify").exit_code == 0
+    session.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(actor="someone else"))
+    session.commit()
+    result = run(app, "audit", "verify")
+    assert result.exit_code == 1
+    assert "broken at event 1" in result.output
+
+
+def test_sla_tick_runs_one_sweep(app):
+    result = run(app, "sla", "tick")
+    assert result.exit_code == 0 and "fired 0 timer(s)" in result.output
+
+
+def test_a_database_that_is_not_initialised_gives_a_readable_error(tmp_path):
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db", "TESTING": True})
+    result = run(app, "users", "create", "x1", "--role", "auditor")
+    assert result.exit_code == 1
+    assert "database error" in result.stderr and "init-db" in result.stderr
