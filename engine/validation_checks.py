@@ -52,6 +52,7 @@ class Diagram:
     file: str
     root: etree._Element
     problems: list[Problem] = field(default_factory=list)
+    _ids: dict[str | None, etree._Element] | None = field(default=None, repr=False)
 
     def report(self, node: etree._Element, message: str) -> None:
         """Record a problem with ``node``; ``message`` continues the element's description."""
@@ -62,10 +63,11 @@ class Diagram:
         return [p for p in self.root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true") == "true"]
 
     def by_id(self, node_id: str | None) -> etree._Element | None:
-        if not node_id:
-            return None
-        found = self.root.xpath(".//*[@id=$id]", id=node_id)
-        return found[0] if found else None
+        if self._ids is None:
+            self._ids = {}
+            for node in self.root.iter():
+                self._ids.setdefault(node.get("id"), node)
+        return self._ids.get(node_id) if node_id else None
 
 
 def local(node: etree._Element) -> str:

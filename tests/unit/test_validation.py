@@ -123,6 +123,11 @@ REFUSALS = [
     ("condition_dunder.bpmn", "sneaky", '"__globals__" is an invalid attribute name'),
     ("timer_import.bpmn", "wait", 'intermediate catch event "Cooling-off period" has the timer duration'),
     ("timer_import.bpmn", "wait", 'calling "__import__" is not allowed'),
+    (
+        "correlation.bpmn",
+        "case_reference",
+        'correlation property "Case reference" has the correlation expression',
+    ),
     ("other_expressions.bpmn", "review", 'has the preScript "import subprocess" that cannot run'),
     ("other_expressions.bpmn", "review", 'has the postScript "outcome = open('),
     ("other_expressions.bpmn", "review", "has the loop cardinality"),
