@@ -18,7 +18,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.sandbox import check_source
-from engine.validation_checks import BPMN_NS, NS, SPIFF_NS, Diagram, describe, elements, local
+from engine.validation_checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local
 
 PYTHON_SCRIPT_FORMATS = {"", "python", "python3", "text/python", "text/x-python", "application/x-python"}
 MAX_TIMER = timedelta(days=366 * 100)  # anything longer is a typo, and SpiffWorkflow loops over the months
@@ -101,10 +101,25 @@ def check_expressions(diagram: Diagram) -> None:
             check(_owner(retrieval), "the correlation expression", node.text, "eval")
 
 
+_OWNERS = FLOW_NODES | {
+    "sequenceFlow",
+    "process",
+    "message",
+    "signal",
+    "error",
+    "escalation",
+    "correlationProperty",
+}
+
+
 def _owner(node: etree._Element) -> etree._Element:
-    """The nearest BPMN element with an id that holds ``node`` (what a process owner can find)."""
+    """The element a process owner would look for: the task, event, flow or message holding ``node``."""
     for candidate in (node, *node.iterancestors()):
-        if candidate.get("id") and etree.QName(candidate).namespace == BPMN_NS:
+        if (
+            candidate.get("id")
+            and local(candidate) in _OWNERS
+            and etree.QName(candidate).namespace == BPMN_NS
+        ):
             return candidate
     return node
 
