@@ -14,8 +14,9 @@ from web.scheduling import start_scheduler
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
-                static_folder="web/static")
+    app = Flask(
+        __name__, instance_relative_config=True, template_folder="web/templates", static_folder="web/static"
+    )
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there

@@ -44,8 +44,17 @@ def ensure_departments(session: Session) -> None:
     session.flush()
 
 
-def create_user(session: Session, clock: Clock, *, username: str, role: str, departments: list[str],
-                password: str | None = None, display_name: str = "", actor: str = "system") -> User:
+def create_user(
+    session: Session,
+    clock: Clock,
+    *,
+    username: str,
+    role: str,
+    departments: list[str],
+    password: str | None = None,
+    display_name: str = "",
+    actor: str = "system",
+) -> User:
     begin_write(session)
     errors = {}
     if not USERNAME.match(username or ""):
@@ -63,13 +72,28 @@ def create_user(session: Session, clock: Clock, *, username: str, role: str, dep
     if session.scalar(User.by_username(username)) is not None:
         raise Conflict(f"a user named {username!r} already exists")
     now = as_utc(clock())
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=hash_password(password) if password else None, created_at=now,
-                departments=[known[d] for d in departments])
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        created_at=now,
+        departments=[known[d] for d in departments],
+    )
     session.add(user)
     session.flush()
-    audit.append(session, [audit.PendingEvent(now, actor, "user.created", None,
-                                              {"username": username, "role": role, "departments": departments})])
+    audit.append(
+        session,
+        [
+            audit.PendingEvent(
+                now,
+                actor,
+                "user.created",
+                None,
+                {"username": username, "role": role, "departments": departments},
+            )
+        ],
+    )
     session.commit()
     return user
 
@@ -83,8 +107,10 @@ def create_token(session: Session, clock: Clock, username: str, actor: str = "sy
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = as_utc(clock())
     session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), prefix=token[:12], created_at=now))
-    audit.append(session, [audit.PendingEvent(now, actor, "token.created", None,
-                                              {"username": username, "prefix": token[:12]})])
+    audit.append(
+        session,
+        [audit.PendingEvent(now, actor, "token.created", None, {"username": username, "prefix": token[:12]})],
+    )
     session.commit()
     return token
 
@@ -94,6 +120,7 @@ def token_digest(token: str) -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token),
-                                                ApiToken.revoked_at.is_(None)))
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+    )
     return row.user if row is not None and row.user.active else None

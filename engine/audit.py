@@ -34,8 +34,15 @@ def normalise(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, default=_encode, ensure_ascii=False))
 
 
-def event_hash(prev_hash: str, seq: int, occurred_at: datetime, actor: str, kind: str,
-               case_id: int | None, payload: dict[str, Any]) -> str:
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    occurred_at: datetime,
+    actor: str,
+    kind: str,
+    case_id: int | None,
+    payload: dict[str, Any],
+) -> str:
     body = json.dumps(
         {
             "seq": seq,
@@ -105,20 +112,33 @@ class Verification:
     def __str__(self) -> str:
         if self.ok:
             return f"audit chain intact: {self.checked} events verified"
-        return f"audit chain broken at event {self.broken_seq}: {self.reason} ({self.checked} events before it are intact)"
+        return (
+            f"audit chain broken at event {self.broken_seq}: {self.reason} "
+            f"({self.checked} events before it are intact)"
+        )
 
 
 def verify(session: Session, batch: int = 2000) -> Verification:
     """Walk the whole chain in order and report the first broken link."""
-    prev, expected_seq, checked = GENESIS, 1, 0
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
-    for event in rows.scalars():
+    try:
+        return _walk(rows.scalars())
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL: release it even when we stop early
+
+
+def _walk(events: Iterable[AuditEvent]) -> Verification:
+    prev, expected_seq, checked = GENESIS, 1, 0
+    for event in events:
         if event.seq != expected_seq:
-            return Verification(False, checked, expected_seq, f"event {expected_seq} is missing (next is {event.seq})")
+            return Verification(
+                False, checked, expected_seq, f"event {expected_seq} is missing (next is {event.seq})"
+            )
         if event.prev_hash != prev:
             return Verification(False, checked, event.seq, "it does not point at the previous event's hash")
-        digest = event_hash(prev, event.seq, event.occurred_at, event.actor, event.kind, event.case_id,
-                            event.payload)
+        digest = event_hash(
+            prev, event.seq, event.occurred_at, event.actor, event.kind, event.case_id, event.payload
+        )
         if digest != event.hash:
             return Verification(False, checked, event.seq, "its content does not match its hash (altered)")
         prev, expected_seq, checked = digest, expected_seq + 1, checked + 1

@@ -32,7 +32,11 @@ class DeployResult:
 
 
 def read_paths(paths: list[str | Path]) -> list[tuple[str, bytes]]:
-    """Collect deployable files from files and folders (recursively), named relative to what was given."""
+    """Collect deployable files from files and folders (recursively).
+
+    Files are named by their bare file name, which is how diagrams refer to forms; two files with the same
+    name in different sub-folders are refused by ``deploy``.
+    """
     files: list[tuple[str, bytes]] = []
     problems: list[Problem] = []
     for raw in paths:
@@ -40,7 +44,7 @@ def read_paths(paths: list[str | Path]) -> list[tuple[str, bytes]]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if child.is_file() and child.suffix.lower() in DEPLOYABLE_SUFFIXES:
-                    files.append((child.relative_to(path).as_posix(), child.read_bytes()))
+                    files.append((child.name, child.read_bytes()))
         elif path.is_file():
             files.append((path.name, path.read_bytes()))
         else:
@@ -50,8 +54,14 @@ def read_paths(paths: list[str | Path]) -> list[tuple[str, bytes]]:
     return files
 
 
-def deploy(session: Session, files: list[tuple[str, bytes]], *, actor: str, clock: Clock,
-           handlers: HandlerRegistry = default_registry) -> DeployResult:
+def deploy(
+    session: Session,
+    files: list[tuple[str, bytes]],
+    *,
+    actor: str,
+    clock: Clock,
+    handlers: HandlerRegistry = default_registry,
+) -> DeployResult:
     """Validate ``files`` as one bundle and deploy a new version of every process whose content changed.
 
     All or nothing: a refused bundle raises ``DeploymentRejected`` and leaves every deployed version as it was.
@@ -71,11 +81,22 @@ def deploy(session: Session, files: list[tuple[str, bytes]], *, actor: str, cloc
         try:
             spec_json = SERIALIZER.dump_spec(spec, subprocess_specs)
         except RecursionError:
-            raise DeploymentRejected([Problem(spec.file or pid, "the process is too deeply nested to store; "
-                                              "split it into sub-processes", pid)]) from None
+            raise DeploymentRejected(
+                [
+                    Problem(
+                        spec.file or pid,
+                        "the process is too deeply nested to store; split it into sub-processes",
+                        pid,
+                    )
+                ]
+            ) from None
         all_specs = [spec, *subprocess_specs.values()]
-        forms = {name: bundle.forms[name] for s in all_specs for t in s.task_specs.values()
-                 if (name := form_name(t)) and name in bundle.forms}
+        forms = {
+            name: bundle.forms[name]
+            for s in all_specs
+            for t in s.task_specs.values()
+            if (name := form_name(t)) and name in bundle.forms
+        }
         digest = hashlib.sha256((spec_json + json.dumps(forms, sort_keys=True)).encode()).hexdigest()
         latest = session.scalars(ProcessVersion.latest(pid)).first()
         if latest is not None and latest.sha256 == digest:
@@ -90,18 +111,28 @@ def deploy(session: Session, files: list[tuple[str, bytes]], *, actor: str, cloc
             source_file=spec.file or "",
             spec_json=spec_json,
             forms=forms,
-            lanes=sorted({t.lane for s in all_specs for t in s.task_specs.values() if getattr(t, "lane", None)}),
+            lanes=sorted(
+                {t.lane for s in all_specs for t in s.task_specs.values() if getattr(t, "lane", None)}
+            ),
             created_at=now,
         )
         result.deployed.append(version)
-        events.append(audit.PendingEvent(now, actor, "process.deployed", None, {
-            "process": pid, "version": version.version, "sha256": digest, "files": names}))
+        events.append(
+            audit.PendingEvent(
+                now,
+                actor,
+                "process.deployed",
+                None,
+                {"process": pid, "version": version.version, "sha256": digest, "files": names},
+            )
+        )
     if not result.deployed:
         session.commit()  # nothing to write; end the write transaction
         return result
     for name, content in files:
-        deployment.files.append(DeploymentFile(name=name, sha256=hashlib.sha256(content).hexdigest(),
-                                               content=content))
+        deployment.files.append(
+            DeploymentFile(name=name, sha256=hashlib.sha256(content).hexdigest(), content=content)
+        )
     session.add(deployment)
     try:
         session.flush()
@@ -116,8 +147,9 @@ def deploy(session: Session, files: list[tuple[str, bytes]], *, actor: str, cloc
 def _library(session: Session) -> dict[str, bytes]:
     """The BPMN sources of the latest version of every deployed process, for call activities to resolve."""
     rows = session.execute(
-        select(ProcessVersion.process_key, ProcessVersion.deployment_id, ProcessVersion.source_file)
-        .order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
+        select(ProcessVersion.process_key, ProcessVersion.deployment_id, ProcessVersion.source_file).order_by(
+            ProcessVersion.process_key, ProcessVersion.version.desc()
+        )
     ).all()
     library: dict[str, bytes] = {}
     seen: set[str] = set()

@@ -34,7 +34,15 @@ def seed(session: Session, clock: Clock) -> list[tuple[str, str]]:
     for username, role, departments, name in DEMO_USERS:
         if username in existing:
             continue
-        accounts.create_user(session, clock, username=username, role=role, departments=departments,
-                             password=DEMO_PASSWORD, display_name=name, actor="seed-demo")
+        accounts.create_user(
+            session,
+            clock,
+            username=username,
+            role=role,
+            departments=departments,
+            password=DEMO_PASSWORD,
+            display_name=name,
+            actor="seed-demo",
+        )
         created.append((username, DEMO_PASSWORD))
     return created

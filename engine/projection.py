@@ -83,8 +83,9 @@ class Changes:
     new_timers: list[Timer] = field(default_factory=list)
 
 
-def sync(session: Session, case: Case, workflow: BpmnWorkflow, now: datetime,
-         completed_task_id: str | None = None) -> Changes:
+def sync(
+    session: Session, case: Case, workflow: BpmnWorkflow, now: datetime, completed_task_id: str | None = None
+) -> Changes:
     changes = Changes()
     _sync_work_items(session, case, workflow, now, completed_task_id, changes)
     _sync_timers(session, case, workflow, now, changes)

@@ -31,11 +31,19 @@ from engine.stepping import Step
 from handlers import HandlerRegistry
 from handlers import registry as default_registry
 
+
 class CaseEngine:
     """The engine's service object; build one per request or job with its session and clock."""
 
-    def __init__(self, session: Session, clock: Clock, *, handlers: HandlerRegistry = default_registry,
-                 settings: dict[str, Any] | None = None, adapters: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        handlers: HandlerRegistry = default_registry,
+        settings: dict[str, Any] | None = None,
+        adapters: dict[str, Any] | None = None,
+    ):
         self.session = session
         self.clock = clock
         self.handlers = handlers
@@ -48,8 +56,15 @@ class CaseEngine:
 
     # ----------------------------------------------------------------- steps
 
-    def start_case(self, process_key: str, data: dict[str, Any], *, actor: str, title: str = "",
-                   customer_id: int | None = None) -> Case:
+    def start_case(
+        self,
+        process_key: str,
+        data: dict[str, Any],
+        *,
+        actor: str,
+        title: str = "",
+        customer_id: int | None = None,
+    ) -> Case:
         """Start a case on the latest version of ``process_key`` and run it to its first wait."""
         with self._unit(actor) as unit:
             version = self.session.scalars(ProcessVersion.latest(process_key)).first()
@@ -94,8 +109,11 @@ class CaseEngine:
                 raise Forbidden(f"task {item.id} belongs to the {item.lane!r} lane, which is not yours")
             claimed = self.session.execute(
                 update(WorkItem)
-                .where(WorkItem.id == item.id, WorkItem.state == WorkItemState.READY,
-                       WorkItem.assignee_id.is_(None))
+                .where(
+                    WorkItem.id == item.id,
+                    WorkItem.state == WorkItemState.READY,
+                    WorkItem.assignee_id.is_(None),
+                )
                 .values(state=WorkItemState.CLAIMED, assignee_id=user.id, claimed_at=unit.now)
                 .execution_options(synchronize_session="fetch")
             ).rowcount
@@ -127,8 +145,9 @@ class CaseEngine:
             item.completed_by_id = user.id
             if item.assignee_id is None:
                 item.assignee_id, item.claimed_at = user.id, unit.now
-            unit.record("task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane,
-                        changes=diff)
+            unit.record(
+                "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
+            )
             step.advance()
             step.save(completed_task_id=item.task_id)
         return case
@@ -168,16 +187,21 @@ class CaseEngine:
             self.session.commit()
         except StaleDataError:
             self.session.rollback()
-            raise Conflict("the case was changed by someone else at the same time; reload and try again") \
-                from None
+            raise Conflict(
+                "the case was changed by someone else at the same time; reload and try again"
+            ) from None
         except BaseException:
             self.session.rollback()
             raise
 
     def _specs(self, version: ProcessVersion):
         # Keyed by id and hash: ids are never reused in production, but a wiped test database reuses them.
-        return SPECS.get((version.id, version.sha256), lambda: self.session.scalar(
-            select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)))
+        return SPECS.get(
+            (version.id, version.sha256),
+            lambda: self.session.scalar(
+                select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)
+            ),
+        )
 
     def _case(self, case_id: int) -> Case:
         case = self.session.scalar(select(Case).where(Case.id == case_id).options(undefer(Case.state)))

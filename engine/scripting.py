@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine import sandbox
@@ -26,11 +27,28 @@ def _describe(task) -> str:
     return f"task '{name}'"
 
 
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """The environment SpiffWorkflow reaches for directly (message correlations, ad-hoc conditions).
+
+    Replacing the stock one means no code path in SpiffWorkflow evaluates diagram text with plain ``eval``.
+    """
+
+    def evaluate(self, expression, context, external_context=None):
+        return sandbox.evaluate(expression, context, external_context)
+
+    def execute(self, script, context, external_context=None):
+        sandbox.execute(script, context, external_context)
+        return True
+
+    def call_service(self, context, **kwargs):
+        raise SandboxViolation("service calls go through the engine's handler registry")
+
+
 class SandboxScriptEngine(PythonScriptEngine):
     """One instance per engine step: it carries the step's handler context factory."""
 
     def __init__(self, handlers: HandlerRegistry, context_for: Callable[[object], HandlerContext]):
-        super().__init__()
+        super().__init__(environment=SandboxEnvironment())
         self.handlers = handlers
         self.context_for = context_for
 

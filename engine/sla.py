@@ -26,7 +26,9 @@ class SweepResult:
     skipped: int = 0
 
 
-def sweep(sessions: Callable[[], Session], clock: Clock, *, limit: int = 1000, **engine_kwargs) -> SweepResult:
+def sweep(
+    sessions: Callable[[], Session], clock: Clock, *, limit: int = 1000, **engine_kwargs
+) -> SweepResult:
     """Fire up to ``limit`` due timers, oldest first, one engine step per case."""
     result = SweepResult()
     tried: set[int] = set()

@@ -97,18 +97,37 @@ class Step:
         changes = projection.sync(session, case, self.workflow, now, completed_task_id)
         for item in changes.new_items:
             self._assign(item)
-            self.unit.record("task.ready", case.id, task=item.name, lane=item.lane,
-                             assignee=item.assignee_id, due_at=item.due_at)
+            self.unit.record(
+                "task.ready",
+                case.id,
+                task=item.name,
+                lane=item.lane,
+                assignee=item.assignee_id,
+                due_at=item.due_at,
+            )
         for item in changes.cancelled_items:
             self.unit.record("task.cancelled", case.id, work_item=item.id, task=item.name)
         for timer in changes.fired_timers:
-            self.unit.record("timer.fired", case.id, timer=timer.name, due_at=timer.due_at,
-                             lag_ms=int((now - timer.due_at).total_seconds() * 1000))
+            self.unit.record(
+                "timer.fired",
+                case.id,
+                timer=timer.name,
+                due_at=timer.due_at,
+                lag_ms=int((now - timer.due_at).total_seconds() * 1000),
+            )
         self._save_incident()
         for message in self.outbox:
-            session.add(OutboxMessage(case_id=case.id, channel=message.channel, recipient=message.recipient,
-                                      template=message.template, payload=message.payload, created_at=now,
-                                      next_attempt_at=now))
+            session.add(
+                OutboxMessage(
+                    case_id=case.id,
+                    channel=message.channel,
+                    recipient=message.recipient,
+                    template=message.template,
+                    payload=message.payload,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
         if self.failure is not None:
             case.status = CaseStatus.INCIDENT
         elif self.workflow.completed:
@@ -126,7 +145,11 @@ class Step:
         task = self.workflow.get_task_from_id(projection.UUID(item.task_id))
         target = ((task.task_spec.extensions or {}).get("properties") or {}).get(ASSIGN_PROPERTY)
         if target == "owner" and self.case.owner_id is not None:
-            item.state, item.assignee_id, item.claimed_at = WorkItemState.CLAIMED, self.case.owner_id, self.unit.now
+            item.state, item.assignee_id, item.claimed_at = (
+                WorkItemState.CLAIMED,
+                self.case.owner_id,
+                self.unit.now,
+            )
 
     def _save_incident(self) -> None:
         session, now = self.unit.session, self.unit.now
@@ -136,7 +159,9 @@ class Step:
         if self.failure is None:
             for incident in open_incidents:
                 incident.resolved_at, incident.resolved_by = now, self.unit.actor
-                self.unit.record("incident.resolved", self.case.id, incident=incident.id, task=incident.task_name)
+                self.unit.record(
+                    "incident.resolved", self.case.id, incident=incident.id, task=incident.task_name
+                )
             return
         task, message = self.failure
         task_id = str(task.id) if task is not None else ""
@@ -145,10 +170,17 @@ class Step:
             if incident.task_id == task_id:
                 incident.attempts += 1
                 incident.message = message
-                self.unit.record("incident.repeated", self.case.id, incident=incident.id, task=task_name,
-                                 message=message, attempts=incident.attempts)
+                self.unit.record(
+                    "incident.repeated",
+                    self.case.id,
+                    incident=incident.id,
+                    task=task_name,
+                    message=message,
+                    attempts=incident.attempts,
+                )
                 return
-        incident = Incident(case_id=self.case.id, task_id=task_id, task_name=task_name, message=message,
-                            created_at=now)
+        incident = Incident(
+            case_id=self.case.id, task_id=task_id, task_name=task_name, message=message, created_at=now
+        )
         session.add(incident)
         self.unit.record("incident.opened", self.case.id, task=task_name, message=message)

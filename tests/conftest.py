@@ -26,7 +26,9 @@ START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
 
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL")
-    return f"database: {'PostgreSQL (' + url + ')' if url else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
+    return (
+        f"database: {'PostgreSQL (' + url + ')' if url else 'SQLite (set TEST_DATABASE_URL for PostgreSQL)'}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,8 +95,9 @@ def deploy(session, clock):
 @pytest.fixture
 def make_user(session, clock):
     def _make(username: str, role: str = "agent", departments=("frontline",), password=None):
-        return accounts.create_user(session, clock, username=username, role=role,
-                                    departments=list(departments), password=password)
+        return accounts.create_user(
+            session, clock, username=username, role=role, departments=list(departments), password=password
+        )
 
     return _make
 
@@ -104,8 +107,13 @@ def app(database_url, clock, db):
     from app import create_app
 
     application = create_app(
-        {"DATABASE_URL": database_url, "TESTING": True, "SCHEDULER_ENABLED": False, "CLOCK": clock,
-         "SECRET_KEY": "test"}
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "SCHEDULER_ENABLED": False,
+            "CLOCK": clock,
+            "SECRET_KEY": "test",
+        }
     )
     yield application
     application.extensions["database"].engine.dispose()

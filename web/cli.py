@@ -1,4 +1,5 @@
-"""The operator's commands: ``flask --app app init-db | deploy | seed-demo | sla tick | audit verify | users | tokens``.
+"""The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick, audit verify,
+users create, tokens create.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import accounts, audit, definitions, migrations
@@ -30,8 +32,9 @@ def _clock():
 
 
 def friendly(fn):
-    """Turn domain and database errors into one readable line and exit status 1."""
+    """Run inside the app context; turn domain and database errors into readable lines and exit status 1."""
 
+    @with_appcontext
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -140,10 +143,19 @@ def users():
 def users_create(username, role, departments, password, display_name):
     """Create a user with a role and departments."""
     with _database().session() as session:
-        user = accounts.create_user(session, _clock(), username=username, role=role,
-                                    departments=list(departments), password=password,
-                                    display_name=display_name, actor="cli")
-        click.echo(f"created {user.username} ({user.role}; {', '.join(sorted(user.lanes)) or 'no department'})")
+        user = accounts.create_user(
+            session,
+            _clock(),
+            username=username,
+            role=role,
+            departments=list(departments),
+            password=password,
+            display_name=display_name,
+            actor="cli",
+        )
+        click.echo(
+            f"created {user.username} ({user.role}; {', '.join(sorted(user.lanes)) or 'no department'})"
+        )
 
 
 @click.group("tokens")

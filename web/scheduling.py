@@ -25,8 +25,14 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
             app.logger.exception("SLA sweep failed; retrying on the next tick")
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(tick, "interval", seconds=app.config["SLA_SWEEP_SECONDS"], id="sla-sweep",
-                      max_instances=1, coalesce=True)
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=app.config["SLA_SWEEP_SECONDS"],
+        id="sla-sweep",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.start()
     atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
     app.extensions["scheduler"] = scheduler

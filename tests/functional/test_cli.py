@@ -9,7 +9,7 @@ from tests.conftest import DATA
 
 
 def run(app, *args):
-    return app.test_cli_runner(mix_stderr=False).invoke(args=list(args), catch_exceptions=False)
+    return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
 
 
 def test_init_db_is_idempotent_and_creates_the_departments(app):
@@ -18,12 +18,17 @@ def test_init_db_is_idempotent_and_creates_the_departments(app):
     assert "database ready" in second.output
 
 
-def test_deploy_prints_each_version_and_redeploy_reports_unchanged(app):
-    folder = str(DATA / "engine")
-    first = run(app, "deploy", folder)
+def test_deploy_prints_each_version_and_redeploy_reports_unchanged(app, tmp_path):
+    folder = tmp_path / "processes"
+    (folder / "forms").mkdir(parents=True)  # forms may sit in a sub-folder: diagrams name them bare
+    for name in ("five_tasks.bpmn", "review.bpmn"):
+        (folder / name).write_bytes((DATA / "engine" / name).read_bytes())
+    (folder / "forms" / "review.schema.json").write_bytes((DATA / "engine/review.schema.json").read_bytes())
+    (folder / "notes.txt").write_text("not a diagram")
+    first = run(app, "deploy", str(folder))
     assert first.exit_code == 0, first.stderr
     assert "deployed five_tasks v1" in first.output and "deployed review v1" in first.output
-    again = run(app, "deploy", folder)
+    again = run(app, "deploy", str(folder))
     assert again.exit_code == 0
     assert "unchanged five_tasks v1" in again.output
 
@@ -40,8 +45,20 @@ def test_a_refused_deploy_exits_non_zero_with_one_line_per_problem(app, tmp_path
 
 def test_users_create_validates_role_and_department(app):
     run(app, "init-db")
-    ok = run(app, "users", "create", "li.na", "--role", "agent", "--department", "frontline",
-             "--department", "risk", "--password", "correct-horse")
+    ok = run(
+        app,
+        "users",
+        "create",
+        "li.na",
+        "--role",
+        "agent",
+        "--department",
+        "frontline",
+        "--department",
+        "risk",
+        "--password",
+        "correct-horse",
+    )
     assert ok.exit_code == 0, ok.stderr
     assert "created li.na (agent; frontline, risk)" in ok.output
     unknown = run(app, "users", "create", "wang", "--role", "agent", "--department", "marketing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -39,7 +40,7 @@ def test_an_untouched_chain_verifies(history):
 def test_the_chain_links_each_event_to_the_previous_hash(history):
     events = history.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert events[0].prev_hash == audit.GENESIS
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(events))
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
 
 
@@ -53,8 +54,11 @@ def test_an_altered_payload_is_found_at_its_event(history):
 
 def test_an_altered_actor_or_time_is_found(history):
     event = history.get(AuditEvent, 5)
-    history.execute(update(AuditEvent).where(AuditEvent.seq == 5)
-                    .values(occurred_at=event.occurred_at - timedelta(seconds=1)))
+    history.execute(
+        update(AuditEvent)
+        .where(AuditEvent.seq == 5)
+        .values(occurred_at=event.occurred_at - timedelta(seconds=1))
+    )
     history.commit()
     assert audit.verify(history).broken_seq == 5
 
@@ -71,8 +75,9 @@ def test_a_rehashed_forgery_still_breaks_the_next_link(history):
     """Recomputing one row's hash after editing it does not help: the next row points at the old hash."""
     event = history.get(AuditEvent, 6)
     forged = {"task": "forged"}
-    new_hash = audit.event_hash(event.prev_hash, 6, event.occurred_at, event.actor, event.kind, event.case_id,
-                                forged)
+    new_hash = audit.event_hash(
+        event.prev_hash, 6, event.occurred_at, event.actor, event.kind, event.case_id, forged
+    )
     history.execute(update(AuditEvent).where(AuditEvent.seq == 6).values(payload=forged, hash=new_hash))
     history.commit()
     assert audit.verify(history).broken_seq == 7
