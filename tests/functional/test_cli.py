@@ -104,3 +104,22 @@ def test_a_database_that_is_not_initialised_gives_a_readable_error(tmp_path):
     result = run(app, "users", "create", "x1", "--role", "auditor")
     assert result.exit_code == 1
     assert "database error" in result.stderr and "init-db" in result.stderr
+
+
+def test_deploying_hostile_xml_is_refused_by_the_cli_without_a_traceback(app, tmp_path):
+    laughs = tmp_path / "laughs.bpmn"
+    laughs.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol2;</bpmn:definitions>'
+    )
+    external = tmp_path / "external.bpmn"
+    external.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>'
+    )
+    result = run(app, "deploy", str(laughs), str(external))
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert len(lines) == 2
+    assert all("DOCTYPE" in line or "DTD" in line for line in lines)
+    assert "root:" not in result.stderr + result.output and "Traceback" not in result.stderr
