@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import audit, forms
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
-from engine.errors import Conflict, Forbidden, InvalidState, NotFound
+from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, CaseStatus, ProcessVersion, User, WorkItem, WorkItemState
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
 from engine.stepping import Step
@@ -161,6 +161,46 @@ class CaseEngine:
             step = Step(self, unit, case, self._load(case))
             step.retry_failed()
             step.save()
+        return case
+
+    def change_owner(self, case_id: int, new_owner: User, *, actor: str, reason: str) -> Case:
+        """Give the case to another owner (a supervisor's recorded decision); their open tasks follow."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationFailed("a reason is required to change the owner", {"reason": "is required"})
+        if not new_owner.active or not new_owner.can_work_lane("frontline"):
+            raise ValidationFailed(
+                "the new owner must be an active frontline agent",
+                {"owner": "is not an active frontline agent"},
+            )
+        with self._unit(actor) as unit:
+            case = self._case(case_id)
+            previous = case.owner_id
+            if previous == new_owner.id:
+                raise InvalidState(f"{new_owner.username} already owns case {case.reference}")
+            case.owner_id = new_owner.id
+            case.updated_at = unit.now
+            if previous is not None:
+                moved = self.session.execute(
+                    update(WorkItem)
+                    .where(
+                        WorkItem.case_id == case.id,
+                        WorkItem.assignee_id == previous,
+                        WorkItem.state == WorkItemState.CLAIMED,
+                    )
+                    .values(assignee_id=new_owner.id)
+                ).rowcount
+            else:
+                moved = 0
+            unit.record(
+                "owner.changed",
+                case.id,
+                previous_owner=previous,
+                owner=new_owner.id,
+                owner_username=new_owner.username,
+                reason=reason,
+                tasks_moved=moved,
+            )
         return case
 
     def fire_timer(self, case_id: int) -> bool:

@@ -353,3 +353,26 @@ def test_spiffworkflows_direct_environment_calls_are_sandboxed_too(session, cloc
         environment.evaluate("__import__('os').getcwd()", {})
     with pytest.raises(SandboxViolation):
         environment.execute("import os", {})
+
+
+def test_changing_the_owner_needs_a_reason_moves_their_tasks_and_is_audited(
+    review, engine, session, make_user
+):
+    ann, bob = make_user("ann"), make_user("bob")
+    case = engine.start_case("review", {"category": "fees", "amount": 10}, actor="channel")
+    item = ready(session, case.id, "review_task")
+    engine.change_owner(case.id, ann, actor="supervisor.liu", reason="first contact")
+    engine.claim(item.id, ann)
+
+    with pytest.raises(ValidationFailed):
+        engine.change_owner(case.id, bob, actor="supervisor.liu", reason="  ")
+    engine.change_owner(case.id, bob, actor="supervisor.liu", reason="Ann is on leave")
+
+    assert session.get(Case, case.id).owner_id == bob.id
+    assert session.get(WorkItem, item.id).assignee_id == bob.id
+    changes = session.scalars(select(AuditEvent).where(AuditEvent.kind == "owner.changed")).all()
+    assert [(e.actor, e.payload["owner_username"], e.payload["reason"]) for e in changes] == [
+        ("supervisor.liu", "ann", "first contact"),
+        ("supervisor.liu", "bob", "Ann is on leave"),
+    ]
+    assert changes[-1].payload["tasks_moved"] == 1
