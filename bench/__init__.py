@@ -1,0 +1,1 @@
+"""Benchmarks of the engine against SpiffWorkflow alone; run them with ``python -m bench.<name>``."""
