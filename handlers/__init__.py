@@ -3,6 +3,6 @@
 from handlers.registry import HandlerContext, HandlerError, HandlerRegistry, OutboxMessage, registry
 
 # Importing the handler modules registers them.
-from handlers import basic  # noqa: F401  isort:skip
+from handlers import basic, complaints  # noqa: F401  isort:skip
 
 __all__ = ["HandlerContext", "HandlerError", "HandlerRegistry", "OutboxMessage", "registry"]

@@ -34,6 +34,12 @@ class HandlerContext:
     settings: dict[str, Any] = field(default_factory=dict)
     adapters: dict[str, Any] = field(default_factory=dict)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    # Case-level fields a handler sets (tier, priority ...), applied to the case row in the same step.
+    case_fields: dict[str, Any] = field(default_factory=dict)
+    # Escalations raised by the step: (step, limit) pairs; the engine records and routes them.
+    escalations: list[tuple[str, str]] = field(default_factory=list)
+    # For a task on a timer's path: the id of the task the timer is attached to.
+    source_task_id: str | None = None
 
     def send(self, channel: str, recipient: str, template: str, **payload: Any) -> None:
         """Queue a message; it is written to the outbox in the step's transaction and sent after commit."""

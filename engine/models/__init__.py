@@ -4,7 +4,9 @@ from engine.models.audit import AuditEvent
 from engine.models.base import Base
 from engine.models.case import (
     Case,
+    CaseNote,
     CaseStatus,
+    Escalation,
     Incident,
     OutboxMessage,
     Timer,
@@ -21,11 +23,13 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseNote",
     "CaseStatus",
     "Customer",
     "Department",
     "Deployment",
     "DeploymentFile",
+    "Escalation",
     "Incident",
     "OutboxMessage",
     "ProcessVersion",

@@ -6,7 +6,9 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from engine.models.base import Base, BigId, JSONValue, intpk
@@ -39,7 +41,10 @@ class TimerStatus(enum.StrEnum):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_customer_category", "customer_id", "category", "created_at"),
+    )
 
     id: Mapped[intpk]
     reference: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -51,6 +56,18 @@ class Case(Base):
     owner_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("customers.id"), index=True)
     started_by: Mapped[str] = mapped_column(String(150), default="")
+    # What the complaint is about, kept as columns for inboxes, repeat detection and reports.
+    channel: Mapped[str | None] = mapped_column(String(32))
+    business_type: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    received_at: Mapped[datetime | None]
+    priority: Mapped[str | None] = mapped_column(String(8))
+    cause_class: Mapped[str | None] = mapped_column(String(64))
+    risk_warning: Mapped[str] = mapped_column(Text, default="", server_default="")
+    repeat_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"))
+    tracking_code: Mapped[str | None] = mapped_column(String(64), unique=True)
     # SpiffWorkflow's state without the spec (the spec is stored once on the process version).
     state: Mapped[str] = deferred(mapped_column(Text))
     serializer_version: Mapped[str] = mapped_column(String(16))
@@ -84,6 +101,8 @@ class WorkItem(Base):
     state: Mapped[str] = mapped_column(String(16), default=WorkItemState.READY)
     assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     form: Mapped[str | None] = mapped_column(String(255))
+    # "owner" when the diagram gives the task straight to the case owner (first-owner responsibility).
+    assign_to: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]
@@ -129,6 +148,35 @@ class Incident(Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(150))
+
+
+class CaseNote(Base):
+    """Information added to a case outside its tasks: a merged repeat complaint, the customer's additions."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(150))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """A missed or near deadline raised by a diagram's timer; the supervisors' escalation inbox lists these."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_open", "resolved_at", "created_at"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    work_item_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("work_items.id"))
+    step: Mapped[str] = mapped_column(String(128))
+    limit_text: Mapped[str] = mapped_column(String(255), default="")
+    level: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):
