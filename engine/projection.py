@@ -22,6 +22,13 @@ from sqlalchemy.orm import Session
 from engine.forms import form_name
 from engine.models import Case, Timer, TimerStatus, WorkItem, WorkItemState
 
+# A task property naming who gets the task directly instead of the lane's shared queue.
+ASSIGN_PROPERTY = "assignTo"
+
+
+def task_property(task_spec, name: str) -> str | None:
+    return ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get(name)
+
 
 def task_label(task) -> str:
     spec = task.task_spec
@@ -56,6 +63,21 @@ def waiting_timers(workflow: BpmnWorkflow) -> list:
         for t in workflow.event_manager.tasks.values()
         if isinstance(t.task_spec.event_definition, TimerEventDefinition) and t.has_state(TaskState.WAITING)
     ]
+
+
+def attached_task(task):
+    """For a task on the path of a boundary timer, the task that timer is attached to (else None)."""
+    node = task
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent.task_spec, BoundaryEventSplit):
+            if not isinstance(getattr(node.task_spec, "event_definition", None), TimerEventDefinition):
+                return None  # downstream of the attached task itself, or of another kind of boundary event
+            return next(
+                (s for s in parent.children if getattr(s.task_spec, "event_definition", None) is None), None
+            )
+        node = parent
+    return None
 
 
 def boundary_timer_due(task) -> datetime | None:
@@ -115,6 +137,7 @@ def _sync_work_items(session, case, workflow, now, completed_task_id, changes: C
             lane=spec.lane,
             state=WorkItemState.READY,
             form=form_name(spec),
+            assign_to=task_property(spec, ASSIGN_PROPERTY),
             created_at=now,
             due_at=boundary_timer_due(task),
         )

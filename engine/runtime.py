@@ -8,14 +8,18 @@ whole step back; a concurrent step on the same case fails with ``Conflict`` inst
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, undefer
@@ -25,11 +29,32 @@ from engine import audit, forms
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.history import SqlCustomerHistory
 from engine.models import Case, CaseStatus, ProcessVersion, User, WorkItem, WorkItemState
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
 from engine.stepping import Step
 from handlers import HandlerRegistry
 from handlers import registry as default_registry
+from handlers.adapters import KnowledgeBase, LocalCoreBanking
+
+FRONTLINE = "frontline"
+DEFAULT_KNOWLEDGE_BASE = Path(__file__).resolve().parent.parent / "processes" / "knowledge_base.toml"
+
+
+@functools.lru_cache(maxsize=8)
+def _knowledge_base(path: str, mtime: float) -> KnowledgeBase:
+    return KnowledgeBase.from_file(path)
+
+
+def default_adapters(session: Session, clock: Clock, settings: dict[str, Any]) -> dict[str, Any]:
+    """The adapters a development machine uses; a bank passes its own to ``CaseEngine(adapters=...)``."""
+    kb_path = Path(settings.get("KNOWLEDGE_BASE") or DEFAULT_KNOWLEDGE_BASE)
+    mtime = kb_path.stat().st_mtime if kb_path.is_file() else 0.0
+    return {
+        "core_banking": settings.get("CORE_BANKING") or LocalCoreBanking(),
+        "knowledge_base": _knowledge_base(str(kb_path), mtime),
+        "history": SqlCustomerHistory(session, clock, int(settings.get("REPEAT_WINDOW_DAYS", 30))),
+    }
 
 
 class CaseEngine:
@@ -48,7 +73,7 @@ class CaseEngine:
         self.clock = clock
         self.handlers = handlers
         self.settings = settings or {}
-        self.adapters = adapters or {}
+        self.adapters = {**default_adapters(session, clock, self.settings), **(adapters or {})}
         self.tz = ZoneInfo(self.settings.get("TIMEZONE", "Asia/Shanghai"))
 
     def now(self) -> datetime:
@@ -64,8 +89,12 @@ class CaseEngine:
         actor: str,
         title: str = "",
         customer_id: int | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> Case:
-        """Start a case on the latest version of ``process_key`` and run it to its first wait."""
+        """Start a case on the latest version of ``process_key`` and run it to its first wait.
+
+        ``fields`` are case columns known at intake (category, channel, description ...).
+        """
         with self._unit(actor) as unit:
             version = self.session.scalars(ProcessVersion.latest(process_key)).first()
             if version is None:
@@ -84,14 +113,16 @@ class CaseEngine:
                 engine_version=ENGINE_VERSION,
                 created_at=now,
                 updated_at=now,
+                **(fields or {}),
             )
             self.session.add(case)
             self.session.flush()
             case.reference = f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}"
             spec, subprocess_specs = self._specs(version)
             workflow = BpmnWorkflow(spec, subprocess_specs)
+            start_data = {**data, "case": {"id": case.id, "reference": case.reference}}
             for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(data)
+                task.data.update(start_data)
             unit.record("case.started", case.id, reference=case.reference, process=version.label)
             step = Step(self, unit, case, workflow)
             step.advance()
@@ -120,6 +151,7 @@ class CaseEngine:
             if claimed != 1:
                 raise Conflict(f"task {item.id} was claimed by someone else first")
             unit.record("task.claimed", item.case_id, work_item=item.id, task=item.name, lane=item.lane)
+            self._take_ownership(unit, item, user)
         return item
 
     def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
@@ -138,6 +170,7 @@ class CaseEngine:
             if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
                 raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
             forms.validate(self._form_schema(case, item.form), data)
+            self._take_ownership(unit, item, user, case)
             step = Step(self, unit, case, workflow)
             diff = step.complete_human_task(task, data)
             item.state = WorkItemState.COMPLETED
@@ -203,6 +236,21 @@ class CaseEngine:
             )
         return case
 
+    def deliver_message(self, case_id: int, name: str, payload: dict[str, Any] | None, *, actor: str) -> Case:
+        """Deliver a BPMN message (a customer's reply, say) to a case that is waiting for it."""
+        with self._unit(actor) as unit:
+            case = self._case(case_id)
+            workflow = self._load(case)
+            waiting = {e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
+            if name not in waiting:
+                raise InvalidState(f"case {case.reference} is not waiting for {name!r}")
+            step = Step(self, unit, case, workflow)
+            workflow.catch(BpmnEvent(MessageEventDefinition(name), payload or {}))
+            unit.record("message.received", case.id, message=name)
+            step.advance()
+            step.save()
+        return case
+
     def fire_timer(self, case_id: int) -> bool:
         """Let the case's due timers fire and run on; returns whether anything fired."""
         with self._unit("system:timer") as unit:
@@ -215,6 +263,41 @@ class CaseEngine:
         return bool(changes.fired_timers)
 
     # --------------------------------------------------------------- helpers
+
+    def _take_ownership(self, unit: _Unit, item: WorkItem, user: User, case: Case | None = None) -> None:
+        """First-owner responsibility: whoever first takes a frontline task of an unowned case owns it."""
+        if item.lane != FRONTLINE:
+            return
+        if case is not None:
+            if case.owner_id is not None:
+                return
+            case.owner_id = user.id
+        else:
+            won = self.session.execute(
+                update(Case).where(Case.id == item.case_id, Case.owner_id.is_(None)).values(owner_id=user.id)
+            ).rowcount
+            if won != 1:
+                return
+        # The owner's customer-facing tasks that were waiting in the queue come to them.
+        self.session.execute(
+            update(WorkItem)
+            .where(
+                WorkItem.case_id == item.case_id,
+                WorkItem.assign_to == "owner",
+                WorkItem.id != item.id,
+                WorkItem.state == WorkItemState.READY,
+            )
+            .values(state=WorkItemState.CLAIMED, assignee_id=user.id, claimed_at=unit.now)
+            .execution_options(synchronize_session="fetch")
+        )
+        unit.record(
+            "owner.changed",
+            item.case_id,
+            previous_owner=None,
+            owner=user.id,
+            owner_username=user.username,
+            reason="first to take the complaint",
+        )
 
     @contextlib.contextmanager
     def _unit(self, actor: str) -> Iterator[_Unit]:

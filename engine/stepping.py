@@ -11,7 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import projection
-from engine.models import Case, CaseStatus, Incident, OutboxMessage, WorkItemState
+from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
 from engine.scripting import SandboxScriptEngine
 from engine.serialization import SERIALIZER
 from handlers import HandlerContext
@@ -19,9 +19,6 @@ from handlers import OutboxMessage as QueuedMessage
 
 if TYPE_CHECKING:
     from engine.runtime import CaseEngine, _Unit
-
-# A task property naming who gets the task directly instead of the lane's shared queue.
-ASSIGN_PROPERTY = "assignTo"
 
 
 class Step:
@@ -31,6 +28,7 @@ class Step:
         self.case = case
         self.workflow = workflow
         self.outbox: list[QueuedMessage] = []
+        self.contexts: list[HandlerContext] = []
         self.failure: tuple[Any, str] | None = None
         workflow.script_engine = SandboxScriptEngine(engine.handlers, self._handler_context)
 
@@ -79,7 +77,8 @@ class Step:
         self.failure = (task, message[:4000])
 
     def _handler_context(self, task) -> HandlerContext:
-        return HandlerContext(
+        source = projection.attached_task(task)
+        context = HandlerContext(
             case_id=self.case.id,
             case_reference=self.case.reference,
             task_name=projection.task_label(task),
@@ -88,7 +87,10 @@ class Step:
             settings=self.engine.settings,
             adapters=self.engine.adapters,
             outbox=self.outbox,
+            source_task_id=str(source.id) if source is not None else None,
         )
+        self.contexts.append(context)
+        return context
 
     # -------------------------------------------------------------- saving
 
@@ -116,6 +118,7 @@ class Step:
                 lag_ms=int((now - timer.due_at).total_seconds() * 1000),
             )
         self._save_incident()
+        self._apply_handler_effects()
         for message in self.outbox:
             session.add(
                 OutboxMessage(
@@ -142,14 +145,48 @@ class Step:
         return changes
 
     def _assign(self, item) -> None:
-        task = self.workflow.get_task_from_id(projection.UUID(item.task_id))
-        target = ((task.task_spec.extensions or {}).get("properties") or {}).get(ASSIGN_PROPERTY)
-        if target == "owner" and self.case.owner_id is not None:
+        if item.assign_to == "owner" and self.case.owner_id is not None:
             item.state, item.assignee_id, item.claimed_at = (
                 WorkItemState.CLAIMED,
                 self.case.owner_id,
                 self.unit.now,
             )
+
+    def _apply_handler_effects(self) -> None:
+        """Case fields and escalations that handlers asked for, written in this step's transaction."""
+        session, case = self.unit.session, self.case
+        for context in self.contexts:
+            for name, value in context.case_fields.items():
+                if getattr(case, name) != value:
+                    setattr(case, name, value)
+                    self.unit.record("case.updated", case.id, field=name, value=value)
+            for step, limit in context.escalations:
+                item = None
+                if context.source_task_id is not None:
+                    item = session.scalar(select(WorkItem).where(WorkItem.task_id == context.source_task_id))
+                level = 1
+                if item is not None:
+                    item.escalation_level += 1
+                    level = item.escalation_level
+                session.add(
+                    Escalation(
+                        case_id=case.id,
+                        work_item_id=item.id if item else None,
+                        step=step,
+                        limit_text=limit,
+                        level=level,
+                        created_at=self.unit.now,
+                    )
+                )
+                self.unit.record(
+                    "task.escalated",
+                    case.id,
+                    step=step,
+                    limit=limit,
+                    level=level,
+                    work_item=item.id if item else None,
+                    task=item.name if item else None,
+                )
 
     def _save_incident(self) -> None:
         session, now = self.unit.session, self.unit.now

@@ -19,7 +19,9 @@ log = logging.getLogger("complaints.adapters")
 
 
 class CoreBanking(Protocol):
-    def request_safeguard(self, action: str, account: str, amount: Decimal | None, case_reference: str) -> str:
+    def request_safeguard(
+        self, action: str, account: str, amount: Decimal | None, case_reference: str
+    ) -> str:
         """Ask for a stop-payment or freeze on ``account``; return the core system's request reference."""
 
     def credit(self, account: str, amount: Decimal, reason: str, case_reference: str) -> str:
@@ -27,7 +29,9 @@ class CoreBanking(Protocol):
 
 
 class CustomerHistory(Protocol):
-    def for_customer(self, customer_id: str, category: str, description: str, exclude_case_id: int | None) -> dict:
+    def for_customer(
+        self, customer_id: str, category: str, description: str, exclude_case_id: int | None
+    ) -> dict:
         """Earlier complaints, open cases, segment, risk flags and the repeat verdict for one customer."""
 
 
@@ -36,7 +40,9 @@ class LocalCoreBanking:
 
     def request_safeguard(self, action, account, amount, case_reference):
         reference = f"SG-{secrets.token_hex(4).upper()}"
-        log.info("safeguard %s on %s (amount %s) for %s: %s", action, account, amount, case_reference, reference)
+        log.info(
+            "safeguard %s on %s (amount %s) for %s: %s", action, account, amount, case_reference, reference
+        )
         return reference
 
     def credit(self, account, amount, reason, case_reference):
@@ -67,11 +73,18 @@ class KnowledgeBase:
             log.warning("knowledge base %s not found; advisory questions will go to a person", path)
             return cls([])
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return cls([
-            Article(str(e["id"]), e.get("language", "zh"), tuple(k.lower() for k in e.get("keywords", [])),
-                    e.get("question", ""), e["answer"])
-            for e in data.get("entry", [])
-        ])
+        return cls(
+            [
+                Article(
+                    str(e["id"]),
+                    e.get("language", "zh"),
+                    tuple(k.lower() for k in e.get("keywords", [])),
+                    e.get("question", ""),
+                    e["answer"],
+                )
+                for e in data.get("entry", [])
+            ]
+        )
 
     def search(self, question: str, language: str | None = None) -> tuple[Article, float] | None:
         """The best article whose keywords appear in the question, with the share of its keywords found."""

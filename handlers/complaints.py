@@ -40,7 +40,9 @@ def set_case(ctx: HandlerContext, **fields) -> dict:
     """Record triage results (tier, priority, cause class, risk warning) on the case."""
     unknown = set(fields) - CASE_FIELDS
     if unknown:
-        raise HandlerError(f"set_case does not know {', '.join(sorted(unknown))}; use {', '.join(sorted(CASE_FIELDS))}")
+        raise HandlerError(
+            f"set_case does not know {', '.join(sorted(unknown))}; use {', '.join(sorted(CASE_FIELDS))}"
+        )
     if "tier" in fields and fields["tier"] not in TIERS:
         raise HandlerError(f"tier must be one of {', '.join(sorted(TIERS))}, got {fields['tier']!r}")
     ctx.case_fields.update(fields)
@@ -57,7 +59,9 @@ def safeguard(ctx: HandlerContext, action: str, account: str = "", amount=None) 
     if not account:
         raise HandlerError("a safeguard needs the account to protect")
     value = _money(amount, "amount") if amount not in (None, "") else None
-    reference = _adapter(ctx, "core_banking").request_safeguard(action, account, value, ctx.case_reference or "")
+    reference = _adapter(ctx, "core_banking").request_safeguard(
+        action, account, value, ctx.case_reference or ""
+    )
     return {"reference": reference, "action": action, "status": "requested"}
 
 
@@ -84,11 +88,15 @@ def kb_answer(ctx: HandlerContext, question: str, language: str = "zh") -> dict:
 
 
 @registry.register("notify_result")
-def notify_result(ctx: HandlerContext, recipient: str, cause: str, solution: str, advice: str,
-                  channels=("sms", "app_push")) -> dict:
+def notify_result(
+    ctx: HandlerContext, recipient: str, cause: str, solution: str, advice: str, channels=("sms", "app_push")
+) -> dict:
     """Send the result notice; it must carry the cause, the solution and advice for the future."""
-    missing = [name for name, text in (("cause", cause), ("solution", solution), ("advice", advice))
-               if not str(text or "").strip()]
+    missing = [
+        name
+        for name, text in (("cause", cause), ("solution", solution), ("advice", advice))
+        if not str(text or "").strip()
+    ]
     if missing:
         raise HandlerError(f"a result notice must state the {', '.join(missing)}; it was not sent")
     unknown = set(channels) - RESULT_CHANNELS

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
-
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
