@@ -30,7 +30,7 @@ from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.history import SqlCustomerHistory
-from engine.models import Case, CaseStatus, ProcessVersion, User, WorkItem, WorkItemState
+from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
 from engine.stepping import Step
 from handlers import HandlerRegistry
@@ -74,6 +74,7 @@ class CaseEngine:
         self.handlers = handlers
         self.settings = settings or {}
         self.adapters = {**default_adapters(session, clock, self.settings), **(adapters or {})}
+        self._active: _Unit | None = None
         self.tz = ZoneInfo(self.settings.get("TIMEZONE", "Asia/Shanghai"))
 
     def now(self) -> datetime:
@@ -83,7 +84,7 @@ class CaseEngine:
 
     def start_case(
         self,
-        process_key: str,
+        process: str | ProcessVersion,
         data: dict[str, Any],
         *,
         actor: str,
@@ -91,17 +92,18 @@ class CaseEngine:
         customer_id: int | None = None,
         fields: dict[str, Any] | None = None,
     ) -> Case:
-        """Start a case on the latest version of ``process_key`` and run it to its first wait.
-
-        ``fields`` are case columns known at intake (category, channel, description ...).
+        """Start a case on the latest version of a process key (or on the given version) and run it to its
+        first wait. ``fields`` are case columns known at intake (category, channel, description ...).
         """
-        with self._unit(actor) as unit:
-            version = self.session.scalars(ProcessVersion.latest(process_key)).first()
-            if version is None:
-                raise NotFound(f"no process is deployed under the key {process_key!r}")
+        with self.unit(actor) as unit:
+            version = process
+            if not isinstance(process, ProcessVersion):
+                version = self.session.scalars(ProcessVersion.latest(process)).first()
+                if version is None:
+                    raise NotFound(f"no process is deployed under the key {process!r}")
             now = unit.now
             case = Case(
-                process_key=process_key,
+                process_key=version.process_key,
                 process_version_id=version.id,
                 process_version=version,
                 status=CaseStatus.OPEN,
@@ -118,7 +120,7 @@ class CaseEngine:
             self.session.add(case)
             self.session.flush()
             case.reference = f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}"
-            spec, subprocess_specs = self._specs(version)
+            spec, subprocess_specs = self.specs(version)
             workflow = BpmnWorkflow(spec, subprocess_specs)
             start_data = {**data, "case": {"id": case.id, "reference": case.reference}}
             for task in workflow.get_tasks(state=TaskState.READY):
@@ -130,7 +132,7 @@ class CaseEngine:
         return case
 
     def claim(self, work_item_id: int, user: User) -> WorkItem:
-        with self._unit(user.username) as unit:
+        with self.unit(user.username) as unit:
             item = self._work_item(work_item_id)
             if item.state == WorkItemState.CLAIMED and item.assignee_id == user.id:
                 return item
@@ -156,7 +158,7 @@ class CaseEngine:
 
     def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
         """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
-        with self._unit(user.username) as unit:
+        with self.unit(user.username) as unit:
             item = self._work_item(work_item_id)
             if not item.is_open:
                 raise Conflict(f"task {item.id} is already {item.state}")
@@ -187,7 +189,7 @@ class CaseEngine:
 
     def retry(self, case_id: int, *, actor: str) -> Case:
         """Run the failed tasks of a case in incident again."""
-        with self._unit(actor) as unit:
+        with self.unit(actor) as unit:
             case = self._case(case_id)
             if case.status != CaseStatus.INCIDENT:
                 raise InvalidState(f"case {case.reference} has no open incident")
@@ -206,7 +208,7 @@ class CaseEngine:
                 "the new owner must be an active frontline agent",
                 {"owner": "is not an active frontline agent"},
             )
-        with self._unit(actor) as unit:
+        with self.unit(actor) as unit:
             case = self._case(case_id)
             previous = case.owner_id
             if previous == new_owner.id:
@@ -236,9 +238,24 @@ class CaseEngine:
             )
         return case
 
+    def queue_message(self, case: Case, channel: str, recipient: str, template: str, **payload: Any) -> None:
+        """Put a message in the outbox inside the current step (it is sent only if the step commits)."""
+        now = self._active.now if self._active else self.now()
+        self.session.add(
+            OutboxMessage(
+                case_id=case.id,
+                channel=channel,
+                recipient=recipient,
+                template=template,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+
     def deliver_message(self, case_id: int, name: str, payload: dict[str, Any] | None, *, actor: str) -> Case:
         """Deliver a BPMN message (a customer's reply, say) to a case that is waiting for it."""
-        with self._unit(actor) as unit:
+        with self.unit(actor) as unit:
             case = self._case(case_id)
             workflow = self._load(case)
             waiting = {e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
@@ -253,7 +270,7 @@ class CaseEngine:
 
     def fire_timer(self, case_id: int) -> bool:
         """Let the case's due timers fire and run on; returns whether anything fired."""
-        with self._unit("system:timer") as unit:
+        with self.unit("system:timer") as unit:
             case = self._case(case_id)
             if case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
                 return False
@@ -300,9 +317,16 @@ class CaseEngine:
         )
 
     @contextlib.contextmanager
-    def _unit(self, actor: str) -> Iterator[_Unit]:
+    def unit(self, actor: str) -> Iterator[_Unit]:
+        """One transaction: commit with its audit events at the end, roll everything back on error.
+
+        Re-entrant: steps called inside an open unit (intake starting a case) join it and commit with it.
+        """
+        if self._active is not None:
+            yield self._active
+            return
         begin_write(self.session)
-        unit = _Unit(self.session, self.now(), actor)
+        unit = self._active = _Unit(self.session, self.now(), actor)
         try:
             with engine_clock(self.clock):
                 yield unit
@@ -316,8 +340,11 @@ class CaseEngine:
         except BaseException:
             self.session.rollback()
             raise
+        finally:
+            self._active = None
 
-    def _specs(self, version: ProcessVersion):
+    def specs(self, version: ProcessVersion):
+        """The parsed spec of a version (cached; parsed once per process, not per case)."""
         # Keyed by id and hash: ids are never reused in production, but a wiped test database reuses them.
         return SPECS.get(
             (version.id, version.sha256),
@@ -339,7 +366,7 @@ class CaseEngine:
         return item
 
     def _load(self, case: Case) -> BpmnWorkflow:
-        spec, subprocess_specs = self._specs(case.process_version)
+        spec, subprocess_specs = self.specs(case.process_version)
         return SERIALIZER.load_state(case.state, spec, subprocess_specs)
 
     @staticmethod
