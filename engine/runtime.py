@@ -8,10 +8,8 @@ whole step back; a concurrent step on the same case fails with ``Conflict`` inst
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -29,32 +27,14 @@ from engine import audit, forms
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from engine.history import SqlCustomerHistory
 from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
 from engine.stepping import Step
+from engine.wiring import default_adapters
 from handlers import HandlerRegistry
 from handlers import registry as default_registry
-from handlers.adapters import KnowledgeBase, LocalCoreBanking
 
 FRONTLINE = "frontline"
-DEFAULT_KNOWLEDGE_BASE = Path(__file__).resolve().parent.parent / "processes" / "knowledge_base.toml"
-
-
-@functools.lru_cache(maxsize=8)
-def _knowledge_base(path: str, mtime: float) -> KnowledgeBase:
-    return KnowledgeBase.from_file(path)
-
-
-def default_adapters(session: Session, clock: Clock, settings: dict[str, Any]) -> dict[str, Any]:
-    """The adapters a development machine uses; a bank passes its own to ``CaseEngine(adapters=...)``."""
-    kb_path = Path(settings.get("KNOWLEDGE_BASE") or DEFAULT_KNOWLEDGE_BASE)
-    mtime = kb_path.stat().st_mtime if kb_path.is_file() else 0.0
-    return {
-        "core_banking": settings.get("CORE_BANKING") or LocalCoreBanking(),
-        "knowledge_base": _knowledge_base(str(kb_path), mtime),
-        "history": SqlCustomerHistory(session, clock, int(settings.get("REPEAT_WINDOW_DAYS", 30))),
-    }
 
 
 class CaseEngine:
