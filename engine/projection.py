@@ -1,8 +1,9 @@
 """Project a workflow's state onto the indexed tables after every step: work items and timers.
 
 The inbox and the SLA sweep query these rows; nothing outside the engine step ever has to deserialize a
-case. Each sync compares what the workflow holds now with the open rows and reports what changed, so the
-caller can write the matching audit events in the same transaction.
+case. Each sync compares the workflow after the step with a snapshot taken before it — in memory, without
+reading the rows back — and reports what changed, so the caller can write the matching audit events in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.forms import form_name
@@ -97,37 +98,62 @@ def boundary_timer_due(task) -> datetime | None:
 
 
 @dataclass
+class Snapshot:
+    """What the workflow was waiting on before a step: ready human tasks and waiting timers, by task id.
+
+    Comparing it with the state after the step tells exactly which rows to insert or close, so a step never
+    has to read the open rows back from the database.
+    """
+
+    ready: set[str] = field(default_factory=set)
+    timers: dict[str, datetime | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow) -> Snapshot:
+        return cls(
+            {str(t.id) for t in ready_human_tasks(workflow)},
+            {str(t.id): timer_due(t) for t in waiting_timers(workflow)},
+        )
+
+
+@dataclass
 class Changes:
     new_items: list[WorkItem] = field(default_factory=list)
-    cancelled_items: list[WorkItem] = field(default_factory=list)
-    fired_timers: list[Timer] = field(default_factory=list)
-    cancelled_timers: list[Timer] = field(default_factory=list)
+    cancelled_items: list[str] = field(default_factory=list)  # task names
+    fired_timers: list[tuple[str, datetime | None]] = field(default_factory=list)  # (name, due)
     new_timers: list[Timer] = field(default_factory=list)
 
 
 def sync(
-    session: Session, case: Case, workflow: BpmnWorkflow, now: datetime, completed_task_id: str | None = None
+    session: Session,
+    case: Case,
+    workflow: BpmnWorkflow,
+    before: Snapshot,
+    now: datetime,
+    completed_task_id: str | None = None,
 ) -> Changes:
     changes = Changes()
-    _sync_work_items(session, case, workflow, now, completed_task_id, changes)
-    _sync_timers(session, case, workflow, now, changes)
+    _sync_work_items(session, case, workflow, before, now, completed_task_id, changes)
+    _sync_timers(session, case, workflow, before, now, changes)
     return changes
 
 
-def _sync_work_items(session, case, workflow, now, completed_task_id, changes: Changes) -> None:
+def _sync_work_items(
+    session, case, workflow, before: Snapshot, now, completed_task_id, changes: Changes
+) -> None:
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
-    open_items = session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state.in_(WorkItemState.open_states()))
-    ).all()
-    for item in open_items:
-        if item.task_id in ready:
-            ready.pop(item.task_id)
-        elif item.task_id != completed_task_id:
-            # The workflow moved on without it: an interrupting timer, a cancelled branch, a finished case.
-            item.state = WorkItemState.CANCELLED
-            item.completed_at = now
-            changes.cancelled_items.append(item)
-    for task_id, task in ready.items():
+    # Gone without being completed by a person: an interrupting timer, a cancelled branch, a finished case.
+    gone = before.ready - ready.keys() - {completed_task_id}
+    if gone:
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.task_id.in_(gone), WorkItem.state.in_(WorkItemState.open_states()))
+            .values(state=WorkItemState.CANCELLED, completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        changes.cancelled_items.extend(_label(workflow, task_id) for task_id in sorted(gone))
+    for task_id in ready.keys() - before.ready:
+        task = ready[task_id]
         spec = task.task_spec
         item = WorkItem(
             case_id=case.id,
@@ -145,26 +171,30 @@ def _sync_work_items(session, case, workflow, now, completed_task_id, changes: C
         changes.new_items.append(item)
 
 
-def _sync_timers(session, case, workflow, now, changes: Changes) -> None:
+def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Changes) -> None:
     waiting = {str(t.id): t for t in waiting_timers(workflow)}
-    rows = session.scalars(
-        select(Timer).where(Timer.case_id == case.id, Timer.status == TimerStatus.WAITING)
-    ).all()
-    for row in rows:
-        task = waiting.pop(row.task_id, None)
-        if task is not None:
-            due = timer_due(task)
-            if due is not None and due != row.due_at:  # a cycle timer moved on to its next occurrence
-                row.due_at = due
-            continue
-        if _has_fired(workflow, row.task_id):
-            row.status, row.fired_at = TimerStatus.FIRED, now
-            changes.fired_timers.append(row)
-        else:
-            row.status = TimerStatus.CANCELLED
-            changes.cancelled_timers.append(row)
+    gone = before.timers.keys() - waiting.keys()
+    fired = {task_id for task_id in gone if _has_fired(workflow, task_id)}
+    for status, ids, values in (
+        (TimerStatus.FIRED, fired, {"fired_at": now}),
+        (TimerStatus.CANCELLED, gone - fired, {}),
+    ):
+        if ids:
+            session.execute(
+                update(Timer)
+                .where(Timer.task_id.in_(ids), Timer.status == TimerStatus.WAITING)
+                .values(status=status, **values)
+                .execution_options(synchronize_session=False)
+            )
+    changes.fired_timers.extend(
+        (_label(workflow, task_id), before.timers[task_id]) for task_id in sorted(fired)
+    )
     for task_id, task in waiting.items():
         due = timer_due(task)
+        if task_id in before.timers:
+            if due is not None and due != before.timers[task_id]:  # a cycle timer moved on
+                session.execute(update(Timer).where(Timer.task_id == task_id).values(due_at=due))
+            continue
         if due is None:
             continue
         timer = Timer(
@@ -178,6 +208,13 @@ def _sync_timers(session, case, workflow, now, changes: Changes) -> None:
         )
         session.add(timer)
         changes.new_timers.append(timer)
+
+
+def _label(workflow: BpmnWorkflow, task_id: str) -> str:
+    try:
+        return task_label(workflow.get_task_from_id(UUID(task_id)))
+    except TaskNotFoundException:
+        return task_id
 
 
 def _has_fired(workflow: BpmnWorkflow, task_id: str) -> bool:

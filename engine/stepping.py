@@ -29,6 +29,8 @@ class Step:
         self.workflow = workflow
         self.outbox: list[QueuedMessage] = []
         self.contexts: list[HandlerContext] = []
+        # A case that has not started yet has nothing ready or waiting.
+        self.before = projection.Snapshot.of(workflow) if case.state else projection.Snapshot()
         self.failure: tuple[Any, str] | None = None
         workflow.script_engine = SandboxScriptEngine(engine.handlers, self._handler_context)
 
@@ -96,7 +98,7 @@ class Step:
 
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
-        changes = projection.sync(session, case, self.workflow, now, completed_task_id)
+        changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
         for item in changes.new_items:
             self._assign(item)
             self.unit.record(
@@ -107,15 +109,15 @@ class Step:
                 assignee=item.assignee_id,
                 due_at=item.due_at,
             )
-        for item in changes.cancelled_items:
-            self.unit.record("task.cancelled", case.id, work_item=item.id, task=item.name)
-        for timer in changes.fired_timers:
+        for name in changes.cancelled_items:
+            self.unit.record("task.cancelled", case.id, task=name)
+        for name, due in changes.fired_timers:
             self.unit.record(
                 "timer.fired",
                 case.id,
-                timer=timer.name,
-                due_at=timer.due_at,
-                lag_ms=int((now - timer.due_at).total_seconds() * 1000),
+                timer=name,
+                due_at=due,
+                lag_ms=int((now - due).total_seconds() * 1000) if due else None,
             )
         self._save_incident()
         self._apply_handler_effects()
@@ -190,6 +192,8 @@ class Step:
 
     def _save_incident(self) -> None:
         session, now = self.unit.session, self.unit.now
+        if self.failure is None and self.case.status != CaseStatus.INCIDENT:
+            return  # nothing failed now and nothing was failing before: no incident to open or resolve
         open_incidents = session.scalars(
             select(Incident).where(Incident.case_id == self.case.id, Incident.resolved_at.is_(None))
         ).all()
