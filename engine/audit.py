@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent
@@ -68,11 +68,14 @@ class PendingEvent:
     payload: dict[str, Any]
 
 
-def append(session: Session, events: Iterable[PendingEvent]) -> list[AuditEvent]:
-    """Chain ``events`` onto the log inside the session's transaction (call it last, just before commit)."""
+def append(session: Session, events: Iterable[PendingEvent]) -> int:
+    """Chain ``events`` onto the log inside the session's transaction (call it last, just before commit).
+
+    Returns the sequence number of the last event written (0 when there was nothing to write).
+    """
     events = list(events)
     if not events:
-        return []
+        return 0
     if session.get_bind().dialect.name == "postgresql":
         # Held until commit: concurrent steps on other nodes queue here, so the chain never forks.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
@@ -80,26 +83,27 @@ def append(session: Session, events: Iterable[PendingEvent]) -> list[AuditEvent]
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for event in events:
         seq += 1
         payload = normalise(event.payload)
         digest = event_hash(prev, seq, event.occurred_at, event.actor, event.kind, event.case_id, payload)
         rows.append(
-            AuditEvent(
-                seq=seq,
-                occurred_at=event.occurred_at,
-                actor=event.actor,
-                kind=event.kind,
-                case_id=event.case_id,
-                payload=payload,
-                prev_hash=prev,
-                hash=digest,
-            )
+            {
+                "seq": seq,
+                "occurred_at": event.occurred_at,
+                "actor": event.actor,
+                "kind": event.kind,
+                "case_id": event.case_id,
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
         prev = digest
-    session.add_all(rows)
-    return rows
+    # One multi-row INSERT outside the ORM's unit of work: audit rows are never read back in the step.
+    session.execute(insert(AuditEvent), rows)
+    return seq
 
 
 @dataclass

@@ -28,7 +28,7 @@ from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
-from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS
+from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS, LoadedVersion
 from engine.stepping import Step
 from engine.wiring import default_adapters
 from handlers import HandlerRegistry
@@ -323,15 +323,19 @@ class CaseEngine:
         finally:
             self._active = None
 
-    def specs(self, version: ProcessVersion):
-        """The parsed spec of a version (cached; parsed once per process, not per case)."""
+    def loaded(self, version: ProcessVersion) -> LoadedVersion:
+        """The parsed specs and forms of a version (cached: parsed once per process, not per case or step)."""
         # Keyed by id and hash: ids are never reused in production, but a wiped test database reuses them.
         return SPECS.get(
             (version.id, version.sha256),
-            lambda: self.session.scalar(
-                select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)
-            ),
+            lambda: self.session.execute(
+                select(ProcessVersion.spec_json, ProcessVersion.forms).where(ProcessVersion.id == version.id)
+            ).one(),
         )
+
+    def specs(self, version: ProcessVersion):
+        loaded = self.loaded(version)
+        return loaded.spec, loaded.subprocess_specs
 
     def _case(self, case_id: int) -> Case:
         case = self.session.scalar(select(Case).where(Case.id == case_id).options(undefer(Case.state)))
@@ -357,12 +361,7 @@ class CaseEngine:
             return None
 
     def _form_schema(self, case: Case, form: str | None) -> dict | None:
-        if form is None:
-            return None
-        schemas = self.session.scalar(
-            select(ProcessVersion.forms).where(ProcessVersion.id == case.process_version_id)
-        )
-        return (schemas or {}).get(form)
+        return None if form is None else self.loaded(case.process_version).forms.get(form)
 
 
 class _Unit:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from importlib.metadata import version as _dist_version
 from uuid import UUID
 
@@ -73,22 +74,32 @@ class WorkflowSerializer:
         return self._inner.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
 
 
+@dataclass(frozen=True)
+class LoadedVersion:
+    """What a step needs of a process version, parsed once: the specs and the task forms."""
+
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    forms: dict[str, dict]
+
+
 class SpecCache:
-    """A bounded, thread-safe cache of deserialized specs by process-version id."""
+    """A bounded, thread-safe cache of loaded process versions, keyed by (version id, hash)."""
 
     def __init__(self, serializer: WorkflowSerializer, size: int = 64) -> None:
         self._serializer = serializer
         self._size = size
-        self._items: OrderedDict[tuple, tuple[BpmnProcessSpec, dict]] = OrderedDict()
+        self._items: OrderedDict[tuple, LoadedVersion] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, load_json) -> tuple[BpmnProcessSpec, dict]:
-        """Return the spec for ``key`` (version id, hash), calling ``load_json()`` only on a miss."""
+    def get(self, key: tuple, load) -> LoadedVersion:
+        """Return the version for ``key``, calling ``load()`` for its (spec JSON, forms) only on a miss."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        specs = self._serializer.load_spec(load_json())
+        spec_json, forms = load()
+        specs = LoadedVersion(*self._serializer.load_spec(spec_json), forms or {})
         with self._lock:
             self._items[key] = specs
             while len(self._items) > self._size:
