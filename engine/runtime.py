@@ -139,14 +139,13 @@ class CaseEngine:
     def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
         """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
         with self.unit(user.username) as unit:
-            item = self._work_item(work_item_id)
+            item, case = self._work_item_and_case(work_item_id)
             if not item.is_open:
                 raise Conflict(f"task {item.id} is already {item.state}")
             if item.assignee_id is not None and item.assignee_id != user.id:
                 raise Forbidden(f"task {item.id} is claimed by another user")
             if item.assignee_id is None and not user.can_work_lane(item.lane):
                 raise Forbidden(f"task {item.id} belongs to the {item.lane!r} lane, which is not yours")
-            case = self._case(item.case_id)
             workflow = self._load(case)
             task = self._task(workflow, item.task_id)
             if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
@@ -336,6 +335,19 @@ class CaseEngine:
     def specs(self, version: ProcessVersion):
         loaded = self.loaded(version)
         return loaded.spec, loaded.subprocess_specs
+
+    def _work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
+        """Both rows in one query, read fresh inside the step's transaction (not from the identity map)."""
+        row = self.session.execute(
+            select(WorkItem, Case)
+            .join(Case, Case.id == WorkItem.case_id)
+            .where(WorkItem.id == work_item_id)
+            .options(undefer(Case.state))
+            .execution_options(populate_existing=True)
+        ).first()
+        if row is None:
+            raise NotFound(f"task {work_item_id} does not exist")
+        return row.WorkItem, row.Case
 
     def _case(self, case_id: int) -> Case:
         case = self.session.scalar(select(Case).where(Case.id == case_id).options(undefer(Case.state)))
