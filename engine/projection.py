@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -43,12 +44,23 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list:
     ]
 
 
+def timer_definition(task_spec) -> TimerEventDefinition | None:
+    """The timer a task waits on: its own event, or the timer inside a multiple event (an event-based gateway
+    waiting for messages or a timeout)."""
+    definition = getattr(task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
+
+
 def timer_due(task) -> datetime | None:
-    """When a WAITING timer task falls due, from the value SpiffWorkflow stored when it started waiting."""
+    """When a timer task falls due, from the value SpiffWorkflow stored when it started waiting."""
     value = task._get_internal_data("event_value")
     if value is None:
         return None
-    if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+    if isinstance(timer_definition(task.task_spec), CycleTimerEventDefinition):
         if not isinstance(value, dict) or value.get("cycles") == 0:
             return None
         value = value["next"]
@@ -62,7 +74,7 @@ def waiting_timers(workflow: BpmnWorkflow) -> list:
     return [
         t
         for t in workflow.event_manager.tasks.values()
-        if isinstance(t.task_spec.event_definition, TimerEventDefinition) and t.has_state(TaskState.WAITING)
+        if timer_definition(t.task_spec) is not None and t.has_state(TaskState.WAITING)
     ]
 
 
@@ -86,12 +98,12 @@ def boundary_timer_due(task) -> datetime | None:
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
         return None
+    # A timer that already fired in this very step (a deadline from receipt that had passed) still says
+    # when the task was due.
     dues = [
         timer_due(sibling)
         for sibling in parent.children
-        if sibling is not task
-        and isinstance(getattr(sibling.task_spec, "event_definition", None), TimerEventDefinition)
-        and sibling.has_state(TaskState.WAITING)
+        if sibling is not task and timer_definition(sibling.task_spec) is not None
     ]
     dues = [d for d in dues if d is not None]
     return min(dues) if dues else None
@@ -152,8 +164,9 @@ def _sync_work_items(
             .execution_options(synchronize_session=False)
         )
         changes.cancelled_items.extend(_label(workflow, task_id) for task_id in sorted(gone))
-    for task_id in ready.keys() - before.ready:
-        task = ready[task_id]
+    for task_id, task in ready.items():  # in the workflow's order, so parallel tasks list as drawn
+        if task_id in before.ready:
+            continue
         spec = task.task_spec
         item = WorkItem(
             case_id=case.id,
@@ -222,5 +235,11 @@ def _has_fired(workflow: BpmnWorkflow, task_id: str) -> bool:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:
         return False
+    if not task.has_state(TaskState.COMPLETED):
+        return False
+    if isinstance(task.task_spec.event_definition, MultipleEventDefinition):
+        # An event-based gateway completes on whichever event came first: fired only if that was the timer.
+        seen = task._get_internal_data("seen_events", []) or []
+        return any(isinstance(e.event_definition, TimerEventDefinition) for e in seen)
     # SpiffWorkflow clears ``event_fired`` once the event is handled; a timer task only completes by firing.
-    return task.has_state(TaskState.COMPLETED)
+    return True

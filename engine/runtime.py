@@ -237,11 +237,11 @@ class CaseEngine:
         with self.unit(actor) as unit:
             case = self._case(case_id)
             workflow = self._load(case)
-            waiting = {e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"}
-            if name not in waiting:
+            event = BpmnEvent(MessageEventDefinition(name), payload or {})
+            if not any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
                 raise InvalidState(f"case {case.reference} is not waiting for {name!r}")
             step = Step(self, unit, case, workflow)
-            workflow.catch(BpmnEvent(MessageEventDefinition(name), payload or {}))
+            workflow.catch(event)
             unit.record("message.received", case.id, message=name)
             step.advance()
             step.save()
