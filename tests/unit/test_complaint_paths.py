@@ -435,3 +435,39 @@ def test_later_deadlines_run_from_their_own_start(engine, session, db, clock, pe
     )
     [visit] = open_items(session, case.id)
     assert visit.due_at == clock() + timedelta(hours=24)  # urgent follow-up within 24 hours of resolution
+
+
+def test_the_follow_up_deadline_depends_on_the_tier(engine, session, people, clock):
+    general = file(engine, "The clerk was rude", "service_attitude", customer="C-101").case
+    work(engine, session, general.id, "tell_direction", people["ann"])
+    work(
+        engine,
+        session,
+        general.id,
+        "propose_settlement",
+        people["ann"],
+        {"compensation_amount": 0, "apology": "Sorry"},
+    )
+    work(
+        engine,
+        session,
+        general.id,
+        "send_result",
+        people["ann"],
+        {**ANSWERS["send_result"], "channels": ["sms"]},
+    )
+    advisory = file(engine, "Why did my loan rate change?", "business_inquiry", customer="C-102").case
+    work(engine, session, advisory.id, "reply_with_plan", people["bob"])
+    work(
+        engine,
+        session,
+        advisory.id,
+        "send_result",
+        people["bob"],
+        {**ANSWERS["send_result"], "channels": ["sms"]},
+    )
+
+    [general_visit] = open_items(session, general.id)
+    [advisory_visit] = open_items(session, advisory.id)
+    assert general_visit.due_at == clock() + timedelta(days=3)
+    assert advisory_visit.due_at == clock() + timedelta(days=7)
