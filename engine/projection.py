@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from engine.forms import form_name
@@ -130,10 +130,10 @@ class Snapshot:
 
 @dataclass
 class Changes:
-    new_items: list[WorkItem] = field(default_factory=list)
+    new_items: list[dict] = field(default_factory=list)  # work_items rows to insert
     cancelled_items: list[str] = field(default_factory=list)  # task names
     fired_timers: list[tuple[str, datetime | None]] = field(default_factory=list)  # (name, due)
-    new_timers: list[Timer] = field(default_factory=list)
+    new_timers: list[dict] = field(default_factory=list)  # timers rows to insert
 
 
 def sync(
@@ -168,20 +168,23 @@ def _sync_work_items(
         if task_id in before.ready:
             continue
         spec = task.task_spec
-        item = WorkItem(
-            case_id=case.id,
-            task_id=task_id,
-            spec_id=spec.bpmn_id,
-            name=task_label(task),
-            lane=spec.lane,
-            state=WorkItemState.READY,
-            form=form_name(spec),
-            assign_to=task_property(spec, ASSIGN_PROPERTY),
-            created_at=now,
-            due_at=boundary_timer_due(task),
+        changes.new_items.append(
+            {
+                "case_id": case.id,
+                "task_id": task_id,
+                "spec_id": spec.bpmn_id,
+                "name": task_label(task),
+                "lane": spec.lane,
+                "state": WorkItemState.READY,
+                "assignee_id": None,
+                "form": form_name(spec),
+                "assign_to": task_property(spec, ASSIGN_PROPERTY),
+                "created_at": now,
+                "due_at": boundary_timer_due(task),
+                "claimed_at": None,
+                "escalation_level": 0,
+            }
         )
-        session.add(item)
-        changes.new_items.append(item)
 
 
 def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Changes) -> None:
@@ -210,17 +213,25 @@ def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Change
             continue
         if due is None:
             continue
-        timer = Timer(
-            case_id=case.id,
-            task_id=task_id,
-            spec_id=task.task_spec.bpmn_id or task.task_spec.name,
-            name=task_label(task),
-            status=TimerStatus.WAITING,
-            due_at=due,
-            created_at=now,
+        changes.new_timers.append(
+            {
+                "case_id": case.id,
+                "task_id": task_id,
+                "spec_id": task.task_spec.bpmn_id or task.task_spec.name,
+                "name": task_label(task),
+                "status": TimerStatus.WAITING,
+                "due_at": due,
+                "created_at": now,
+            }
         )
-        session.add(timer)
-        changes.new_timers.append(timer)
+
+
+def insert_rows(session: Session, changes: Changes) -> None:
+    """Insert the new work items and timers, each kind in one statement."""
+    if changes.new_items:
+        session.connection().execute(insert(WorkItem.__table__), changes.new_items)
+    if changes.new_timers:
+        session.connection().execute(insert(Timer.__table__), changes.new_timers)
 
 
 def _label(workflow: BpmnWorkflow, task_id: str) -> str:

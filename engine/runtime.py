@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, forms
+from engine import audit, forms, writes
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
@@ -55,6 +55,7 @@ class CaseEngine:
         self.settings = settings or {}
         self.adapters = {**default_adapters(session, clock, self.settings), **(adapters or {})}
         self._active: _Unit | None = None
+        self._database_key = session.get_bind().url.render_as_string(hide_password=True)
         self.tz = ZoneInfo(self.settings.get("TIMEZONE", "Asia/Shanghai"))
 
     def now(self) -> datetime:
@@ -99,14 +100,14 @@ class CaseEngine:
             )
             self.session.add(case)
             self.session.flush()
-            case.reference = f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}"
             spec, subprocess_specs = self.specs(version)
             workflow = BpmnWorkflow(spec, subprocess_specs)
+            step = Step(self, unit, case, workflow)
+            step.set_case("reference", f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}")
             start_data = {**data, "case": {"id": case.id, "reference": case.reference}}
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(start_data)
             unit.record("case.started", case.id, reference=case.reference, process=version.label)
-            step = Step(self, unit, case, workflow)
             step.advance()
             step.save()
         return case
@@ -151,14 +152,13 @@ class CaseEngine:
             if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
                 raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
             forms.validate(self._form_schema(case, item.form), data)
-            self._take_ownership(unit, item, user, case)
             step = Step(self, unit, case, workflow)
+            self._take_ownership(unit, item, user, step)
             diff = step.complete_human_task(task, data)
-            item.state = WorkItemState.COMPLETED
-            item.completed_at = unit.now
-            item.completed_by_id = user.id
+            done = {"state": WorkItemState.COMPLETED, "completed_at": unit.now, "completed_by_id": user.id}
             if item.assignee_id is None:
-                item.assignee_id, item.claimed_at = user.id, unit.now
+                done.update(assignee_id=user.id, claimed_at=unit.now)
+            writes.update_row(self.session, item, **done)
             unit.record(
                 "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
             )
@@ -260,14 +260,14 @@ class CaseEngine:
 
     # --------------------------------------------------------------- helpers
 
-    def _take_ownership(self, unit: _Unit, item: WorkItem, user: User, case: Case | None = None) -> None:
+    def _take_ownership(self, unit: _Unit, item: WorkItem, user: User, step: Step | None = None) -> None:
         """First-owner responsibility: whoever first takes a frontline task of an unowned case owns it."""
         if item.lane != FRONTLINE:
             return
-        if case is not None:
-            if case.owner_id is not None:
+        if step is not None:
+            if step.case.owner_id is not None:
                 return
-            case.owner_id = user.id
+            step.set_case("owner_id", user.id)
         else:
             won = self.session.execute(
                 update(Case).where(Case.id == item.case_id, Case.owner_id.is_(None)).values(owner_id=user.id)
@@ -322,18 +322,20 @@ class CaseEngine:
         finally:
             self._active = None
 
-    def loaded(self, version: ProcessVersion) -> LoadedVersion:
-        """The parsed specs and forms of a version (cached: parsed once per process, not per case or step)."""
-        # Keyed by id and hash: ids are never reused in production, but a wiped test database reuses them.
+    def loaded(self, version_id: int) -> LoadedVersion:
+        """The parsed specs and forms of a version (cached: parsed once per process, not per case or step).
+
+        Versions are immutable and never deleted, so (database, version id) is a safe cache key.
+        """
         return SPECS.get(
-            (version.id, version.sha256),
+            (self._database_key, version_id),
             lambda: self.session.execute(
-                select(ProcessVersion.spec_json, ProcessVersion.forms).where(ProcessVersion.id == version.id)
+                select(ProcessVersion.spec_json, ProcessVersion.forms).where(ProcessVersion.id == version_id)
             ).one(),
         )
 
     def specs(self, version: ProcessVersion):
-        loaded = self.loaded(version)
+        loaded = self.loaded(version.id)
         return loaded.spec, loaded.subprocess_specs
 
     def _work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
@@ -362,7 +364,8 @@ class CaseEngine:
         return item
 
     def _load(self, case: Case) -> BpmnWorkflow:
-        spec, subprocess_specs = self.specs(case.process_version)
+        loaded = self.loaded(case.process_version_id)
+        spec, subprocess_specs = loaded.spec, loaded.subprocess_specs
         return SERIALIZER.load_state(case.state, spec, subprocess_specs)
 
     @staticmethod
@@ -373,7 +376,7 @@ class CaseEngine:
             return None
 
     def _form_schema(self, case: Case, form: str | None) -> dict | None:
-        return None if form is None else self.loaded(case.process_version).forms.get(form)
+        return None if form is None else self.loaded(case.process_version_id).forms.get(form)
 
 
 class _Unit:

@@ -84,15 +84,20 @@ class LoadedVersion:
 
 
 class SpecCache:
-    """A bounded, thread-safe cache of loaded process versions, keyed by (version id, hash)."""
+    """A bounded, thread-safe cache of loaded process versions, keyed by (database, version id)."""
 
     def __init__(self, serializer: WorkflowSerializer, size: int = 64) -> None:
         self._serializer = serializer
         self._size = size
-        self._items: OrderedDict[tuple, LoadedVersion] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int], LoadedVersion] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, load) -> LoadedVersion:
+    def clear(self) -> None:
+        """Forget every loaded version (after a database is wiped, as the test suite does)."""
+        with self._lock:
+            self._items.clear()
+
+    def get(self, key, load) -> LoadedVersion:
         """Return the version for ``key``, calling ``load()`` for its (spec JSON, forms) only on a miss."""
         with self._lock:
             if key in self._items:

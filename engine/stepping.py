@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import projection
+from engine import projection, writes
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
 from engine.scripting import SandboxScriptEngine
 from engine.serialization import SERIALIZER
@@ -29,6 +29,8 @@ class Step:
         self.workflow = workflow
         self.outbox: list[QueuedMessage] = []
         self.contexts: list[HandlerContext] = []
+        # Columns of the case row this step changes, written in one UPDATE at the end of ``save``.
+        self.case_changes: dict[str, Any] = {}
         # A case that has not started yet has nothing ready or waiting.
         self.before = projection.Snapshot.of(workflow) if case.state else projection.Snapshot()
         self.failure: tuple[Any, str] | None = None
@@ -96,6 +98,12 @@ class Step:
 
     # -------------------------------------------------------------- saving
 
+    def set_case(self, name: str, value: Any) -> None:
+        """Change a column of the case; written with the step's state in one UPDATE."""
+        if getattr(self.case, name) != value:
+            self.case_changes[name] = value
+            writes.mark_committed(self.case, {name: value})
+
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
@@ -104,11 +112,12 @@ class Step:
             self.unit.record(
                 "task.ready",
                 case.id,
-                task=item.name,
-                lane=item.lane,
-                assignee=item.assignee_id,
-                due_at=item.due_at,
+                task=item["name"],
+                lane=item["lane"],
+                assignee=item["assignee_id"],
+                due_at=item["due_at"],
             )
+        projection.insert_rows(session, changes)
         for name in changes.cancelled_items:
             self.unit.record("task.cancelled", case.id, task=name)
         for name, due in changes.fired_timers:
@@ -134,25 +143,22 @@ class Step:
                 )
             )
         if self.failure is not None:
-            case.status = CaseStatus.INCIDENT
+            self.set_case("status", CaseStatus.INCIDENT)
         elif self.workflow.completed:
             if case.status != CaseStatus.COMPLETED:
-                case.closed_at = now
+                self.set_case("closed_at", now)
                 self.unit.record("case.completed", case.id, reference=case.reference)
-            case.status = CaseStatus.COMPLETED
+            self.set_case("status", CaseStatus.COMPLETED)
         else:
-            case.status = CaseStatus.OPEN
-        case.state = SERIALIZER.dump_state(self.workflow)
-        case.updated_at = now
+            self.set_case("status", CaseStatus.OPEN)
+        self.case_changes.update(state=SERIALIZER.dump_state(self.workflow), updated_at=now)
+        writes.update_case(session, case, self.case_changes)
+        self.case_changes = {}
         return changes
 
-    def _assign(self, item) -> None:
-        if item.assign_to == "owner" and self.case.owner_id is not None:
-            item.state, item.assignee_id, item.claimed_at = (
-                WorkItemState.CLAIMED,
-                self.case.owner_id,
-                self.unit.now,
-            )
+    def _assign(self, item: dict) -> None:
+        if item["assign_to"] == "owner" and self.case.owner_id is not None:
+            item.update(state=WorkItemState.CLAIMED, assignee_id=self.case.owner_id, claimed_at=self.unit.now)
 
     def _apply_handler_effects(self) -> None:
         """Case fields and escalations that handlers asked for, written in this step's transaction."""
@@ -160,7 +166,7 @@ class Step:
         for context in self.contexts:
             for name, value in context.case_fields.items():
                 if getattr(case, name) != value:
-                    setattr(case, name, value)
+                    self.set_case(name, value)
                     self.unit.record("case.updated", case.id, field=name, value=value)
             for step, limit in context.escalations:
                 item = None

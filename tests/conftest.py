@@ -18,6 +18,7 @@ from engine.clock import FrozenClock
 from engine.db import Database, is_sqlite
 from engine.migrations import upgrade
 from engine.models import Base
+from engine.serialization import SPECS
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -58,6 +59,7 @@ def _database(database_url) -> Database:
 def db(_database) -> Database:
     """The test database, emptied after each test (the schema stays: migrations ran once)."""
     yield _database
+    SPECS.clear()  # version ids restart in the emptied database
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with _database.engine.begin() as conn:
         if is_sqlite(_database.engine):

@@ -77,7 +77,8 @@ class Case(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 
-    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    # Loaded only when asked for: a step needs just the id (its spec comes from the cache).
+    process_version: Mapped[ProcessVersion] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
 
