@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,6 +35,13 @@ from handlers import HandlerRegistry
 from handlers import registry as default_registry
 
 FRONTLINE = "frontline"
+_VERSIONS = ProcessVersion.__table__
+_LATEST = (
+    select(_VERSIONS.c.id, _VERSIONS.c.process_key, _VERSIONS.c.version)
+    .where(_VERSIONS.c.process_key == bindparam("key"))
+    .order_by(_VERSIONS.c.version.desc())
+    .limit(1)
+)
 
 
 class CaseEngine:
@@ -77,37 +84,41 @@ class CaseEngine:
         first wait. ``fields`` are case columns known at intake (category, channel, description ...).
         """
         with self.unit(actor) as unit:
-            version = process
-            if not isinstance(process, ProcessVersion):
-                version = self.session.scalars(ProcessVersion.latest(process)).first()
-                if version is None:
+            if isinstance(process, ProcessVersion):
+                version_id, key, number = process.id, process.process_key, process.version
+            else:
+                found = self.session.connection().execute(_LATEST, {"key": process}).first()
+                if found is None:
                     raise NotFound(f"no process is deployed under the key {process!r}")
+                version_id, key, number = found
             now = unit.now
-            case = Case(
-                process_key=version.process_key,
-                process_version_id=version.id,
-                process_version=version,
-                status=CaseStatus.OPEN,
-                title=title[:255],
-                customer_id=customer_id,
-                started_by=actor,
-                state="",
-                serializer_version=SERIALIZER_VERSION,
-                engine_version=ENGINE_VERSION,
-                created_at=now,
-                updated_at=now,
-                **(fields or {}),
+            case = writes.insert(
+                self.session,
+                Case,
+                dict(
+                    process_key=key,
+                    process_version_id=version_id,
+                    status=CaseStatus.OPEN,
+                    title=title[:255],
+                    customer_id=customer_id,
+                    started_by=actor,
+                    state="",
+                    serializer_version=SERIALIZER_VERSION,
+                    engine_version=ENGINE_VERSION,
+                    created_at=now,
+                    updated_at=now,
+                    **(fields or {}),
+                ),
             )
-            self.session.add(case)
-            self.session.flush()
-            spec, subprocess_specs = self.specs(version)
+            loaded = self.loaded(version_id)
+            spec, subprocess_specs = loaded.spec, loaded.subprocess_specs
             workflow = BpmnWorkflow(spec, subprocess_specs)
             step = Step(self, unit, case, workflow)
             step.set_case("reference", f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}")
             start_data = {**data, "case": {"id": case.id, "reference": case.reference}}
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(start_data)
-            unit.record("case.started", case.id, reference=case.reference, process=version.label)
+            unit.record("case.started", case.id, reference=case.reference, process=f"{key} v{number}")
             step.advance()
             step.save()
         return case
