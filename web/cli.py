@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import accounts, audit, definitions, migrations
-from engine.errors import DeploymentRejected, EngineError
+from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.models import Role
 from engine.sla import sweep
 
@@ -89,13 +89,19 @@ def deploy(paths, actor):
 @friendly
 def seed_demo():
     """Load demo users for every role (idempotent); prints their sign-in."""
-    from engine.demo import seed
+    from engine.demo import seed, seed_complaints
 
     with _database().session() as session:
         created = seed(session, _clock())
-    for username, password in created:
-        click.echo(f"demo user {username} / {password}")
-    click.echo(f"{len(created)} demo users created")
+        for username, password in created:
+            click.echo(f"demo user {username} / {password}")
+        click.echo(f"{len(created)} demo users created")
+        try:
+            filed = seed_complaints(session, _clock())
+        except NotFound:
+            click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
+        else:
+            click.echo(f"{filed} demo complaints filed" if filed else "demo complaints already present")
 
 
 @click.group("sla")

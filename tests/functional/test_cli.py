@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine.models import ApiToken, AuditEvent, User
 from tests.conftest import DATA
@@ -123,3 +123,20 @@ def test_deploying_hostile_xml_is_refused_by_the_cli_without_a_traceback(app, tm
     assert len(lines) == 2
     assert all("DOCTYPE" in line or "DTD" in line for line in lines)
     assert "root:" not in result.stderr + result.output and "Traceback" not in result.stderr
+
+
+def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session):
+    from engine.models import Case, User
+
+    processes = DATA.parent.parent / "processes"
+    assert run(app, "deploy", str(processes)).exit_code == 0
+    first = run(app, "seed-demo")
+    assert first.exit_code == 0, first.stderr
+    assert "10 demo users created" in first.output and "12 demo complaints filed" in first.output
+    tiers = {t for (t,) in session.execute(select(Case.tier))}
+    assert tiers == {"urgent", "general", "advisory"}
+    owner = session.scalar(select(User.id).where(User.username == "agent.li"))
+    assert session.scalar(select(Case.owner_id).where(Case.description.like("%盗刷%"))) == owner
+    again = run(app, "seed-demo")
+    assert "0 demo users created" in again.output and "already present" in again.output
+    assert session.scalar(select(func.count()).select_from(Case)) == 12
