@@ -173,6 +173,19 @@ class CaseEngine:
             unit.record(
                 "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
             )
+            if item.lane != FRONTLINE and case.owner_id is not None and case.owner_id != user.id:
+                # Other departments report back to the owner, who answers the customer.
+                self.queue_message(
+                    case,
+                    "inbox",
+                    f"user:{case.owner_id}",
+                    "lane_result",
+                    reference=case.reference,
+                    task=item.name,
+                    lane=item.lane,
+                    by=user.username,
+                    result={k: v["to"] for k, v in diff.items()},
+                )
             step.advance()
             step.save(completed_task_id=item.task_id)
         return case

@@ -155,6 +155,12 @@ def test_urgent_card_theft_runs_the_green_channel_with_one_owner_throughout(engi
     ]
     assert all(s.completed_by_id == people["ann"].id for s in steps if s.lane == "frontline")
     sent = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
+    reports = [m for m in sent if m.template == "lane_result"]  # other departments report back to the owner
+    assert {(m.recipient, m.payload["lane"]) for m in reports} == {
+        (f"user:{people['ann'].id}", "operations"),
+        (f"user:{people['ann'].id}", "risk"),
+    }
+    assert next(m for m in reports if m.payload["lane"] == "risk").payload["result"]["root_cause"]
     assert {(m.channel, m.template) for m in sent} >= {
         ("sms", "result_notice"),
         ("app_push", "result_notice"),
@@ -471,3 +477,27 @@ def test_the_follow_up_deadline_depends_on_the_tier(engine, session, people, clo
     [advisory_visit] = open_items(session, advisory.id)
     assert general_visit.due_at == clock() + timedelta(days=3)
     assert advisory_visit.due_at == clock() + timedelta(days=7)
+
+
+def test_deadlines_from_receipt_stay_fixed_however_late_the_task_starts(engine, session, people, clock):
+    received = clock()
+    case = file(engine, "Card stolen 盗刷", "card_theft", 100).case
+    work(engine, session, case.id, "contact_customer", people["ann"])
+    clock.advance(minutes=20)
+    work(engine, session, case.id, "apply_safeguards", people["otto"])
+    [told] = [i for i in open_items(session, case.id) if i.spec_id == "tell_safeguards"]
+    assert told.due_at == received + timedelta(hours=1)  # the golden hour runs from receipt
+    work(engine, session, case.id, "tell_safeguards", people["ann"])
+    work(engine, session, case.id, "trace_funds", people["rita"])
+    [plan] = open_items(session, case.id)
+    assert (plan.spec_id, plan.due_at) == ("initial_plan", received + timedelta(hours=24))
+
+
+def test_the_product_explanation_is_due_a_day_after_it_starts(engine, session, people, clock):
+    case = file(
+        engine, "理财收益不符", "product_dispute", amount=1000, business_type="wealth_management"
+    ).case
+    clock.advance(hours=1)
+    work(engine, session, case.id, "tell_direction", people["ann"])
+    [explain] = [i for i in open_items(session, case.id) if i.spec_id == "explain_product"]
+    assert (explain.lane, explain.due_at) == ("product", clock() + timedelta(hours=24))
