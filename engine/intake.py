@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import select
 
-from engine import forms
+from engine import forms, regulatory
 from engine.errors import NotFound
 from engine.history import SqlCustomerHistory, find_open_duplicate
 from engine.models import Case, CaseNote, Customer, ProcessVersion
@@ -110,6 +110,7 @@ def file_complaint(
                 "received_at": received,
                 "repeat_of_id": repeat_of,
                 "tracking_code": secrets.token_urlsafe(24),
+                **regulatory.start_values(received, engine.settings),
             },
         )
     return IntakeResult(case, merged=False)

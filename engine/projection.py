@@ -160,7 +160,7 @@ def _sync_work_items(
         session.execute(
             update(WorkItem)
             .where(WorkItem.task_id.in_(gone), WorkItem.state.in_(WorkItemState.open_states()))
-            .values(state=WorkItemState.CANCELLED, completed_at=now)
+            .values(state=WorkItemState.CANCELLED, completed_at=now, ladder_next_at=None)
             .execution_options(synchronize_session=False)
         )
         changes.cancelled_items.extend(_label(workflow, task_id) for task_id in sorted(gone))
@@ -183,6 +183,7 @@ def _sync_work_items(
                 "due_at": boundary_timer_due(task),
                 "claimed_at": None,
                 "escalation_level": 0,
+                "ladder_next_at": None,
             }
         )
 

@@ -166,7 +166,12 @@ class CaseEngine:
             step = Step(self, unit, case, workflow)
             self._take_ownership(unit, item, user, step)
             diff = step.complete_human_task(task, data)
-            done = {"state": WorkItemState.COMPLETED, "completed_at": unit.now, "completed_by_id": user.id}
+            done = {
+                "state": WorkItemState.COMPLETED,
+                "completed_at": unit.now,
+                "completed_by_id": user.id,
+                "ladder_next_at": None,
+            }
             if item.assignee_id is None:
                 done.update(assignee_id=user.id, claimed_at=unit.now)
             writes.update_row(self.session, item, **done)

@@ -59,3 +59,28 @@ def sweep(
             except Conflict:
                 result.skipped += 1  # another node stepped this case at the same moment; it saw the timer
     return result
+
+
+@dataclass
+class TickResult:
+    timers: SweepResult
+    ladder: int
+    regulatory: int
+
+    def __str__(self) -> str:
+        return (
+            f"fired {self.timers.fired} timer(s), skipped {self.timers.skipped}; "
+            f"{self.ladder} escalation(s); {self.regulatory} regulatory alert(s)"
+        )
+
+
+def tick(sessions: Callable[[], Session], clock: Clock, settings: dict, *, limit: int = 1000) -> TickResult:
+    """One SLA pass: fire due timers, climb the escalation ladder, send regulatory warnings."""
+    from engine import ladder, regulatory
+
+    timers = sweep(sessions, clock, limit=limit, settings=settings)
+    return TickResult(
+        timers,
+        ladder.sweep(sessions, clock, settings, limit),
+        regulatory.sweep(sessions, clock, settings, limit),
+    )

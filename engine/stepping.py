@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import projection, writes
+from engine import ladder, projection, writes
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
 from engine.scripting import SandboxScriptEngine
 from engine.serialization import SERIALIZER
@@ -108,6 +108,7 @@ class Step:
         session, now, case = self.unit.session, self.unit.now, self.case
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
         for item in changes.new_items:
+            item["ladder_next_at"] = ladder.first_check(item["due_at"], self.engine.settings)
             self._assign(item)
             self.unit.record(
                 "task.ready",
@@ -142,11 +143,21 @@ class Step:
                     next_attempt_at=now,
                 )
             )
+        if case.decided_at is None and any(c.decided for c in self.contexts):
+            self.set_case("decided_at", now)  # the decision reached the customer: the regulatory clock stops
+            self.set_case("regulatory_next_alert_at", None)
+            self.unit.record(
+                "case.decided",
+                case.id,
+                regulatory_due_at=case.regulatory_due_at,
+                within_limit=case.regulatory_due_at is None or now <= case.regulatory_due_at,
+            )
         if self.failure is not None:
             self.set_case("status", CaseStatus.INCIDENT)
         elif self.workflow.completed:
             if case.status != CaseStatus.COMPLETED:
                 self.set_case("closed_at", now)
+                self.set_case("regulatory_next_alert_at", None)
                 self.unit.record("case.completed", case.id, reference=case.reference)
             self.set_case("status", CaseStatus.COMPLETED)
         else:
@@ -172,10 +183,8 @@ class Step:
                 item = None
                 if context.source_task_id is not None:
                     item = session.scalar(select(WorkItem).where(WorkItem.task_id == context.source_task_id))
-                level = 1
-                if item is not None:
-                    item.escalation_level += 1
-                    level = item.escalation_level
+                # The diagram decides what the process does; who is told is the ladder's (engine/ladder.py).
+                level = max(item.escalation_level, 1) if item is not None else 1
                 session.add(
                     Escalation(
                         case_id=case.id,

@@ -109,6 +109,7 @@ def notify_result(
         if channel in channels:
             ctx.send(channel, recipient, "result_notice", cause=cause, solution=solution, advice=advice)
             sent.append(channel)
+    ctx.decided = True
     return {"sent": sent, "phone_call": "phone" in channels}
 
 

@@ -38,6 +38,8 @@ class HandlerContext:
     case_fields: dict[str, Any] = field(default_factory=dict)
     # Escalations raised by the step: (step, limit) pairs; the engine records and routes them.
     escalations: list[tuple[str, str]] = field(default_factory=list)
+    # Set when the bank's decision has been sent to the customer (stops the regulatory clock).
+    decided: bool = False
     # For a task on a timer's path: the id of the task the timer is attached to.
     source_task_id: str | None = None
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from engine import accounts, audit, definitions, migrations
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.models import Role
-from engine.sla import sweep
+from engine.sla import tick
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 
@@ -114,8 +114,7 @@ def sla():
 @friendly
 def sla_tick(limit):
     """Run one SLA sweep now: fire every due timer."""
-    result = sweep(_database().session, _clock(), limit=limit, settings=current_app.config)
-    click.echo(f"fired {result.fired} timer(s), skipped {result.skipped}")
+    click.echo(str(tick(_database().session, _clock(), current_app.config, limit=limit)))
 
 
 @click.group("audit")

@@ -8,8 +8,6 @@ import os
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from engine.sla import sweep
-
 
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     # Under the reloader the parent process only watches files; the child (WERKZEUG_RUN_MAIN) serves.
@@ -20,7 +18,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
 
     def tick() -> None:
         try:
-            sweep(database.session, clock, settings=app.config)
+            tick(database.session, clock, app.config)
         except Exception:  # a database outage: log it, the next tick tries again
             app.logger.exception("SLA sweep failed; retrying on the next tick")
 

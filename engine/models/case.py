@@ -67,6 +67,18 @@ class Case(Base):
     risk_warning: Mapped[str] = mapped_column(Text, default="", server_default="")
     repeat_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"))
     tracking_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The regulatory clock (CBIRC Order 2020 No. 3): calendar days from receipt, extendable, paused during
+    # external appraisal. ``regulatory_due_at`` is empty while paused; ``regulatory_next_alert_at`` drives the
+    # warnings and the breach marker (an indexed sweep, like the timers).
+    regulatory_days: Mapped[int] = mapped_column(default=15, server_default="15")
+    regulatory_due_at: Mapped[datetime | None]
+    regulatory_paused_since: Mapped[datetime | None]
+    regulatory_paused_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    regulatory_next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
+    regulatory_alerts: Mapped[int] = mapped_column(default=0, server_default="0")
+    regulatory_breached_at: Mapped[datetime | None]
+    # When the bank's decision (the result notice) reached the customer: stops the regulatory clock.
+    decided_at: Mapped[datetime | None]
     # SpiffWorkflow's state without the spec (the spec is stored once on the process version).
     state: Mapped[str] = deferred(mapped_column(Text))
     serializer_version: Mapped[str] = mapped_column(String(16))
@@ -108,7 +120,10 @@ class WorkItem(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    # The escalation ladder: 0 nobody told yet, 1 the assignee reminded, 2 the supervisors, 3 the department head.
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # When the ladder next looks at this task (indexed: the sweep reads only rows whose time has come).
+    ladder_next_at: Mapped[datetime | None] = mapped_column(index=True)
 
     case: Mapped[Case] = relationship(lazy="raise")
 
@@ -172,6 +187,9 @@ class Escalation(Base):
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
     work_item_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("work_items.id"))
+    # "diagram" (a process's timer escalated) or "ladder" (the deadline ladder told someone), or "regulatory".
+    source: Mapped[str] = mapped_column(String(16), default="diagram", server_default="diagram")
+    recipient: Mapped[str] = mapped_column(String(64), default="", server_default="")
     step: Mapped[str] = mapped_column(String(128))
     limit_text: Mapped[str] = mapped_column(String(255), default="")
     level: Mapped[int] = mapped_column(default=1)
