@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
@@ -43,7 +44,9 @@ class BusinessCalendar(Protocol):
 
     def add_working_days(self, start: datetime, days: int) -> datetime: ...
 
-    def add_business_hours(self, start: datetime, hours: float, department: str | None = None) -> datetime: ...
+    def add_business_hours(
+        self, start: datetime, hours: float, department: str | None = None
+    ) -> datetime: ...
 
 
 class ChineseCalendar:
@@ -155,7 +158,7 @@ class ChineseCalendar:
         raise ValueError(f"no working day within a year after {day.isoformat()}; check CALENDAR_OVERRIDES")
 
 
-CALENDARS: Mapping[str, type[ChineseCalendar]] = {"CN": ChineseCalendar}
+CALENDARS: Mapping[str, Callable[..., BusinessCalendar]] = {"CN": ChineseCalendar}
 
 
 def calendar_from_settings(settings: Mapping) -> BusinessCalendar:
@@ -175,13 +178,20 @@ def calendar_from_settings(settings: Mapping) -> BusinessCalendar:
     )
 
 
-_current: contextvars.ContextVar[BusinessCalendar] = contextvars.ContextVar(
-    "business_calendar", default=ChineseCalendar()
+_current: contextvars.ContextVar[BusinessCalendar | None] = contextvars.ContextVar(
+    "business_calendar", default=None
 )
 
 
+@functools.cache
+def _default_calendar() -> BusinessCalendar:
+    return ChineseCalendar()
+
+
 def current_calendar() -> BusinessCalendar:
-    return _current.get()
+    """The calendar of the enclosing ``calendar_scope``; outside one, mainland China's with default hours."""
+    calendar = _current.get()
+    return _default_calendar() if calendar is None else calendar
 
 
 @contextlib.contextmanager
