@@ -105,9 +105,9 @@ class ChineseCalendar:
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The same wall-clock time ``days`` working days later, in the calendar's time zone.
 
-        A start on a non-working day is first moved to 00:00 of the next working day, so the customer gets
-        ``days`` whole working days: received Saturday, 3 working days is Thursday 00:00 (the end of
-        Wednesday). ``days=0`` returns the (moved) start.
+        A start on a non-working day (judged in the calendar's time zone) is first moved to 00:00 of the next
+        working day, so that ``days`` whole working days pass: received Saturday, 3 working days is Thursday
+        00:00, once Monday to Wednesday are over. ``days=0`` returns the start, moved if it had to be.
         """
         if isinstance(days, bool) or not isinstance(days, int):
             raise TypeError(f"working days must be a whole number, got {days!r}")
