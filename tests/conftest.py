@@ -126,3 +126,13 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not beside this clone (looked in {CORPUS})")
     return CORPUS
+
+
+def fresh(session) -> None:
+    """Forget what the session has read: end its read snapshot (if any) and expire every loaded object.
+
+    Needed before checking what another session or process (a sweep, a thread) has written; a rollback alone
+    expires nothing when no transaction is open, and expiring alone keeps an open snapshot.
+    """
+    session.rollback()
+    session.expire_all()

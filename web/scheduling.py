@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import atexit
 import os
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
+
+from engine.sla import tick
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:
@@ -16,7 +19,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     database = app.extensions["database"]
     clock = app.config["CLOCK"]
 
-    def tick() -> None:
+    def run_tick() -> None:
         try:
             tick(database.session, clock, app.config)
         except Exception:  # a database outage: log it, the next tick tries again
@@ -24,12 +27,14 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
 
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        tick,
+        run_tick,
         "interval",
         seconds=app.config["SLA_SWEEP_SECONDS"],
         id="sla-sweep",
         max_instances=1,
         coalesce=True,
+        # Sweep at once on start: timers that fell due while the node was down fire now, in due order.
+        next_run_time=datetime.now(UTC),
     )
     scheduler.start()
     atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)

@@ -26,7 +26,7 @@ from engine.models import (
 )
 from engine.runtime import CaseEngine
 from engine.sla import sweep
-from tests.conftest import DATA
+from tests.conftest import DATA, fresh
 
 PROCESSES = DATA.parent.parent / "processes"
 
@@ -99,7 +99,7 @@ def file(engine, *args, **kwargs):
 
 
 def open_items(session, case_id):
-    session.rollback()  # end any read snapshot taken before the step ran
+    fresh(session)  # end any read snapshot taken before the step ran
     return session.scalars(
         select(WorkItem)
         .where(WorkItem.case_id == case_id, WorkItem.state.in_(WorkItemState.open_states()))
@@ -407,12 +407,12 @@ def test_each_deadline_escalates_to_the_supervisors_at_its_time_and_not_before(
 
     clock.advance(limit - timedelta(seconds=1))
     sweep(db.session, clock)
-    session.rollback()
+    fresh(session)
     assert session.scalar(select(func.count()).where(Escalation.work_item_id == item.id)) == 0
     clock.advance(seconds=2)
     sweep(db.session, clock)
 
-    session.rollback()  # end any read snapshot taken before the step ran
+    fresh(session)  # end any read snapshot taken before the step ran
     escalation = session.scalars(select(Escalation).where(Escalation.work_item_id == item.id)).one()
     assert (escalation.source, escalation.level) == ("diagram", 1) and escalation.limit_text
     assert session.get(WorkItem, item.id).state == WorkItemState.READY  # the work goes on

@@ -17,6 +17,7 @@ from engine.serialization import SERIALIZER
 from engine.sla import sweep
 from handlers import HandlerError
 from handlers import registry as base_registry
+from tests.conftest import fresh
 
 
 def load_workflow(session, case_id):
@@ -209,7 +210,7 @@ def test_two_simultaneous_completions_of_one_task_exactly_one_wins(review, db, c
         t.join(timeout=60)
 
     assert sorted(outcomes)[0] == "conflict" and len(outcomes) == 2 and outcomes.count("conflict") == 1
-    session.rollback()  # leave the read snapshot taken before the threads wrote
+    fresh(session)  # leave the read snapshot taken before the threads wrote
     winner = next(o for o in outcomes if o != "conflict")
     workflow = load_workflow(session, case.id)
     [review_task] = workflow.get_tasks(spec_name="review_task")

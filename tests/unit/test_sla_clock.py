@@ -13,7 +13,7 @@ from engine.intake import file_complaint
 from engine.models import AuditEvent, Case, Escalation, OutboxMessage, WorkItem
 from engine.runtime import CaseEngine
 from engine.sla import tick
-from tests.conftest import DATA
+from tests.conftest import DATA, fresh
 
 SETTINGS = {
     "ESCALATION_NEAR_MINUTES": 0,
@@ -49,7 +49,7 @@ def run_tick(db, clock):
 
 
 def ladder_events(session, item_id):
-    session.rollback()
+    fresh(session)
     return [
         (e.level, e.recipient)
         for e in session.scalars(
@@ -141,7 +141,7 @@ def test_the_regulatory_clock_warns_on_days_10_and_13_and_marks_the_breach_on_da
     ):
         clock.set(received + timedelta(days=day, seconds=1))
         run_tick(db, clock)
-        session.rollback()
+        fresh(session)
         kinds = session.scalars(
             select(AuditEvent.kind).where(AuditEvent.kind.like("regulatory.%")).order_by(AuditEvent.seq)
         ).all()
@@ -195,13 +195,13 @@ def test_external_appraisal_pauses_the_clock_and_the_warnings(engine, session, d
         regulatory.pause(engine, case.id, actor="sue", reason="again")
     clock.advance(days=20)  # would be day 25: no warning, no breach while paused
     run_tick(db, clock)
-    session.rollback()
+    fresh(session)
     assert session.scalars(select(AuditEvent.kind).where(AuditEvent.kind.like("regulatory.w%"))).all() == []
     regulatory.resume(engine, case.id, actor="sue")
     assert session.get(Case, case.id).regulatory_due_at == received + timedelta(days=35)
     clock.set(received + timedelta(days=30, seconds=1))  # day 10 of the clock, shifted by the 20 paused days
     run_tick(db, clock)
-    session.rollback()
+    fresh(session)
     assert session.scalars(select(AuditEvent.kind).where(AuditEvent.kind == "regulatory.warning")).all() == [
         "regulatory.warning"
     ]
@@ -219,12 +219,12 @@ def test_the_decision_reaching_the_customer_stops_the_regulatory_clock(engine, s
             select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == spec)
         ).one()
         engine.complete(item.id, ann, data)
-    session.rollback()
+    fresh(session)
     decided = session.get(Case, case.id)
     assert decided.decided_at == clock() and decided.regulatory_next_alert_at is None
     clock.advance(days=20)
     run_tick(db, clock)
-    session.rollback()
+    fresh(session)
     assert session.scalars(select(AuditEvent.kind).where(AuditEvent.kind.like("regulatory.%"))).all() == []
     with pytest.raises(InvalidState):
         regulatory.pause(engine, case.id, actor="sue", reason="too late")

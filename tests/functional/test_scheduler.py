@@ -1,0 +1,60 @@
+"""The in-process SLA scheduler: it sweeps at once on start (catch-up), keeps sweeping, and stops cleanly."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from app import create_app
+from engine.models import Timer, TimerStatus
+from engine.runtime import CaseEngine
+from tests.conftest import fresh
+from web.scheduling import start_scheduler
+
+
+def fired(session):
+    fresh(session)
+    return session.scalar(select(func.count()).where(Timer.status == TimerStatus.FIRED))
+
+
+def wait_for(predicate, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_timers_that_fell_due_while_down_fire_when_the_scheduler_starts(database_url, deploy, session, clock):
+    deploy("engine/review.bpmn", "engine/review.schema.json")
+    CaseEngine(session, clock).start_case("review", {"category": "fees", "amount": 1}, actor="t")
+    session.commit()
+    clock.advance(hours=3)  # the node was down while the timer fell due
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "SCHEDULER_ENABLED": True, "CLOCK": clock, "SLA_SWEEP_SECONDS": 60}
+    )  # a long interval: only the start-up sweep can fire it
+    scheduler = app.extensions["scheduler"]
+    try:
+        assert wait_for(lambda: fired(session) == 1)
+        CaseEngine(session, clock).start_case("review", {"category": "fees", "amount": 1}, actor="t")
+        session.commit()
+        clock.advance(hours=2)
+        scheduler.modify_job(
+            "sla-sweep",
+            next_run_time=datetime.now(UTC),  # run the next interval now
+        )
+        assert wait_for(lambda: fired(session) == 2)
+    finally:
+        scheduler.shutdown(wait=True)
+        app.extensions["database"].engine.dispose()
+    assert not scheduler.running
+
+
+def test_the_reloaders_watcher_process_does_not_start_a_scheduler(app, monkeypatch):
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    app.debug = True
+    assert start_scheduler(app) is None

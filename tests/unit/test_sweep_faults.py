@@ -1,0 +1,77 @@
+"""Faults during a sweep: a failing handler becomes an incident and the sweep goes on; a database outage
+loses and doubles nothing — the next tick picks the same timers up."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
+from engine.runtime import CaseEngine
+from engine.sla import sweep
+from handlers import HandlerError
+from handlers import registry as base_registry
+from tests.conftest import fresh
+
+
+@pytest.fixture
+def handlers(deploy):
+    registry = base_registry.copy()
+
+    @registry.register("flaky")
+    def flaky(ctx, amount):
+        if amount < 0:
+            raise HandlerError("the core system refused a negative amount")
+        return {"ok": amount}
+
+    deploy("engine/timer_service.bpmn", handlers=registry)
+    return registry
+
+
+def test_a_handler_failing_in_a_sweep_records_an_incident_and_the_sweep_goes_on(handlers, session, db, clock):
+    engine = CaseEngine(session, clock, handlers=handlers)
+    bad = engine.start_case("timer_service", {"amount": -1}, actor="t")
+    good = [engine.start_case("timer_service", {"amount": n}, actor="t") for n in (1, 2)]
+    session.commit()
+    clock.advance(hours=1, seconds=1)
+
+    result = sweep(db.session, clock, handlers=handlers)
+
+    assert result.fired == 3
+    fresh(session)
+    assert session.get(Case, bad.id).status == CaseStatus.INCIDENT
+    incident = session.scalars(select(Incident)).one()
+    assert incident.case_id == bad.id and "negative amount" in incident.message
+    assert {session.get(Case, c.id).status for c in good} == {CaseStatus.OPEN}
+    assert session.scalar(select(func.count()).where(Timer.status == TimerStatus.WAITING)) == 0
+
+
+def test_a_database_outage_mid_sweep_loses_and_doubles_nothing(handlers, session, db, clock, monkeypatch):
+    engine = CaseEngine(session, clock, handlers=handlers)
+    cases = [engine.start_case("timer_service", {"amount": n}, actor="t") for n in range(5)]
+    session.commit()
+    clock.advance(hours=2)
+
+    real = CaseEngine.fire_timer
+    calls = {"n": 0}
+
+    def flaky_database(self, case_id):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OperationalError("UPDATE cases ...", {}, Exception("server closed the connection"))
+        return real(self, case_id)
+
+    monkeypatch.setattr(CaseEngine, "fire_timer", flaky_database)
+    with pytest.raises(OperationalError):
+        sweep(db.session, clock, handlers=handlers)
+    monkeypatch.undo()
+    fresh(session)
+    assert session.scalar(select(func.count()).where(Timer.status == TimerStatus.FIRED)) == 2
+
+    assert sweep(db.session, clock, handlers=handlers).fired == 3  # the next tick
+    fresh(session)
+    assert session.scalar(select(func.count()).where(Timer.status == TimerStatus.FIRED)) == 5
+    from engine.models import WorkItem
+
+    assert session.scalar(select(func.count()).select_from(WorkItem)) == len(cases)  # one "after" task each
