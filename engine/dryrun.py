@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine import projection
+from engine.calendar import BusinessCalendar, calendar_scope, current_calendar
 from engine.clock import Clock, as_utc, engine_clock, system_clock
 from engine.scripting import SandboxScriptEngine
 from handlers import HandlerContext, HandlerRegistry, OutboxMessage
@@ -49,6 +50,7 @@ def dry_run(
     clock: Clock = system_clock,
     handlers: HandlerRegistry = default_registry,
     adapters: dict[str, Any] | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> DryRun:
     adapters = {
         "history": NoHistory(),
@@ -74,7 +76,7 @@ def dry_run(
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     error = None
-    with engine_clock(clock):
+    with engine_clock(clock), calendar_scope(calendar or current_calendar()):
         try:
             workflow.do_engine_steps()
         except Exception as exc:

@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, forms, writes
+from engine.calendar import calendar_scope
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS, LoadedVersion
 from engine.stepping import Step
-from engine.wiring import default_adapters
+from engine.wiring import calendar_for, default_adapters
 from handlers import HandlerRegistry
 from handlers import registry as default_registry
 
@@ -62,6 +63,7 @@ class CaseEngine:
         self.settings = settings or {}
         self.adapters = {**default_adapters(session, clock, self.settings), **(adapters or {})}
         self._active: _Unit | None = None
+        self.calendar = calendar_for(self.settings)
         self._database_key = session.get_bind().url.render_as_string(hide_password=True)
         self.tz = ZoneInfo(self.settings.get("TIMEZONE", "Asia/Shanghai"))
 
@@ -336,7 +338,7 @@ class CaseEngine:
         begin_write(self.session)
         unit = self._active = _Unit(self.session, self.now(), actor)
         try:
-            with engine_clock(self.clock):
+            with engine_clock(self.clock), calendar_scope(self.calendar):
                 yield unit
             audit.append(self.session, unit.events)
             self.session.commit()

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import sandbox, timing  # noqa: F401  (timing registers its helpers)
+from engine import calendar, sandbox, timing  # noqa: F401  (calendar and timing register their helpers)
 from engine.errors import SandboxViolation
 from handlers import HandlerContext, HandlerRegistry
 

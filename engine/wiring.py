@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.calendar import BusinessCalendar, calendar_from_settings
 from engine.clock import Clock
 from engine.history import SqlCustomerHistory
 from handlers.adapters import KnowledgeBase, LocalCoreBanking
@@ -29,3 +31,14 @@ def default_adapters(session: Session, clock: Clock, settings: dict[str, Any]) -
         "knowledge_base": _knowledge_base(str(kb_path), mtime),
         "history": SqlCustomerHistory(session, clock, int(settings.get("REPEAT_WINDOW_DAYS", 30))),
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(key: str) -> BusinessCalendar:
+    return calendar_from_settings(json.loads(key))
+
+
+def calendar_for(settings: dict[str, Any]) -> BusinessCalendar:
+    """The bank's business calendar for these settings, built once (it warns once about years it lacks)."""
+    names = ("CALENDAR", "TIMEZONE", "BUSINESS_HOURS", "CALENDAR_OVERRIDES")
+    return _calendar(json.dumps({n: settings.get(n) for n in names}, sort_keys=True, default=str))
