@@ -28,4 +28,9 @@ def load(instance_path: str) -> dict:
         "CLOCK": system_clock,
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "DEMO_MODE": _env_bool("DEMO_MODE", False),
+        # The business calendar (engine/calendar.py): country, department hours, administrators' day overrides.
+        "CALENDAR": os.environ.get("CALENDAR", "CN"),
+        "BUSINESS_HOURS": os.environ.get("BUSINESS_HOURS"),  # JSON: {"default": "09:00-17:00", ...}
+        "CALENDAR_OVERRIDES": os.environ.get("CALENDAR_OVERRIDES"),  # JSON: {"2027-02-06": true, ...}
+        "REPEAT_WINDOW_DAYS": int(os.environ.get("REPEAT_WINDOW_DAYS", "30")),
     }
