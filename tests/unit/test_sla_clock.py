@@ -228,3 +228,45 @@ def test_the_decision_reaching_the_customer_stops_the_regulatory_clock(engine, s
     assert session.scalars(select(AuditEvent.kind).where(AuditEvent.kind.like("regulatory.%"))).all() == []
     with pytest.raises(InvalidState):
         regulatory.pause(engine, case.id, actor="sue", reason="too late")
+
+
+WORKING_DAYS_BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+  <bpmn:process id="three_working_days" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="frontline"><bpmn:flowNodeRef>s</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>t</bpmn:flowNodeRef><bpmn:flowNodeRef>b</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>e2</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="t" name="Answer">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:boundaryEvent id="b" attachedToRef="t" cancelActivity="false"><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition>
+        <bpmn:timeDate>working_days_after(received, 3)</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="e2"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="e2"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "due_day"),
+    [
+        (None, 10),  # Oct 1-7 off; Thu 8, Fri 9 and the make-up Saturday 10 count
+        ({"2026-10-09": False}, 12),  # an administrator declares Friday 9 a day off: Sat 10, then Mon 12
+    ],
+)
+def test_working_day_deadlines_in_diagrams_follow_the_chinese_calendar(session, clock, overrides, due_day):
+    from datetime import UTC, datetime
+
+    definitions.deploy(session, [("wd.bpmn", WORKING_DAYS_BPMN)], actor="t", clock=clock)
+    received = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Shanghai, the eve of National Day
+    clock.set(received)
+    settings = {"CALENDAR_OVERRIDES": overrides} if overrides else {}
+    case = CaseEngine(session, clock, settings=settings).start_case(
+        "three_working_days", {"received": received.isoformat()}, actor="t"
+    )
+    item = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()
+    assert item.due_at == datetime(2026, 10, due_day, 2, 0, tzinfo=UTC)
