@@ -14,6 +14,13 @@ def _env_bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _numbers(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"expected numbers separated by commas, got {text!r}") from None
+
+
 def load(instance_path: str) -> dict:
     """Settings from the environment; every key can also be overridden by ``create_app(overrides)``."""
     default_db = "sqlite:///" + str(Path(instance_path) / "complaints.db")
@@ -33,4 +40,9 @@ def load(instance_path: str) -> dict:
         "BUSINESS_HOURS": os.environ.get("BUSINESS_HOURS"),  # JSON: {"default": "09:00-17:00", ...}
         "CALENDAR_OVERRIDES": os.environ.get("CALENDAR_OVERRIDES"),  # JSON: {"2027-02-06": true, ...}
         "REPEAT_WINDOW_DAYS": int(os.environ.get("REPEAT_WINDOW_DAYS", "30")),
+        # The escalation ladder (engine/ladder.py) and the regulatory warnings (engine/regulatory.py).
+        "ESCALATION_NEAR_MINUTES": float(os.environ.get("ESCALATION_NEAR_MINUTES", "0")),
+        "ESCALATION_GRACE_MINUTES": _numbers(os.environ.get("ESCALATION_GRACE_MINUTES", "30,120")),
+        "REGULATORY_WARNING_DAYS": _numbers(os.environ.get("REGULATORY_WARNING_DAYS", "10,13")),
+        "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
     }
