@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Row, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -76,3 +78,34 @@ class Database:
 
     def session(self) -> Session:
         return self.sessions()
+
+
+def drain(
+    sessions: Callable[[], Session],
+    clock: Callable[[], datetime],
+    due: Callable[[datetime], Select],
+    act: Callable[[Session, Row, datetime], None],
+    *,
+    limit: int,
+) -> int:
+    """Act on due rows one at a time, oldest first, each claim and its action in one write transaction.
+
+    ``due(now)`` selects the rows whose time has come, in order. On PostgreSQL the row is claimed with
+    ``FOR UPDATE SKIP LOCKED``, so any number of nodes can drain the same table and each row is acted on once;
+    a node that dies mid-action releases its row to the next. ``act`` must commit (or raise). Returns how many
+    rows were acted on.
+    """
+    done = 0
+    while done < limit:
+        with sessions() as session:
+            begin_write(session)
+            now = clock()
+            query = due(now).limit(1)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = session.execute(query).first()
+            if row is None:
+                break
+            act(session, row, now)
+            done += 1
+    return done

@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import projection
 from engine.calendar import BusinessCalendar, calendar_scope, current_calendar
 from engine.clock import Clock, as_utc, engine_clock, system_clock
+from engine.history import NO_HISTORY
 from engine.scripting import SandboxScriptEngine
 from handlers import HandlerContext, HandlerRegistry, OutboxMessage
 from handlers import registry as default_registry
@@ -23,14 +24,7 @@ from handlers.adapters import KnowledgeBase, LocalCoreBanking
 
 class NoHistory:
     def for_customer(self, customer_id, category, description, exclude_case_id):
-        return {
-            "earlier": [],
-            "open_cases": 0,
-            "segment": "standard",
-            "risk_flags": [],
-            "is_repeat": False,
-            "repeat_of": None,
-        }
+        return dict(NO_HISTORY)
 
 
 @dataclass

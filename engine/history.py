@@ -19,6 +19,15 @@ from engine.models import Case, CaseStatus, Customer
 
 NEAR_IDENTICAL = 0.9
 _SPACES = re.compile(r"\s+")
+# What a customer the bank has never seen has on record.
+NO_HISTORY = {
+    "earlier": [],
+    "open_cases": 0,
+    "segment": "standard",
+    "risk_flags": [],
+    "is_repeat": False,
+    "repeat_of": None,
+}
 
 
 def _normal(text: str) -> str:
@@ -50,14 +59,7 @@ class SqlCustomerHistory:
     ) -> dict:
         customer = self.session.scalar(select(Customer).where(Customer.external_id == customer_id))
         if customer is None:
-            return {
-                "earlier": [],
-                "open_cases": 0,
-                "segment": "standard",
-                "risk_flags": [],
-                "is_repeat": False,
-                "repeat_of": None,
-            }
+            return dict(NO_HISTORY)
         earlier = self.session.scalars(
             select(Case)
             .where(Case.customer_id == customer.id, Case.id != (exclude_case_id or 0))

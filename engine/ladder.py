@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.clock import Clock, as_utc
-from engine.db import begin_write
+from engine.db import drain
 from engine.models import Escalation, OutboxMessage, WorkItem, WorkItemState
 
 LEVELS = {1: "assignee", 2: "supervisor", 3: "department_head"}
@@ -55,26 +55,19 @@ def sweep(
     sessions: Callable[[], Session], clock: Clock, settings: Mapping[str, Any], limit: int = 1000
 ) -> int:
     """Climb one rung for every open task whose ladder time has come; one transaction per task."""
-    climbed = 0
-    while climbed < limit:
-        with sessions() as session:
-            begin_write(session)
-            now = as_utc(clock())
-            query = (
-                select(WorkItem)
-                .where(WorkItem.ladder_next_at < now, WorkItem.state.in_(WorkItemState.open_states()))
-                .order_by(WorkItem.ladder_next_at)
-                .limit(1)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            item = session.scalar(query)
-            if item is None:
-                return climbed
-            _climb(session, item, now, settings)
-            session.commit()
-            climbed += 1
-    return climbed
+
+    def due(now):
+        return (
+            select(WorkItem)
+            .where(WorkItem.ladder_next_at < now, WorkItem.state.in_(WorkItemState.open_states()))
+            .order_by(WorkItem.ladder_next_at)
+        )
+
+    def climb(session, row, now):
+        _climb(session, row.WorkItem, now, settings)
+        session.commit()
+
+    return drain(sessions, lambda: as_utc(clock()), due, climb, limit=limit)
 
 
 def _climb(session: Session, item: WorkItem, now: datetime, settings: Mapping[str, Any]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, as_utc
-from engine.db import begin_write
+from engine.db import drain
 from engine.errors import Conflict, Forbidden, InvalidState, ValidationFailed
 from engine.models import Case, CaseStatus, Escalation, Role, User
 from engine.runtime import CaseEngine
@@ -177,31 +177,24 @@ def sweep(
     sessions: Callable[[], Session], clock: Clock, settings: Mapping[str, Any], limit: int = 1000
 ) -> int:
     """Send the regulatory warnings and breach markers that have come due; one transaction per case."""
-    sent = 0
-    while sent < limit:
-        with sessions() as session:
-            begin_write(session)
-            now = as_utc(clock())
-            query = (
-                select(Case)
-                .where(
-                    Case.regulatory_next_alert_at < now,
-                    Case.decided_at.is_(None),
-                    Case.status.in_((CaseStatus.OPEN, CaseStatus.INCIDENT)),
-                )
-                .order_by(Case.regulatory_next_alert_at)
-                .limit(1)
+
+    def due(now):
+        return (
+            select(Case)
+            .where(
+                Case.regulatory_next_alert_at < now,
+                Case.decided_at.is_(None),
+                Case.status.in_((CaseStatus.OPEN, CaseStatus.INCIDENT)),
             )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            case = session.scalar(query)
-            if case is None:
-                return sent
-            engine = CaseEngine(session, clock, settings=dict(settings))
-            with engine.unit("system:regulatory") as unit:
-                _alert(engine, unit, case)
-            sent += 1
-    return sent
+            .order_by(Case.regulatory_next_alert_at)
+        )
+
+    def alert(session, row, _now):
+        engine = CaseEngine(session, clock, settings=dict(settings))
+        with engine.unit("system:regulatory") as unit:
+            _alert(engine, unit, row.Case)
+
+    return drain(sessions, lambda: as_utc(clock()), due, alert, limit=limit)
 
 
 def _alert(engine: CaseEngine, unit, case: Case) -> None:

@@ -8,8 +8,9 @@ naming the task, which the runtime turns into an incident on the case.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -25,6 +26,23 @@ def _describe(task) -> str:
     spec = task.task_spec
     name = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name
     return f"task '{name}'"
+
+
+@contextlib.contextmanager
+def _naming(task, kind: str, failure: str) -> Iterator[None]:
+    """Re-raise sandbox refusals and runtime errors as SpiffWorkflow task errors that name the task."""
+    try:
+        yield
+    except SpiffWorkflowException:
+        raise
+    except SandboxViolation as exc:
+        raise WorkflowTaskException(
+            f"{_describe(task)}: {kind} refused by the sandbox: {exc}", task=task, exception=exc
+        ) from exc
+    except Exception as exc:
+        raise WorkflowTaskException(
+            f"{_describe(task)}: {failure}: {type(exc).__name__}: {exc}", task=task, exception=exc
+        ) from exc
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -53,35 +71,13 @@ class SandboxScriptEngine(PythonScriptEngine):
         self.context_for = context_for
 
     def evaluate(self, task, expression, external_context=None):
-        try:
+        with _naming(task, "expression", f"error evaluating {expression!r}"):
             return sandbox.evaluate(expression, task.data, external_context)
-        except SpiffWorkflowException:
-            raise
-        except SandboxViolation as exc:
-            raise WorkflowTaskException(
-                f"{_describe(task)}: expression refused by the sandbox: {exc}", task=task, exception=exc
-            ) from exc
-        except Exception as exc:
-            raise WorkflowTaskException(
-                f"{_describe(task)}: error evaluating {expression!r}: {type(exc).__name__}: {exc}",
-                task=task,
-                exception=exc,
-            ) from exc
 
     def execute(self, task, script, external_context=None):
-        try:
+        with _naming(task, "script", "script failed"):
             sandbox.execute(script, task.data, external_context)
-            return True
-        except SpiffWorkflowException:
-            raise
-        except SandboxViolation as exc:
-            raise WorkflowTaskException(
-                f"{_describe(task)}: script refused by the sandbox: {exc}", task=task, exception=exc
-            ) from exc
-        except Exception as exc:
-            raise WorkflowTaskException(
-                f"{_describe(task)}: script failed: {type(exc).__name__}: {exc}", task=task, exception=exc
-            ) from exc
+        return True
 
     def call_service(self, task, operation_name=None, operation_params=None, **_ignored):
         params = {name: p["value"] for name, p in (operation_params or {}).items()}

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, as_utc
-from engine.db import begin_write
+from engine.db import drain
 from engine.errors import Conflict
 from engine.models import Timer, TimerStatus
 from engine.runtime import CaseEngine
@@ -32,32 +32,27 @@ def sweep(
     """Fire up to ``limit`` due timers, oldest first, one engine step per case."""
     result = SweepResult()
     tried: set[int] = set()
-    while result.fired + result.skipped < limit:
-        with sessions() as session:
-            begin_write(session)  # the claim on the timer row and the step share one transaction
-            now = as_utc(clock())
-            # SpiffWorkflow fires a timer strictly after its due time; match that, or the row would never clear.
-            query = (
-                select(Timer.id, Timer.case_id)
-                .where(Timer.status == TimerStatus.WAITING, Timer.due_at < now)
-                .order_by(Timer.due_at, Timer.id)
-                .limit(1)
-            )
-            if tried:
-                query = query.where(Timer.id.not_in(tried))
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            row = session.execute(query).first()
-            if row is None:
-                break
-            tried.add(row.id)
-            try:
-                if CaseEngine(session, clock, **engine_kwargs).fire_timer(row.case_id):
-                    result.fired += 1
-                else:
-                    result.skipped += 1
-            except Conflict:
-                result.skipped += 1  # another node stepped this case at the same moment; it saw the timer
+
+    def due(now):
+        # SpiffWorkflow fires a timer strictly after its due time; match that, or the row would never clear.
+        query = (
+            select(Timer.id, Timer.case_id)
+            .where(Timer.status == TimerStatus.WAITING, Timer.due_at < now)
+            .order_by(Timer.due_at, Timer.id)
+        )
+        return query.where(Timer.id.not_in(tried)) if tried else query
+
+    def fire(session, row, _now):
+        tried.add(row.id)
+        try:
+            if CaseEngine(session, clock, **engine_kwargs).fire_timer(row.case_id):
+                result.fired += 1
+            else:
+                result.skipped += 1
+        except Conflict:
+            result.skipped += 1  # another node stepped this case at the same moment; it saw the timer
+
+    drain(sessions, lambda: as_utc(clock()), due, fire, limit=limit)
     return result
 
 
