@@ -27,15 +27,15 @@ from engine import audit, forms, writes
 from engine.calendar import calendar_scope
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
-from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.errors import Conflict, Forbidden, InvalidState, NotFound
 from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
+from engine.ownership import FRONTLINE, take_ownership
 from engine.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS, LoadedVersion
 from engine.stepping import Step
 from engine.wiring import calendar_for, default_adapters
 from handlers import HandlerRegistry
 from handlers import registry as default_registry
 
-FRONTLINE = "frontline"
 _VERSIONS = ProcessVersion.__table__
 _LATEST = (
     select(_VERSIONS.c.id, _VERSIONS.c.process_key, _VERSIONS.c.version)
@@ -147,7 +147,7 @@ class CaseEngine:
             if claimed != 1:
                 raise Conflict(f"task {item.id} was claimed by someone else first")
             unit.record("task.claimed", item.case_id, work_item=item.id, task=item.name, lane=item.lane)
-            self._take_ownership(unit, item, user)
+            take_ownership(self, unit, item, user)
         return item
 
     def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
@@ -166,7 +166,7 @@ class CaseEngine:
                 raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
             forms.validate(self._form_schema(case, item.form), data)
             step = Step(self, unit, case, workflow)
-            self._take_ownership(unit, item, user, step)
+            take_ownership(self, unit, item, user, step)
             diff = step.complete_human_task(task, data)
             done = {
                 "state": WorkItemState.COMPLETED,
@@ -206,46 +206,6 @@ class CaseEngine:
             step = Step(self, unit, case, self._load(case))
             step.retry_failed()
             step.save()
-        return case
-
-    def change_owner(self, case_id: int, new_owner: User, *, actor: str, reason: str) -> Case:
-        """Give the case to another owner (a supervisor's recorded decision); their open tasks follow."""
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValidationFailed("a reason is required to change the owner", {"reason": "is required"})
-        if not new_owner.active or not new_owner.can_work_lane("frontline"):
-            raise ValidationFailed(
-                "the new owner must be an active frontline agent",
-                {"owner": "is not an active frontline agent"},
-            )
-        with self.unit(actor) as unit:
-            case = self._case(case_id)
-            previous = case.owner_id
-            if previous == new_owner.id:
-                raise InvalidState(f"{new_owner.username} already owns case {case.reference}")
-            case.owner_id = new_owner.id
-            case.updated_at = unit.now
-            if previous is not None:
-                moved = self.session.execute(
-                    update(WorkItem)
-                    .where(
-                        WorkItem.case_id == case.id,
-                        WorkItem.assignee_id == previous,
-                        WorkItem.state == WorkItemState.CLAIMED,
-                    )
-                    .values(assignee_id=new_owner.id)
-                ).rowcount
-            else:
-                moved = 0
-            unit.record(
-                "owner.changed",
-                case.id,
-                previous_owner=previous,
-                owner=new_owner.id,
-                owner_username=new_owner.username,
-                reason=reason,
-                tasks_moved=moved,
-            )
         return case
 
     def queue_message(self, case: Case, channel: str, recipient: str, template: str, **payload: Any) -> None:
@@ -290,41 +250,6 @@ class CaseEngine:
         return bool(changes.fired_timers)
 
     # --------------------------------------------------------------- helpers
-
-    def _take_ownership(self, unit: _Unit, item: WorkItem, user: User, step: Step | None = None) -> None:
-        """First-owner responsibility: whoever first takes a frontline task of an unowned case owns it."""
-        if item.lane != FRONTLINE:
-            return
-        if step is not None:
-            if step.case.owner_id is not None:
-                return
-            step.set_case("owner_id", user.id)
-        else:
-            won = self.session.execute(
-                update(Case).where(Case.id == item.case_id, Case.owner_id.is_(None)).values(owner_id=user.id)
-            ).rowcount
-            if won != 1:
-                return
-        # The owner's customer-facing tasks that were waiting in the queue come to them.
-        self.session.execute(
-            update(WorkItem)
-            .where(
-                WorkItem.case_id == item.case_id,
-                WorkItem.assign_to == "owner",
-                WorkItem.id != item.id,
-                WorkItem.state == WorkItemState.READY,
-            )
-            .values(state=WorkItemState.CLAIMED, assignee_id=user.id, claimed_at=unit.now)
-            .execution_options(synchronize_session="fetch")
-        )
-        unit.record(
-            "owner.changed",
-            item.case_id,
-            previous_owner=None,
-            owner=user.id,
-            owner_username=user.username,
-            reason="first to take the complaint",
-        )
 
     @contextlib.contextmanager
     def unit(self, actor: str) -> Iterator[_Unit]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit
+from engine import audit, ownership
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.models import AuditEvent, Case, CaseStatus, Incident, Timer, TimerStatus, WorkItem, WorkItemState
 from engine.runtime import CaseEngine
@@ -362,12 +362,12 @@ def test_changing_the_owner_needs_a_reason_moves_their_tasks_and_is_audited(
     ann, bob = make_user("ann"), make_user("bob")
     case = engine.start_case("review", {"category": "fees", "amount": 10}, actor="channel")
     item = ready(session, case.id, "review_task")
-    engine.change_owner(case.id, ann, actor="supervisor.liu", reason="first contact")
+    ownership.change_owner(engine, case.id, ann, actor="supervisor.liu", reason="first contact")
     engine.claim(item.id, ann)
 
     with pytest.raises(ValidationFailed):
-        engine.change_owner(case.id, bob, actor="supervisor.liu", reason="  ")
-    engine.change_owner(case.id, bob, actor="supervisor.liu", reason="Ann is on leave")
+        ownership.change_owner(engine, case.id, bob, actor="supervisor.liu", reason="  ")
+    ownership.change_owner(engine, case.id, bob, actor="supervisor.liu", reason="Ann is on leave")
 
     assert session.get(Case, case.id).owner_id == bob.id
     assert session.get(WorkItem, item.id).assignee_id == bob.id
