@@ -14,6 +14,7 @@ from engine.models.case import (
     WorkItem,
     WorkItemState,
 )
+from engine.models.idempotency import IdempotencyRecord
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 
@@ -30,6 +31,7 @@ __all__ = [
     "Deployment",
     "DeploymentFile",
     "Escalation",
+    "IdempotencyRecord",
     "Incident",
     "OutboxMessage",
     "ProcessVersion",
