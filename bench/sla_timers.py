@@ -373,6 +373,18 @@ def environment(pg_version: str | None) -> str:
     )
 
 
+def revision() -> str:
+    """The commit measured (``BENCH_COMMIT`` when run from an exported tree), flagged if the tree differs."""
+    here = Path(__file__).resolve().parent
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=here)
+    if git.returncode != 0:
+        return os.environ.get("BENCH_COMMIT", "unknown")
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=here
+    ).stdout.strip()
+    return git.stdout.strip() + (" with uncommitted changes" if changed else "")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.sla_timers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL))
@@ -387,9 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lag-seconds", type=float, default=60, help="part 4's measured time; 0 skips it")
     args = parser.parse_args(argv)
     began = perf_counter()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
-    ).stdout.strip()
+    commit = revision()
 
     pg_url, pg_version = None, None
     if not args.skip_pg:
