@@ -8,6 +8,7 @@ from flask import Flask
 
 from engine.db import Database
 from web import cli, config, db
+from web.api import bp as api_bp
 from web.errors import register_error_handlers
 from web.public import bp as public_bp
 from web.scheduling import start_scheduler
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
     cli.register(app)
 
     if app.config["SCHEDULER_ENABLED"]:

@@ -1,0 +1,172 @@
+"""What the API tests share (no tests here): people with tokens, the real processes deployed, and a test client
+that checks every API response it receives against the OpenAPI document the app serves.
+
+That check is half of holding the code to its document: every status and body any API test provokes — errors
+included — must be one the document declares, with a body its schema accepts (response schemas forbid
+undocumented fields). ``test_api_contract.py`` adds the other half: every route is documented, the document is
+valid OpenAPI 3.1, and schemathesis generates requests from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from engine import accounts, definitions
+from tests.conftest import DATA
+
+PROCESSES = DATA.parent.parent / "processes"
+PREFIX = "/api/v1"
+DOCUMENT_URI = "urn:complaints-api"
+
+# name: (role, departments, display name)
+PEOPLE = {
+    "ann": ("agent", ["frontline"], "Ann Lee"),
+    "bob": ("agent", ["frontline"], "Bob Stone"),
+    "rita": ("agent", ["risk"], "Rita Moreno"),
+    "otto": ("agent", ["operations"], "Otto Brandt"),
+    "pia": ("agent", ["product"], "Pia Kurz"),
+    "sue": ("supervisor", ["supervisor", "frontline"], "Sue Park"),
+    "aud": ("auditor", [], "Audrey Hall"),
+    "pete": ("process_owner", [], "Pete Ives"),
+    "adam": ("admin", [], "Adam Admin"),
+    "app": ("agent", [], "Mobile app channel"),  # a channel system: intake only, no lane
+}
+
+COMPLAINT = {
+    "channel": "phone",
+    "business_type": "bank_card",
+    "category": "fee_dispute",
+    "description": "I was charged an annual fee twice",
+    "amount": 120,
+}
+CUSTOMER = {"id": "C-001", "name": "Zhang San", "phone": "13812345678"}
+
+
+def submission(description: str = COMPLAINT["description"], customer: str = "C-001", **complaint) -> dict:
+    return {
+        "complaint": {**COMPLAINT, "description": description, **complaint},
+        "customer": {**CUSTOMER, "id": customer},
+    }
+
+
+class Contract:
+    """The app's OpenAPI document, and a check of one response against it."""
+
+    def __init__(self, document: dict):
+        self.document = document
+        self.registry = Registry().with_resource(
+            DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+        )
+        self.templates = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), path) for path in document["paths"]
+        ]
+
+    def operation(self, method: str, path: str) -> dict | None:
+        relative = path.removeprefix(PREFIX)
+        for pattern, template in self.templates:
+            if pattern.match(relative):
+                return self.document["paths"][template].get(method.lower())
+        return None
+
+    def schema_for(self, method: str, path: str, status: int) -> dict:
+        operation = self.operation(method, path)
+        if operation is None:  # no such route: the app's JSON error
+            return {"$ref": "#/components/schemas/Error"}
+        response = operation["responses"].get(str(status))
+        assert response is not None, f"{method} {path} answered {status}, which the document does not declare"
+        if "$ref" in response:
+            response = self.resolve(response["$ref"])
+        return response["content"]["application/json"]["schema"]
+
+    def resolve(self, pointer: str) -> dict:
+        node = self.document
+        for part in pointer.removeprefix("#/").split("/"):
+            node = node[part]
+        return node
+
+    def check(self, method: str, path: str, status: int, mimetype: str, body) -> None:
+        schema = self.schema_for(method, path, status)
+        assert mimetype == "application/json", f"{method} {path} answered {mimetype}, not JSON"
+        if "$ref" in schema:
+            schema = {"$ref": DOCUMENT_URI + schema["$ref"]}
+        validator = Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        problems = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)
+        ]
+        assert not problems, f"{method} {path} {status} does not match the document: {problems}"
+
+
+class ContractClient(FlaskClient):
+    """A test client that holds every ``/api/v1`` response to the app's OpenAPI document."""
+
+    checked = 0
+
+    @cached_property
+    def contract(self) -> Contract:
+        return Contract(super().open(PREFIX + "/openapi.json").get_json())
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        request = response.request
+        if request.path.startswith(PREFIX) and request.method != "HEAD":
+            self.contract.check(
+                request.method, request.path, response.status_code, response.mimetype, response.get_json()
+            )
+            ContractClient.checked += 1
+        return response
+
+
+@dataclass
+class Api:
+    """The client, and a token per person of ``PEOPLE``."""
+
+    client: FlaskClient
+    tokens: dict[str, str] = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+
+    def auth(self, who: str, **headers) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[who]}", **headers}
+
+    def get(self, url: str, who: str | None = None, **kwargs):
+        return self.client.get(url, headers=self.auth(who) if who else {}, **kwargs)
+
+    def post(self, url: str, who: str | None = None, json=None, headers: dict | None = None, **kwargs):
+        sent = {**(self.auth(who) if who else {}), **(headers or {})}
+        return self.client.post(url, headers=sent, json=json, **kwargs)
+
+    def file(self, who: str = "app", body: dict | None = None, **kwargs):
+        response = self.post(f"{PREFIX}/complaints", who, json=body or submission(**kwargs))
+        assert response.status_code in (200, 201), response.get_json()
+        return response.get_json()
+
+    def tasks(self, who: str, **query) -> list[dict]:
+        response = self.get(f"{PREFIX}/tasks", who, query_string=query)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["items"]
+
+    def task_named(self, who: str, case_id: int, name_part: str) -> dict:
+        [task] = [t for t in self.tasks(who, case_id=case_id) if name_part in t["name"].lower()]
+        return task
+
+
+def start(app, session, clock, *, deploy: bool = True) -> Api:
+    """People with tokens and (unless told otherwise) the shipped processes deployed."""
+    app.test_client_class = ContractClient
+    api = Api(app.test_client())
+    for name, (role, departments, display) in PEOPLE.items():
+        api.users[name] = accounts.create_user(
+            session, clock, username=name, role=role, departments=departments, display_name=display
+        )
+        api.tokens[name] = accounts.create_token(session, clock, name)
+    if deploy:
+        definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+    return api

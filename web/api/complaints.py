@@ -1,0 +1,94 @@
+"""Complaints: intake from any channel, a case's details, its full trace."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from engine import intake
+from engine.clock import as_utc
+from engine.errors import NotFound
+from engine.models import Customer, Role
+from web.api import ID, bp, idempotency, queries, ratelimit, shapes
+from web.api.inputs import json_object
+from web.auth import current_user, roles_required
+from web.db import case_engine, session
+
+CHANNEL_ROLES = (Role.AGENT, Role.SUPERVISOR)
+
+
+def _now():
+    return as_utc(current_app.config["CLOCK"]())
+
+
+@bp.post("/complaints")
+@roles_required(*CHANNEL_ROLES)
+def file_complaint():
+    """File a complaint (201), or join it to the same customer's open case for the same issue (200)."""
+    user = current_user()
+    ratelimit.check("intake", f"user:{user.id}")
+    engine = case_engine()
+    _, form = intake.intake_schema(engine)
+    # The sections a complaint has are the deployed intake form's, so a process owner can add one.
+    sections = set((form or {}).get("properties", {})) or {"complaint", "customer"}
+    body = json_object(allowed=sections)
+
+    def produce():
+        result = intake.file_complaint(engine, body, actor=user.username)
+        return (200 if result.merged else 201), shapes.created(result.case, merged=result.merged)
+
+    return idempotency.once(engine, user, body, produce)
+
+
+@bp.get("/complaints/form")
+@roles_required(*CHANNEL_ROLES)
+def intake_form():
+    """The JSON Schema a complaint must satisfy: the deployed intake form."""
+    version, form = intake.intake_schema(case_engine())
+    return jsonify({"process": version.process_key, "version": version.version, "schema": form})
+
+
+@bp.get(f"/complaints/<{ID}:case_id>")
+@roles_required(Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
+def show_complaint(case_id: int):
+    """A case as its workers see it; the customer's phone is masked except for the owner and supervisors."""
+    user, db = current_user(), session()
+    case = queries.visible_case(db, user, case_id)
+    if case is None:
+        raise NotFound(f"complaint {case_id} does not exist")
+    tasks = queries.open_tasks(db, case.id)
+    people = queries.users_by_id(db, [case.owner_id, *(t.assignee_id for t in tasks)])
+    record = db.get(Customer, case.customer_id) if case.customer_id is not None else None
+    return jsonify(
+        shapes.complaint(
+            case,
+            owner=people.get(case.owner_id),
+            record=record,
+            show_phone=user.id == case.owner_id or user.role == Role.SUPERVISOR,
+            tasks=tasks,
+            assignees=people,
+            now=_now(),
+        )
+    )
+
+
+@bp.get(f"/complaints/<{ID}:case_id>/trace")
+@roles_required(Role.SUPERVISOR, Role.AUDITOR)
+def trace(case_id: int):
+    """Every step of the case in order (who, when, due, breaches, escalations) and its audit events."""
+    db = session()
+    case = queries.visible_case(db, current_user(), case_id)
+    if case is None:
+        raise NotFound(f"complaint {case_id} does not exist")
+    found = queries.trace(db, case.id)
+    owner = queries.users_by_id(db, [case.owner_id]).get(case.owner_id)
+    now = _now()
+    return jsonify(
+        {
+            "case": shapes.case_summary(case, owner),
+            "steps": [
+                shapes.step(item, actor, found.escalations.get(item.id, []), now)
+                for item, actor in found.steps
+            ],
+            "events": [shapes.event(e) for e in found.events],
+        }
+    )

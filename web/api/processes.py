@@ -1,0 +1,66 @@
+"""Process definitions: upload a bundle (validated and deployed all-or-nothing) and list what is deployed."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from flask import current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from engine import definitions
+from engine.errors import ValidationFailed
+from engine.models import Role
+from web.api import bp, queries, shapes
+from web.api.inputs import ApiError, too_large
+from web.auth import current_user, roles_required
+from web.db import session
+
+# A whole bundle; each XML file is also capped by the hardened parser (engine/xmlsafe.py).
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+
+
+@bp.post("/processes")
+@roles_required(Role.PROCESS_OWNER, Role.ADMIN)
+def deploy():
+    """Validate and deploy the uploaded files as one bundle: 201 when a new version was deployed."""
+    user = current_user()
+    files = _uploaded_files()
+    result = definitions.deploy(session(), files, actor=user.username, clock=current_app.config["CLOCK"])
+    body = {
+        "deployed": [shapes.version(v) for v in result.deployed],
+        "unchanged": [shapes.version(v) for v in result.unchanged],
+    }
+    return jsonify(body), 201 if result.deployed else 200
+
+
+@bp.get("/processes")
+@roles_required(Role.PROCESS_OWNER, Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
+def list_processes():
+    """The latest version of every deployed process."""
+    return jsonify({"items": [shapes.version(v, d) for v, d in queries.latest_versions(session())]})
+
+
+def _uploaded_files() -> list[tuple[str, bytes]]:
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(
+            400, "unsupported_content_type", "upload the files as multipart/form-data, field 'files'"
+        )
+    request.max_content_length = UPLOAD_MAX_BYTES
+    try:
+        fields = set(request.form) | set(request.files)
+        uploads = request.files.getlist("files")
+    except RequestEntityTooLarge:
+        raise too_large(UPLOAD_MAX_BYTES) from None
+    errors = {name: "is not a known field" for name in sorted(fields - {"files"})}
+    if not uploads:
+        errors["files"] = "is required: one or more .bpmn, .dmn or .json files"
+    files = []
+    for upload in uploads:
+        # Only the bare name counts (diagrams refer to forms by it); a client's folders are no business of ours.
+        name = PurePosixPath((upload.filename or "").replace("\\", "/")).name
+        if not name:
+            errors["files"] = "every file needs a name"
+        files.append((name, upload.read()))
+    if errors:
+        raise ValidationFailed("the upload is not a bundle of diagram files", errors)
+    return files

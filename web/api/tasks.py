@@ -1,0 +1,123 @@
+"""Tasks: the inbox, one task with its form, claim, complete."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from engine.clock import as_utc
+from engine.errors import NotFound, ValidationFailed
+from engine.models import Case, Role, User, WorkItem, WorkItemState
+from web.api import ID, bp, idempotency, queries, shapes
+from web.api.inputs import ApiError, Query, json_object
+from web.auth import current_user, roles_required
+from web.db import case_engine, session
+
+STATES = ("open", "ready", "claimed", "completed")
+WORKERS = (Role.AGENT, Role.SUPERVISOR)
+PAGE_MAX = 100
+
+
+def _now():
+    return as_utc(current_app.config["CLOCK"]())
+
+
+@bp.get("/tasks")
+@roles_required(Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
+def inbox():
+    """A page of tasks, soonest due first. Agents see their lanes' tasks and those assigned to them."""
+    user = current_user()
+    query = Query({"state", "lane", "case_id", "assignee", "overdue", "limit", "cursor"})
+    state = query.choice("state", STATES, "open")
+    lane = query.text("lane", 64)
+    case_id = query.integer("case_id")
+    only_mine = query.choice("assignee", ("me",)) == "me"
+    overdue = query.boolean("overdue")
+    limit = query.integer("limit", maximum=PAGE_MAX, default=50)
+    after = query.text("cursor", 200)
+    query.done()
+    try:
+        cursor = queries.Cursor.decode(after) if after else None
+    except ValueError:
+        raise ApiError(
+            400, "invalid_parameter", "cursor is not valid", errors={"cursor": "not from this API"}
+        ) from None
+
+    now, db = _now(), session()
+    sees_all = user.role in queries.READ_ALL
+    task_filter = queries.TaskFilter(
+        states=WorkItemState.open_states() if state == "open" else (state,),
+        lanes=None if sees_all else queries.workable_lanes(user),
+        assignee_id=None if sees_all and not only_mine else user.id,
+        only_assigned=only_mine,
+        lane=lane,
+        case_id=case_id,
+        due_before=now if overdue else None,
+    )
+    items = queries.inbox_page(db, task_filter, cursor, limit + 1)
+    more, items = len(items) > limit, items[:limit]
+    cases = queries.cases_by_id(db, (i.case_id for i in items))
+    people = queries.users_by_id(db, (i.assignee_id for i in items))
+    return jsonify(
+        {
+            "items": [
+                shapes.task(i, case=cases.get(i.case_id), assignee=people.get(i.assignee_id), now=now)
+                for i in items
+            ],
+            "next": queries.Cursor(items[-1].due_at, items[-1].id).encode() if more else None,
+        }
+    )
+
+
+@bp.get(f"/tasks/<{ID}:task_id>")
+@roles_required(Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
+def show_task(task_id: int):
+    """One task with its form (the JSON Schema its data must satisfy), or null when it takes no data."""
+    item, case = _visible(task_id, current_user())
+    form = case_engine().loaded(case.process_version_id).forms.get(item.form) if item.form else None
+    return jsonify({**_task(item, case), "form": form})
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/claim")
+@roles_required(*WORKERS)
+def claim(task_id: int):
+    """Take a task from the lane's queue (claiming one's own claimed task again is harmless)."""
+    user = current_user()
+    _visible(task_id, user)
+    item = case_engine().claim(task_id, user)
+    return jsonify(_task(item, session().get(Case, item.case_id)))
+
+
+@bp.post(f"/tasks/<{ID}:task_id>/complete")
+@roles_required(*WORKERS)
+def complete(task_id: int):
+    """Complete a task with its form's data; the case runs on to its next wait."""
+    user = current_user()
+    body = json_object(allowed={"data"}, required={"data"})
+    if not isinstance(body["data"], dict):
+        raise ValidationFailed("data must be a JSON object", {"data": "must be an object"})
+    _visible(task_id, user)
+    engine = case_engine()
+
+    def produce():
+        case = engine.complete(task_id, user, body["data"])
+        item = engine.session.get(WorkItem, task_id)
+        return 200, {
+            "task": _task(item, case),
+            "case": {"id": case.id, "reference": case.reference, "status": case.status},
+        }
+
+    return idempotency.once(engine, user, body, produce)
+
+
+def _visible(task_id: int, user: User) -> tuple[WorkItem, Case]:
+    """The task and its case, or 404 when it does not exist or is none of the user's business."""
+    db = session()
+    item = db.get(WorkItem, task_id)
+    if item is None or not queries.can_see_task(user, item):
+        raise NotFound(f"task {task_id} does not exist")
+    return item, db.get(Case, item.case_id)
+
+
+def _task(item: WorkItem, case: Case) -> dict:
+    assignee = session().get(User, item.assignee_id) if item.assignee_id is not None else None
+    return shapes.task(item, case=case, assignee=assignee, now=_now())

@@ -1,0 +1,110 @@
+"""Who is asking: an API token (``Authorization: Bearer …``) or the browser's signed session; and role checks.
+
+Channel systems and scripts send a token; the pages sign people in and keep ``session["user_id"]``. A request
+that sends an ``Authorization`` header is judged by it alone: a bad token is refused even when a session
+cookie rides along, so a misconfigured script never acts as whoever last used the browser.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+
+from flask import current_app, g, request
+from flask import session as browser_session
+from sqlalchemy import select, update
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from engine.accounts import token_digest
+from engine.clock import as_utc
+from engine.db import begin_write
+from engine.errors import Forbidden
+from engine.models import ApiToken, User
+from web.db import session
+
+# Recording every use would make every read a write; a minute's precision is enough to spot unused tokens.
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+TOKEN = "token"
+SESSION = "session"
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request, or None; looked up once per request."""
+    if "auth_user" not in g:
+        g.auth_user, g.auth_method = _authenticate()
+    return g.auth_user
+
+
+def auth_method() -> str | None:
+    """How the current user proved who they are: ``"token"``, ``"session"`` or None."""
+    current_user()
+    return g.auth_method
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        raise Unauthorized(
+            "sign in, or send an API token as 'Authorization: Bearer <token>'",
+            www_authenticate=WWWAuthenticate("bearer", {"realm": "complaints"}),
+        )
+    return user
+
+
+def require_role(*roles: str) -> User:
+    """The current user if their role is one of ``roles``; 401 when nobody is signed in, 403 otherwise."""
+    user = require_user()
+    if roles and user.role not in roles:
+        raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
+    return user
+
+
+def roles_required(*roles: str):
+    """Decorate a view: only signed-in users with one of ``roles`` (any role when none are named) reach it."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            require_role(*roles)
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = roles  # read by the route × role test
+        return wrapper
+
+    return decorate
+
+
+login_required = roles_required()
+
+
+def _authenticate() -> tuple[User | None, str | None]:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None, None
+        return _token_user(token.strip()), TOKEN
+    user_id = browser_session.get("user_id")
+    if user_id is None:
+        return None, None
+    user = session().get(User, user_id)
+    return (user, SESSION) if user is not None and user.active else (None, None)
+
+
+def _token_user(token: str) -> User | None:
+    db = session()
+    row = db.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        current_app.logger.info("refused an unknown, revoked or disabled API token")
+        return None
+    now = as_utc(current_app.config["CLOCK"]())
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        user = row.user
+        begin_write(db)
+        db.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        db.commit()
+        return user
+    return row.user
