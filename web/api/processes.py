@@ -15,7 +15,7 @@ from web.api.inputs import ApiError, too_large
 from web.auth import current_user, roles_required
 from web.db import session
 
-# A whole bundle; each XML file is also capped by the hardened parser (engine/xmlsafe.py).
+# A whole bundle (app.config["PROCESS_UPLOAD_MAX_BYTES"]); each XML file is also capped by the hardened parser.
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -45,12 +45,13 @@ def _uploaded_files() -> list[tuple[str, bytes]]:
         raise ApiError(
             400, "unsupported_content_type", "upload the files as multipart/form-data, field 'files'"
         )
-    request.max_content_length = UPLOAD_MAX_BYTES
+    limit = current_app.config.get("PROCESS_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES)
+    request.max_content_length = limit
     try:
         fields = set(request.form) | set(request.files)
         uploads = request.files.getlist("files")
     except RequestEntityTooLarge:
-        raise too_large(UPLOAD_MAX_BYTES) from None
+        raise too_large(limit) from None
     errors = {name: "is not a known field" for name in sorted(fields - {"files"})}
     if not uploads:
         errors["files"] = "is required: one or more .bpmn, .dmn or .json files"

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from engine.errors import Problem
 from engine.models import AuditEvent, Case, Customer, Deployment, Escalation, ProcessVersion, User, WorkItem
 
 
@@ -180,9 +179,3 @@ def version(row: ProcessVersion, deployment: Deployment | None = None) -> dict[s
         "deployed_at": iso(deployment.deployed_at),
         "deployed_by": deployment.deployed_by,
     }
-
-
-def problem(p: dict | Problem) -> dict[str, Any]:
-    if isinstance(p, Problem):
-        return {"file": p.file, "element": p.element, "message": p.message}
-    return p
