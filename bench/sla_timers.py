@@ -334,8 +334,13 @@ def verify(database: Database) -> None:
 # ----------------------------------------------------------------------------------------------- main
 
 
+def load_average() -> str:
+    """The machine's 1-minute load average: on a shared 2-CPU machine, anything above the bench's own is noise."""
+    return f"load average {os.getloadavg()[0]:.2f}"
+
+
 def run_backend(label: str, url: str, small_url_schema, sweepers: int, args, tmp: Path) -> None:
-    print(f"\n{label}")
+    print(f"\n{label} ({load_average()})")
     database = migrated(url)
     copier = fill(label, database, tmp, args.waiting, args.burst)
     run_burst(label, database, url, args.burst, sweepers)
@@ -363,6 +368,7 @@ def run_backend(label: str, url: str, small_url_schema, sweepers: int, args, tmp
             steady_state(label, url, args.rate, args.lag_seconds, sweep_only=True)
     verify(database)
     database.engine.dispose()
+    print(f"  done ({load_average()})")
 
 
 def environment(pg_version: str | None) -> str:
