@@ -33,6 +33,7 @@ def test_agents_see_only_their_lanes_and_supervisors_and_auditors_see_all(api, u
     assert lanes(api, "sue") == lanes(api, "aud") == ["frontline", "operations", "risk"]
     assert lanes(api, "sue", lane="risk") == ["risk"]
     assert lanes(api, "otto", lane="risk") == []  # a filter never widens what one may see
+    assert lanes(api, "sue", lane="nowhere") == []
 
 
 def test_filters_by_state_case_and_overdue(api, urgent, clock):

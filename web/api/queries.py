@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, exists, func, or_, select, union
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, union, union_all
 from sqlalchemy.orm import Session, aliased
 
 from engine.models import (
@@ -29,6 +30,7 @@ from engine.models import (
     WorkItemState,
 )
 
+_W = WorkItem.__table__  # the inbox slices use Core columns: cheaper to build than the ORM's
 # Roles that read every case and task; agents see only their own part of the work.
 READ_ALL = (Role.SUPERVISOR, Role.AUDITOR)
 
@@ -132,74 +134,125 @@ class TaskFilter:
 def inbox_page(session: Session, flt: TaskFilter, after: Cursor | None, limit: int) -> list[WorkItem]:
     """Tasks in due order (soonest first, no deadline last, then id), ``limit`` of them after ``after``.
 
-    The page is a union of small ordered range scans, one per (state, lane) of ``ix_work_items_inbox``
-    (state, lane, due_at) and one of ``ix_work_items_assignee``, each cut at ``limit``: a page reads about
-    ``limit`` rows per slice however many tasks are open.
+    A page is read as a union of small ordered range scans, one per (state, lane) of ``ix_work_items_inbox``
+    (state, lane, due_at) and one of ``ix_work_items_assignee``, each cut at ``limit``: it reads about ``limit``
+    rows per slice however many tasks are open. Tasks with a due time come first; those without are read only
+    when the dated ones do not fill the page.
     """
-    slices = [_with_page(branch, flt, after, limit) for branch in _branches(session, flt)]
-    parts = [select(part.subquery()) for group in slices for part in group]
-    if not parts:
-        return []
-    page = union(*parts).subquery()
-    return list(
-        session.scalars(
-            select(WorkItem)
-            .join(page, page.c.id == WorkItem.id)
-            .order_by(page.c.due_at.is_(None), page.c.due_at, page.c.id)
-            .limit(limit)
-        )
+    lanes = flt.lanes if flt.lanes is not None else every_lane(session)
+    if flt.lane is not None:
+        lanes = tuple(lane for lane in lanes if lane == flt.lane)
+    shape = _Shape(
+        states=flt.states,
+        lanes=lanes,
+        every_lane=flt.lanes is None,
+        lane=flt.lane,
+        assigned=flt.assignee_id is not None,
+        only_assigned=flt.only_assigned,
+        one_case=flt.case_id is not None,
+        overdue=flt.due_before is not None,
     )
+    params = {
+        "assignee_id": flt.assignee_id,
+        "case_id": flt.case_id,
+        "due_before": flt.due_before,
+        "after_due": after.due_at if after else None,
+        "after_id": after.id if after else None,
+    }
+    ids: list[int] = []
+    if not _branches(shape):
+        return []  # a lane filter outside every lane the caller may see
+    if after is None or after.due_at is not None:
+        statement = _page_statement(shape, dated=True, after=after is not None)
+        ids += session.execute(statement, {**params, "limit": limit}).scalars()
+    if len(ids) < limit and not shape.overdue:
+        statement = _page_statement(shape, dated=False, after=after is not None and after.due_at is None)
+        ids += session.execute(statement, {**params, "limit": limit - len(ids)}).scalars()
+    # The rows by primary key, in a second query: joined to the union, a planner may scan the table instead.
+    order = {item_id: n for n, item_id in enumerate(ids)}
+    items = session.scalars(select(WorkItem).where(WorkItem.id.in_(order))) if order else []
+    return sorted(items, key=lambda item: order[item.id])
 
 
-def _branches(session: Session, flt: TaskFilter) -> list[list]:
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the form of a page's SQL (the values are bound parameters): one statement per shape."""
+
+    states: tuple[str, ...]
+    lanes: tuple[str, ...]
+    every_lane: bool
+    lane: str | None
+    assigned: bool
+    only_assigned: bool
+    one_case: bool
+    overdue: bool
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: _Shape, *, dated: bool, after: bool) -> Select:
+    """The ids of the dated (or undated) part of a page, in order; built once per shape, as a union of many
+    slices costs more to build in Python than to run.
+    """
+    parts = [select(_slice(branch, shape, dated, after).subquery()) for branch in _branches(shape)]
+    # Slices overlap only through the caller's assigned tasks; otherwise no row can come twice.
+    page = (union if shape.assigned else union_all)(*parts).subquery()
+    return select(page.c.id).order_by(page.c.due_at, page.c.id).limit(bindparam("limit"))
+
+
+def _branches(shape: _Shape) -> list[list]:
     """The WHERE clauses of each slice."""
-    base = [WorkItem.case_id == flt.case_id] if flt.case_id is not None else []
-    lane_filter = [WorkItem.lane == flt.lane] if flt.lane is not None else []
-    assigned = [*base, *lane_filter, WorkItem.assignee_id == flt.assignee_id, WorkItem.state.in_(flt.states)]
-    if flt.only_assigned:
+    base = [_W.c.case_id == bindparam("case_id")] if shape.one_case else []
+    lane_filter = [_W.c.lane == shape.lane] if shape.lane is not None else []
+    assigned = [
+        *base,
+        *lane_filter,
+        _W.c.assignee_id == bindparam("assignee_id"),
+        _W.c.state.in_(shape.states),
+    ]
+    if shape.only_assigned:
         return [assigned]
-    if flt.case_id is not None:
+    if shape.one_case:
         # A case has a handful of tasks: one slice, through the case_id index.
-        visible = [] if flt.lanes is None else [WorkItem.lane.in_(flt.lanes)]
-        if flt.assignee_id is not None and visible:
-            visible = [or_(visible[0], WorkItem.assignee_id == flt.assignee_id)]
-        return [[*base, *lane_filter, *visible, WorkItem.state.in_(flt.states)]]
+        visible = [] if shape.every_lane else [_W.c.lane.in_(shape.lanes)]
+        if shape.assigned and visible:
+            visible = [or_(visible[0], _W.c.assignee_id == bindparam("assignee_id"))]
+        return [[*base, *lane_filter, *visible, _W.c.state.in_(shape.states)]]
     branches = []
-    lanes = flt.lanes
-    if lanes is None:
-        lanes = tuple(session.scalars(select(Department.code).order_by(Department.code)))
-        # Tasks in a lane that is no department (a diagram's typo): still listed, just not by an ordered scan.
-        branches.append([*lane_filter, WorkItem.state.in_(flt.states), WorkItem.lane.not_in(lanes)])
-        branches.append([*lane_filter, WorkItem.state.in_(flt.states), WorkItem.lane.is_(None)])
-    for lane in lanes:
-        if flt.lane is not None and lane != flt.lane:
-            continue
-        branches.extend([WorkItem.state == state, WorkItem.lane == lane] for state in flt.states)
-    if flt.assignee_id is not None:
+    if shape.every_lane and shape.lane is None:
+        branches.extend([_W.c.state == state, _W.c.lane.is_(None)] for state in shape.states)
+    branches.extend(
+        [_W.c.state == state, _W.c.lane == lane] for lane in shape.lanes for state in shape.states
+    )
+    if shape.assigned:
         branches.append(assigned)
     return branches
 
 
-def _with_page(where: list, flt: TaskFilter, after: Cursor | None, limit: int) -> list[Select]:
-    """One slice as two ordered parts: tasks with a due time (by due time, id), then those without (by id)."""
-    columns = select(WorkItem.id, WorkItem.due_at)
-    parts = []
-    if after is None or after.due_at is not None:
-        dated = [*where, WorkItem.due_at.is_not(None)]
-        if flt.due_before is not None:
-            dated.append(WorkItem.due_at < flt.due_before)
-        if after is not None:
-            dated += [
-                WorkItem.due_at >= after.due_at,
-                or_(WorkItem.due_at > after.due_at, WorkItem.id > after.id),
-            ]
-        parts.append(columns.where(*dated).order_by(WorkItem.due_at, WorkItem.id).limit(limit))
-    if flt.due_before is None:
-        undated = [*where, WorkItem.due_at.is_(None)]
-        if after is not None and after.due_at is None:
-            undated.append(WorkItem.id > after.id)
-        parts.append(columns.where(*undated).order_by(WorkItem.id).limit(limit))
-    return parts
+def _slice(where: list, shape: _Shape, dated: bool, after: bool) -> Select:
+    """One slice's part, in order: tasks with a due time (by due time, id), or those without (by id)."""
+    columns = select(_W.c.id, _W.c.due_at)
+    if dated:
+        where = [*where, _W.c.due_at.is_not(None)]
+        if shape.overdue:
+            where.append(_W.c.due_at < bindparam("due_before", type_=_W.c.due_at.type))
+        if after:
+            after_due = bindparam("after_due", type_=_W.c.due_at.type)
+            where += [_W.c.due_at >= after_due, or_(_W.c.due_at > after_due, _W.c.id > bindparam("after_id"))]
+    else:
+        where = [*where, _W.c.due_at.is_(None)]
+        if after:
+            where.append(_W.c.id > bindparam("after_id"))
+    # The undated part is ordered by its (null) due time too: that keeps PostgreSQL on ix_work_items_inbox,
+    # where ordering by id alone tempts it into walking the primary key and filtering thousands of rows.
+    return columns.where(*where).order_by(_W.c.due_at, _W.c.id).limit(bindparam("limit"))
+
+
+def every_lane(session: Session) -> tuple[str, ...]:
+    """Every lane a task can be in: the lanes of every deployed version (a task's lane comes from its diagram)."""
+    lanes = set(session.scalars(select(Department.code)))
+    for version_lanes in session.scalars(select(ProcessVersion.lanes)):
+        lanes.update(version_lanes or [])
+    return tuple(sorted(lanes))
 
 
 def cases_by_id(session: Session, ids: Iterable[int]) -> dict[int, Case]:
