@@ -9,6 +9,7 @@ valid OpenAPI 3.1, and schemathesis generates requests from it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -19,9 +20,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from engine import accounts, definitions
-from engine.models import ApiToken, Department, User
+from engine.models import ApiToken, Department, Deployment, DeploymentFile, ProcessVersion, User
 from tests.conftest import DATA
 
 PROCESSES = DATA.parent.parent / "processes"
@@ -188,5 +190,29 @@ def start(app, session, clock, *, deploy: bool = True) -> Api:
         api.users[name] = user
     session.commit()
     if deploy:
-        definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+        deploy_processes(session, clock)
     return api
+
+
+_deployed: list[dict] = []  # the rows of the first deployment of processes/, for the tests after it
+
+
+def deploy_processes(session, clock) -> None:
+    """Deploy processes/ once per test session; later tests get the same rows back, without the validation.
+
+    Validating the bundle takes longer than most API tests, and its result never changes within a run.
+    """
+    if not _deployed:
+        definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+        for version in session.scalars(select(ProcessVersion).options(undefer("*"))):
+            columns = {c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}
+            _deployed.append({k: v for k, v in columns.items() if k not in ("id", "deployment_id")})
+        return
+    deployment = Deployment(deployed_at=clock(), deployed_by="tests")
+    deployment.versions = [ProcessVersion(**{**row, "created_at": clock()}) for row in _deployed]
+    for name, content in definitions.read_paths([PROCESSES]):
+        deployment.files.append(
+            DeploymentFile(name=name, sha256=hashlib.sha256(content).hexdigest(), content=content)
+        )
+    session.add(deployment)
+    session.commit()
