@@ -57,11 +57,8 @@ def sweep(
     """Climb one rung for every open task whose ladder time has come; one transaction per task."""
 
     def due(now):
-        return (
-            select(WorkItem)
-            .where(WorkItem.ladder_next_at < now, WorkItem.state.in_(WorkItemState.open_states()))
-            .order_by(WorkItem.ladder_next_at)
-        )
+        # The ladder time is cleared when a task closes, so it alone selects (and its index serves the query).
+        return select(WorkItem).where(WorkItem.ladder_next_at < now).order_by(WorkItem.ladder_next_at)
 
     def climb(session, row, now):
         _climb(session, row.WorkItem, now, settings)
@@ -71,6 +68,9 @@ def sweep(
 
 
 def _climb(session: Session, item: WorkItem, now: datetime, settings: Mapping[str, Any]) -> None:
+    if item.state not in WorkItemState.open_states():  # closed by a path that did not clear it: stop here
+        item.ladder_next_at = None
+        return
     level = min(item.escalation_level + 1, len(LEVELS))
     recipient = _recipient(item, level)
     overdue = item.due_at is not None and now >= item.due_at

@@ -179,15 +179,8 @@ def sweep(
     """Send the regulatory warnings and breach markers that have come due; one transaction per case."""
 
     def due(now):
-        return (
-            select(Case)
-            .where(
-                Case.regulatory_next_alert_at < now,
-                Case.decided_at.is_(None),
-                Case.status.in_((CaseStatus.OPEN, CaseStatus.INCIDENT)),
-            )
-            .order_by(Case.regulatory_next_alert_at)
-        )
+        # The next alert is cleared when the case is decided or closed, so it alone selects (indexed).
+        return select(Case).where(Case.regulatory_next_alert_at < now).order_by(Case.regulatory_next_alert_at)
 
     def alert(session, row, _now):
         engine = CaseEngine(session, clock, settings=dict(settings))
@@ -198,6 +191,9 @@ def sweep(
 
 
 def _alert(engine: CaseEngine, unit, case: Case) -> None:
+    if case.decided_at is not None or case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
+        case.regulatory_next_alert_at = None  # decided or closed by a path that did not clear it
+        return
     breach = case.regulatory_next_alert_at >= case.regulatory_due_at
     case.regulatory_alerts += 1
     recipients = ["role:supervisor"] + ([f"user:{case.owner_id}"] if case.owner_id else [])

@@ -43,14 +43,15 @@ def sweep(
         return query.where(Timer.id.not_in(tried)) if tried else query
 
     def fire(session, row, _now):
-        tried.add(row.id)
         try:
             if CaseEngine(session, clock, **engine_kwargs).fire_timer(row.case_id):
                 result.fired += 1
-            else:
-                result.skipped += 1
+                return  # the row is no longer waiting
         except Conflict:
-            result.skipped += 1  # another node stepped this case at the same moment; it saw the timer
+            pass  # another node stepped this case at the same moment; it saw the timer
+        # Not cleared by this step: remember it, so this sweep does not pick it again in a loop.
+        tried.add(row.id)
+        result.skipped += 1
 
     drain(sessions, lambda: as_utc(clock()), due, fire, limit=limit)
     return result
