@@ -37,7 +37,7 @@ from engine import accounts, audit, definitions, projection, stepping, writes
 from engine.clock import FrozenClock, system_clock
 from engine.db import Database, begin_write, make_engine
 from engine.migrations import upgrade
-from engine.models import Base, Case, CaseStatus, Timer, TimerStatus, WorkItem, WorkItemState
+from engine.models import Base, Timer, TimerStatus
 from engine.runtime import CaseEngine
 from engine.serialization import SERIALIZER
 from engine.sla import sweep
@@ -316,23 +316,29 @@ def count_timers(database: Database, *where) -> int:
 
 
 def claim_queries(now: datetime) -> dict[str, Select]:
-    """The first claim of each sweep of an SLA tick, as the engine builds it (``engine/sla.py`` ``due``,
-    ``engine/ladder.py`` ``sweep.due``, ``engine/regulatory.py`` ``sweep.due``, each with ``drain``'s LIMIT 1)."""
-    return {
-        "timers": select(Timer.id, Timer.case_id)
-        .where(Timer.status == TimerStatus.WAITING, Timer.due_at < now)
-        .order_by(Timer.due_at, Timer.id),
-        "ladder": select(WorkItem)
-        .where(WorkItem.ladder_next_at < now, WorkItem.state.in_(WorkItemState.open_states()))
-        .order_by(WorkItem.ladder_next_at),
-        "regulatory": select(Case)
-        .where(
-            Case.regulatory_next_alert_at < now,
-            Case.decided_at.is_(None),
-            Case.status.in_((CaseStatus.OPEN, CaseStatus.INCIDENT)),
-        )
-        .order_by(Case.regulatory_next_alert_at),
+    """The first claim of each sweep of an SLA tick, exactly as the engine builds it: each sweep is called with
+    ``drain`` replaced by a stand-in that keeps the sweep's ``due(now)`` query and acts on nothing."""
+    from engine import ladder, regulatory, sla
+
+    captured: dict[str, Select] = {}
+    sweeps = {
+        "timers": (sla, lambda: sla.sweep(None, lambda: now)),
+        "ladder": (ladder, lambda: ladder.sweep(None, lambda: now, {})),
+        "regulatory": (regulatory, lambda: regulatory.sweep(None, lambda: now, {})),
     }
+    for name, (module, run) in sweeps.items():
+        original = module.drain
+
+        def keep(sessions, clock, due, act, *, limit, _name=name):
+            captured[_name] = due(clock())
+            return 0
+
+        module.drain = keep
+        try:
+            run()
+        finally:
+            module.drain = original
+    return captured
 
 
 def query_plan(database: Database, query: Select, analyze_it: bool = True) -> list[str]:

@@ -213,8 +213,8 @@ def profile(database: Database, copier: Copier, n: int) -> None:
     k = min(100, fired // 2)
     first, last = result.claims[:k], result.claims[-k:]
     print(
-        f"    claim time, first {k} firings of the call: {fmt_ms(statistics.mean(first))}; last {k}: "
-        f"{fmt_ms(statistics.mean(last))} (the NOT IN list of rows already tried grows by one per firing)"
+        f"    claim time, first {k} firings of the call: {fmt_ms(statistics.mean(first))}; "
+        f"last {k}: {fmt_ms(statistics.mean(last))}"
     )
 
 
@@ -232,7 +232,7 @@ def claims(database: Database, copier: Copier, n: int = 5000) -> None:
     shared = claim_cost(database, at + timedelta(seconds=1))
     print(
         f"  claim alone ({n:,} due rows, 200 claims rolled back): {fmt_ms(distinct)} with distinct due times; "
-        f"{fmt_ms(listed)} with 999 ids in the NOT IN list (a sweep call's last claim); "
+        f"{fmt_ms(listed)} with 999 ids excluded by NOT IN; "
         f"{fmt_ms(shared)} when all {n:,} share one due time"
     )
 
