@@ -69,7 +69,6 @@ def roles_required(*roles: str):
             require_role(*roles)
             return view(*args, **kwargs)
 
-        wrapper.allowed_roles = roles  # read by the route × role test
         return wrapper
 
     return decorate

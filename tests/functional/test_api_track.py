@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from engine import accounts
 from tests.functional.test_api_support import PEOPLE, PREFIX, start
 
 TRACK = f"{PREFIX}/track"
@@ -173,3 +174,16 @@ def test_look_ups_are_rate_limited_per_client_address_hits_and_misses_alike(api,
     assert api.get(f"{TRACK}/{case['tracking_code']}", environ_base=there).status_code == 200
     clock.advance(seconds=60)
     assert api.get(f"{TRACK}/{case['tracking_code']}", environ_base=here).status_code == 200
+
+
+def test_an_owner_with_a_chinese_name_is_shown_by_given_name_only(api, session, clock):
+    accounts.create_user(
+        session, clock, username="li.na", role="agent", departments=["frontline"], display_name="李娜"
+    )
+    api.tokens["li.na"] = accounts.create_token(session, clock, "li.na")
+    case = api.file()
+    direction = api.task_named("li.na", case["id"], "direction")
+    api.post(f"{PREFIX}/tasks/{direction['id']}/claim", "li.na")
+    view = api.get(f"{TRACK}/{case['tracking_code']}")
+    assert view.get_json()["owner"] == {"first_name": "娜"}
+    assert "李" not in json.dumps(view.get_json(), ensure_ascii=False)

@@ -19,6 +19,7 @@ from web.api import bp, queries, ratelimit, shapes
 from web.api.inputs import json_object
 from web.db import case_engine, session
 
+_CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _NEVER_ISSUED = "-" * 32  # looked up in place of a malformed code: the same query, never a match
 # How long after a case closes its tracking code keeps working (app.config["TRACKING_DAYS_AFTER_CLOSE"]).
@@ -63,12 +64,13 @@ def _expired(case: Case) -> bool:
 def _view(case: Case) -> dict:
     db = session()
     started = queries.work_started_at(db, case.id)
-    closed = case.status == CaseStatus.COMPLETED
+    closed_at = case.closed_at or case.updated_at
+    closed = case.status in (CaseStatus.COMPLETED, CaseStatus.CANCELLED)
     reached = {
         "received": case.received_at or case.created_at,
-        "in_progress": started or case.decided_at or case.closed_at,
-        "result_sent": case.decided_at or (case.closed_at if closed else None),
-        "closed": case.closed_at if closed else None,
+        "in_progress": started or case.decided_at or (closed_at if closed else None),
+        "result_sent": case.decided_at or (closed_at if closed else None),
+        "closed": closed_at if closed else None,
     }
     owner = db.get(User, case.owner_id) if case.owner_id is not None else None
     return {
@@ -83,8 +85,13 @@ def _view(case: Case) -> dict:
 
 
 def _first_name(user: User) -> str:
-    words = (user.display_name or "").split()
-    return words[0] if words else ""
+    """The first word of the display name ("Ann Lee" → "Ann"); a Chinese name written without spaces gives
+    its given name ("李娜" → "娜"), never the full name.
+    """
+    name = (user.display_name or "").strip()
+    if " " not in name and len(name) > 1 and _CJK.match(name):
+        return name[1:]
+    return name.split()[0] if name else ""
 
 
 def _next_step(case: Case) -> dict | None:
