@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -252,3 +253,26 @@ def test_the_trace_lists_steps_with_actors_breaches_escalations_and_the_audit_ev
 def test_the_intake_form_is_served_to_channels(api):
     body = api.get(f"{COMPLAINTS}/form", "app").get_json()
     assert body["process"] == "complaint" and "customer" in body["schema"]["properties"]
+
+
+def test_concurrent_requests_with_one_key_file_one_complaint_and_get_one_answer(api, app, session):
+    clients = [app.test_client() for _ in range(4)]
+    start_together = threading.Barrier(len(clients))
+    answers = []
+
+    def send(client):
+        start_together.wait()
+        answers.append(
+            client.post(
+                COMPLAINTS, json=submission(), headers=api.auth("app", **{"Idempotency-Key": "race-1"})
+            )
+        )
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {a.status_code for a in answers} == {201}
+    assert len({json.dumps(a.get_json(), sort_keys=True) for a in answers}) == 1
+    assert count_cases(session) == 1
