@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -45,4 +46,9 @@ def load(instance_path: str) -> dict:
         "ESCALATION_GRACE_MINUTES": _numbers(os.environ.get("ESCALATION_GRACE_MINUTES", "30,120")),
         "REGULATORY_WARNING_DAYS": _numbers(os.environ.get("REGULATORY_WARNING_DAYS", "10,13")),
         "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
+        # The REST API: per-client limits ({"track": [30, 60], "intake": [600, 60]} = count per seconds), how long
+        # a tracking code works after its case closes, and the largest diagram upload.
+        "API_RATE_LIMITS": {k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()},
+        "TRACKING_DAYS_AFTER_CLOSE": int(os.environ.get("TRACKING_DAYS_AFTER_CLOSE", "90")),
+        "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
     }

@@ -100,7 +100,8 @@ class WorkItem(Base):
 
     __tablename__ = "work_items"
     __table_args__ = (
-        Index("ix_work_items_inbox", "state", "lane", "due_at"),
+        # The inbox: by state and lane, soonest due first, id as the tie-breaker of the cursor.
+        Index("ix_work_items_inbox", "state", "lane", "due_at", "id"),
         Index("ix_work_items_assignee", "assignee_id", "state"),
     )
 
