@@ -48,7 +48,9 @@ def load(instance_path: str) -> dict:
         "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
         # The REST API: per-client limits ({"track": [30, 60], "intake": [600, 60]} = count per seconds), how long
         # a tracking code works after its case closes, and the largest diagram upload.
-        "API_RATE_LIMITS": {k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()},
+        "API_RATE_LIMITS": {
+            k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()
+        },
         "TRACKING_DAYS_AFTER_CLOSE": int(os.environ.get("TRACKING_DAYS_AFTER_CLOSE", "90")),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
     }
