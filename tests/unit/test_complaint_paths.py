@@ -500,3 +500,28 @@ def test_the_product_explanation_is_due_a_day_after_it_starts(engine, session, p
     work(engine, session, case.id, "tell_direction", people["ann"])
     [explain] = [i for i in open_items(session, case.id) if i.spec_id == "explain_product"]
     assert (explain.lane, explain.due_at) == ("product", clock() + timedelta(hours=24))
+
+
+def test_a_general_fee_dispute_runs_from_intake_to_close(engine, session, people):
+    case = file(engine, "An annual fee was charged twice", "fee_dispute", amount=300).case
+    for spec, data in (
+        ("tell_direction", None),
+        ("propose_settlement", {"compensation_amount": 300, "apology": "We are sorry", "account": "6222001"}),
+        ("send_result", {**ANSWERS["send_result"], "channels": ["sms", "app_push"]}),
+        ("follow_up_visit", None),
+    ):
+        work(engine, session, case.id, spec, people["ann"], data)
+    fresh(session)
+    closed = session.get(Case, case.id)
+    assert (closed.status, closed.tier, closed.owner_id) == (
+        CaseStatus.COMPLETED,
+        "general",
+        people["ann"].id,
+    )
+    assert closed.decided_at is not None and closed.closed_at is not None
+    assert [s.spec_id for s in history(session, case.id)] == [
+        "tell_direction",
+        "propose_settlement",
+        "send_result",
+        "follow_up_visit",
+    ]
