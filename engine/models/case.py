@@ -137,7 +137,8 @@ class Timer(Base):
     """A timer the workflow is waiting on, with its due time; kept after firing to measure lag."""
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_due", "status", "due_at"),)
+    # Due order with the id as tie-breaker: thousands of timers can share one due time (a burst).
+    __table_args__ = (Index("ix_timers_due", "status", "due_at", "id"),)
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)

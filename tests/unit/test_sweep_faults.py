@@ -75,3 +75,23 @@ def test_a_database_outage_mid_sweep_loses_and_doubles_nothing(handlers, session
     from engine.models import WorkItem
 
     assert session.scalar(select(func.count()).select_from(WorkItem)) == len(cases)  # one "after" task each
+
+
+def test_a_case_that_cannot_be_stepped_does_not_block_the_other_timers(handlers, session, db, clock):
+    from sqlalchemy import update
+
+    engine = CaseEngine(session, clock, handlers=handlers)
+    broken, *others = [engine.start_case("timer_service", {"amount": n}, actor="t") for n in (1, 2, 3)]
+    session.execute(update(Case).where(Case.id == broken.id).values(state="{not json"))
+    session.commit()
+    clock.advance(hours=2)
+
+    first = sweep(db.session, clock, handlers=handlers)
+    second = sweep(db.session, clock, handlers=handlers)  # the next tick tries the broken case again
+
+    assert (first.fired, first.skipped, second.fired, second.skipped) == (2, 1, 0, 1)
+    fresh(session)
+    assert session.get(Case, broken.id).status == CaseStatus.INCIDENT
+    incident = session.scalars(select(Incident).where(Incident.case_id == broken.id)).one()  # recorded once
+    assert "could not step this case" in incident.message and "JSONDecodeError" in incident.message
+    assert {session.get(Case, c.id).status for c in others} == {CaseStatus.OPEN}
