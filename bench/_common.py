@@ -53,23 +53,25 @@ def sqlite_database(directory: Path, name: str) -> Database:
     return database
 
 
-def postgres_database(url: str, schema: str) -> Database:
-    """A freshly migrated ``schema`` in the bench's own database (created if missing) on the server of ``url``.
-
-    Only the bench's database is touched: ``url`` (usually the ``test`` database) is used to create it.
-    """
+def ensure_database(url: str, name: str) -> None:
+    """Create database ``name`` on the server of ``url`` if it does not exist (through an autocommit connection)."""
     admin = make_engine(
         url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5}
     )
     try:
         with admin.connect() as conn:
-            exists = conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BENCH_DATABASE}
-            )
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
+
+
+def postgres_database(url: str, schema: str) -> Database:
+    """A freshly migrated ``schema`` in the bench's own database (created if missing) on the server of ``url``.
+
+    Only the bench's database is touched: ``url`` (usually the ``test`` database) is used to create it.
+    """
+    ensure_database(url, BENCH_DATABASE)
     drop_postgres_schema(url, schema)
     with make_engine(_own_url(url), poolclass=NullPool).begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))

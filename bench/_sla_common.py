@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from bench._common import DATA, START_DATA
+from bench._common import DATA, START_DATA, ensure_database
 from engine import accounts, audit, definitions, projection, stepping, writes
 from engine.clock import FrozenClock, system_clock
 from engine.db import Database, begin_write, make_engine
@@ -90,18 +90,7 @@ def reset_postgres(url: str, *schemas: str) -> str:
     ``url`` (usually the ``test`` database) is only used, through an autocommit connection, to create it.
     Its public schema is emptied and ``schemas`` are dropped.
     """
-    admin = make_engine(
-        url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 5}
-    )
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": BENCH_DATABASE}
-            )
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    finally:
-        admin.dispose()
+    ensure_database(url, BENCH_DATABASE)
     own = make_url(url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
     drop_schemas(own, *schemas)
     return own
