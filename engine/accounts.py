@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -20,6 +21,7 @@ from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, User
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,150}$")
 TOKEN_PREFIX = "cpl_"
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def hash_password(password: str) -> str:
@@ -119,8 +121,19 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def user_for_token(session: Session, token: str, clock: Clock) -> User | None:
+    """The active user a bearer token belongs to (None for an unknown, revoked or disabled one).
+
+    Records when the token was used, at most once a minute, so that reads do not each become a write.
+    """
     row = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
     )
-    return row.user if row is not None and row.user.active else None
+    if row is None or not row.user.active:
+        return None
+    user, now = row.user, as_utc(clock())
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        begin_write(session)
+        session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        session.commit()
+    return user
