@@ -54,10 +54,6 @@ def as_utc(value: datetime) -> datetime:
 _current: contextvars.ContextVar[Clock] = contextvars.ContextVar("engine_clock", default=system_clock)
 
 
-def current_clock() -> Clock:
-    return _current.get()
-
-
 def now() -> datetime:
     """The current engine time (the step's clock, or the system clock outside a step)."""
     return as_utc(_current.get()())
