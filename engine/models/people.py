@@ -55,6 +55,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # The pages' language ("zh_CN", "en"); None follows the browser, then the bank's default.
+    language: Mapped[str | None] = mapped_column(String(16))
     departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")
 
     @property
