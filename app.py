@@ -7,11 +7,12 @@ import os
 from flask import Flask
 
 from engine.db import Database
-from web import cli, config, db
+from web import cli, config, db, i18n, pages, security
 from web.api import bp as api_bp
 from web.errors import register_error_handlers
 from web.public import bp as public_bp
 from web.scheduling import start_scheduler
+from web.signin import bp as signin_bp
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,9 +26,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["database"] = Database.connect(app.config["DATABASE_URL"])
     app.teardown_appcontext(db.close_session)
 
+    security.init_app(app)
+    i18n.init_app(app)
+    pages.init_app(app)
     register_error_handlers(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(signin_bp)
     app.register_blueprint(api_bp)
+    security.csrf.exempt(api_bp)  # tokens, or the session plus X-Requested-With (web/api/__init__.py)
     cli.register(app)
 
     if app.config["SCHEDULER_ENABLED"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -137,3 +138,43 @@ def user_for_token(session: Session, token: str, clock: Clock) -> User | None:
         session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
         session.commit()
     return user
+
+
+# A hash of a password nobody has: checked when the username is unknown, so that a wrong username takes as long
+# to refuse as a wrong password and timing does not tell which usernames exist.
+_NOBODY = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def sign_in(session: Session, clock: Clock, username: str, password: str, client: str) -> User | None:
+    """The active user with this username and password, or None; either way an audit event records the try."""
+    user = session.scalar(User.by_username(username)) if USERNAME.match(username or "") else None
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_NOBODY, password or "-")
+        ok = False
+    else:
+        ok = user.active and check_password(user, password or "")
+    event = "user.signed_in" if ok else "user.sign_in_failed"
+    record(
+        session,
+        clock,
+        f"user:{user.id}" if ok else "anonymous",
+        event,
+        {"username": username[:150], "client": client},
+    )
+    return user if ok else None
+
+
+def record(
+    session: Session, clock: Clock, actor: str, kind: str, payload: dict, case_id: int | None = None
+) -> None:
+    """One audit event in a transaction of its own (sign-ins, sign-outs, administrators' changes)."""
+    begin_write(session)
+    audit.append(session, [audit.PendingEvent(as_utc(clock()), actor, kind, case_id, payload)])
+    session.commit()
+
+
+def set_language(session: Session, user: User, language: str) -> None:
+    begin_write(session)
+    user.language = language
+    session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from engine.clock import system_clock
@@ -52,5 +53,16 @@ def load(instance_path: str) -> dict:
             k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()
         },
         "TRACKING_DAYS_AFTER_CLOSE": int(os.environ.get("TRACKING_DAYS_AFTER_CLOSE", "90")),
+        # The pages: their default language (each user may choose), and the session cookie. Secure cookies
+        # travel over HTTPS only, and over http://127.0.0.1 or localhost, which browsers treat as secure; turn
+        # it off only for a plain-HTTP test host other than loopback.
+        "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "zh_CN"),
+        "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "complaints_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # a form's CSRF token lives as long as the session
+        # A signed-in session ends after this long without a request.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "480"))),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
     }

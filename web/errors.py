@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, jsonify, render_template, render_template_string, request
+from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -26,6 +27,18 @@ STATUS = {
 }
 
 _PAGE = "<!doctype html><title>{{ status }}</title><h1>{{ status }}</h1><p>{{ message }}</p>"
+HEADINGS = {
+    400: lazy_gettext("This request could not be handled"),
+    401: lazy_gettext("Please sign in"),
+    403: lazy_gettext("This is not open to you"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("This request could not be handled"),
+    409: lazy_gettext("Someone else changed this first"),
+    413: lazy_gettext("That is too large"),
+    422: lazy_gettext("Please check what you entered"),
+    429: lazy_gettext("Too many requests"),
+    500: lazy_gettext("Something went wrong on our side"),
+}
 
 
 def _wants_json() -> bool:
@@ -38,7 +51,13 @@ def _wants_json() -> bool:
 def _respond(status: int, body: dict):
     if _wants_json():
         return jsonify(body), status
-    return render_template_string(_PAGE, status=status, message=body["message"]), status
+    heading = str(HEADINGS.get(status, status))
+    try:
+        page = render_template("errors/error.html", status=status, heading=heading, message=body["message"])
+    except Exception:  # the layout itself failed (the database is away, say): the plainest page there is
+        close_session()
+        page = render_template_string(_PAGE, status=status, message=body["message"])
+    return page, status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -49,6 +68,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code is not None and error.code < 400:
+            return error  # routing redirects (a missing trailing slash) are answers, not errors
         code = (error.name or "error").lower().replace(" ", "_")
         return _respond(error.code or 500, {"code": code, "message": error.description})
 

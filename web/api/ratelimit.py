@@ -19,7 +19,13 @@ from flask import current_app
 
 from web.api.inputs import ApiError
 
-DEFAULT_LIMITS = {"track": (30, 60.0), "intake": (600, 60.0)}
+DEFAULT_LIMITS = {
+    "track": (30, 60.0),
+    "intake": (600, 60.0),
+    # The pages: sign-in tries per client and per username, complaints filed through the public form.
+    "signin": (10, 300.0),
+    "intake_page": (20, 3600.0),
+}
 # Past this many clients the windows that are over are dropped, so memory stays bounded.
 _PRUNE_AT = 10_000
 
@@ -30,18 +36,22 @@ class RateLimiter:
         self._windows: dict[tuple[str, str], tuple[float, int]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, bucket: str, client: str, limit: int, period: float) -> float | None:
-        """Count one request; return None when it is allowed, else the seconds until the client may retry."""
+    def hit(self, bucket: str, client: str, limit: int, period: float, *, count: bool = True) -> float | None:
+        """Count one request; return None when it is allowed, else the seconds until the client may retry.
+
+        With ``count=False`` only ask: a client whose failures alone are limited (sign-in) is counted on failure.
+        """
         now = self.clock().timestamp()
         with self._lock:
             if len(self._windows) > _PRUNE_AT:
                 self._windows = {k: w for k, w in self._windows.items() if w[0] + period > now}
-            start, count = self._windows.get((bucket, client), (now, 0))
+            start, used = self._windows.get((bucket, client), (now, 0))
             if start + period <= now:
-                start, count = now, 0
-            if count >= limit:
+                start, used = now, 0
+            if used >= limit:
                 return start + period - now
-            self._windows[(bucket, client)] = (start, count + 1)
+            if count:
+                self._windows[(bucket, client)] = (start, used + 1)
             return None
 
 
@@ -49,15 +59,20 @@ def limiter() -> RateLimiter:
     return current_app.extensions["api_rate_limiter"]
 
 
-def check(bucket: str, client: str) -> None:
-    """Refuse the request with 429 (and Retry-After) when ``client`` has used up ``bucket``."""
+def wait(bucket: str, client: str, *, count: bool = True) -> float | None:
+    """Count one request of ``client`` in ``bucket``: None when allowed, else the seconds until it may retry."""
     limits = {**DEFAULT_LIMITS, **current_app.config.get("API_RATE_LIMITS", {})}
     limit, period = limits[bucket]
-    wait = limiter().hit(bucket, client, int(limit), float(period))
-    if wait is not None:
+    return limiter().hit(bucket, client, int(limit), float(period), count=count)
+
+
+def check(bucket: str, client: str) -> None:
+    """Refuse the request with 429 (and Retry-After) when ``client`` has used up ``bucket``."""
+    wait_seconds = wait(bucket, client)
+    if wait_seconds is not None:
         raise ApiError(
             429,
             "rate_limited",
             "too many requests; try again later",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            headers={"Retry-After": str(max(1, math.ceil(wait_seconds)))},
         )

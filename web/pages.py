@@ -1,0 +1,113 @@
+"""What the pages' blueprints share: who may open a page, safe redirects, the clock.
+
+Every page view is decorated with ``@page(...)`` (or ``@public_page``): it names the roles that may open it,
+sends a visitor who is not signed in to the sign-in page, and answers 403 to a signed-in user of another role.
+``tests/functional/test_route_roles.py`` holds every route to a table of who may reach it.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
+
+from engine.clock import as_utc
+from engine.errors import Forbidden
+from engine.models import User
+from web import auth
+
+
+def page(*roles: str):
+    """Decorate a page view: only signed-in users with one of ``roles`` (any role when none are named)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            user = auth.current_user()
+            if user is None:
+                return redirect(url_for("signin.signin", next=request.full_path.rstrip("?")))
+            if roles and user.role not in roles:
+                raise Forbidden(gettext("this page is not open to your role"))
+            return view(*args, **kwargs)
+
+        wrapper.page_roles = roles or "any"
+        return wrapper
+
+    return decorate
+
+
+def public_page(view):
+    """Mark a view as open to everyone (customers have no account)."""
+    view.page_roles = "public"
+    return view
+
+
+def me() -> User:
+    """The signed-in user of a ``@page`` view."""
+    user = auth.current_user()
+    assert user is not None, "me() is for views decorated with @page"
+    return user
+
+
+def now() -> datetime:
+    return as_utc(current_app.config["CLOCK"]())
+
+
+def local_target(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site (a ``next`` parameter, say), else ``default``: no open redirects."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return default
+    return target
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after signing in: the page their role works from."""
+    endpoints = {
+        "agent": "agent.inbox",
+        "supervisor": "supervisor.escalations",
+        "auditor": "auditor.search",
+        "admin": "admin.users",
+        "process_owner": "public.home",
+    }
+    endpoint = endpoints.get(user.role, "public.home")
+    return url_for(endpoint) if endpoint in current_app.view_functions else url_for("public.home")
+
+
+# (endpoint, label, roles): the navigation bar; an entry appears once its page exists and the role may open it.
+NAVIGATION = [
+    ("agent.inbox", lazy_gettext("Inbox"), ("agent", "supervisor")),
+    ("supervisor.escalations", lazy_gettext("Escalations"), ("supervisor",)),
+    ("auditor.search", lazy_gettext("Cases"), ("auditor", "supervisor")),
+    ("admin.processes", lazy_gettext("Processes"), ("process_owner", "admin")),
+    ("admin.users", lazy_gettext("Users"), ("admin",)),
+    ("admin.tokens", lazy_gettext("API tokens"), ("admin",)),
+]
+
+
+def navigation() -> list[tuple[str, str, bool]]:
+    """(label, address, is this the current page's section) for the signed-in user's navigation bar."""
+    user = auth.current_user()
+    if user is None:
+        return []
+    current = (request.endpoint or "").split(".")[0]
+    return [
+        (str(label), url_for(endpoint), endpoint.split(".")[0] == current)
+        for endpoint, label, roles in NAVIGATION
+        if user.role in roles and endpoint in current_app.view_functions
+    ]
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(navigation=navigation, current_user=auth.current_user)

@@ -1,0 +1,93 @@
+"""Sign-in with a username and password (argon2 hashes), sign-out, and the language switch.
+
+Every try is an audit event (``user.signed_in`` / ``user.sign_in_failed``, with the client's address); tries
+are limited per client and per username, so guessing passwords is slow. The session is cleared at sign-in, so
+a session id planted before it is worth nothing after.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
+
+from engine import accounts
+from engine.demo import DEMO_PASSWORD, DEMO_USERS
+from web import auth
+from web.api import ratelimit
+from web.db import session as db_session
+from web.i18n import LANGUAGES
+from web.pages import home_for, local_target, page, public_page
+from web.signin import bp
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@public_page
+def signin():
+    target = local_target(request.values.get("next"), "")
+    if request.method == "GET":
+        return _form(target)
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    client = request.remote_addr or "unknown"
+    if not username or not password:
+        return _form(target, username, _("Enter your username and password."), 422)
+    keys = (client, "user:" + username)  # failed tries are limited per client and per username
+    if any(ratelimit.wait("signin", key, count=False) is not None for key in keys):
+        raise TooManyRequests(_("Too many failed sign-ins. Wait a few minutes and try again."))
+    user = accounts.sign_in(db_session(), current_app.config["CLOCK"], username, password, client)
+    if user is None:
+        for key in keys:
+            ratelimit.wait("signin", key)
+        return _form(target, username, _("The username or password is not right."), 401)
+    language = session.get("language")
+    session.clear()  # a session id planted before sign-in is worth nothing after it
+    session.permanent = True
+    session["user_id"] = user.id
+    if language:
+        session["language"] = language
+    return redirect(target or home_for(user))
+
+
+@bp.post("/signout")
+@page()
+def signout():
+    user = auth.current_user()
+    accounts.record(
+        db_session(),
+        current_app.config["CLOCK"],
+        f"user:{user.id}",
+        "user.signed_out",
+        {"username": user.username},
+    )
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("signin.signin"))
+
+
+@bp.post("/language")
+@public_page
+def language():
+    """Switch the pages' language: remembered on the user when signed in, else for this browser session."""
+    chosen = request.form.get("language", "")
+    if chosen in LANGUAGES:
+        user = auth.current_user()
+        if user is not None and auth.auth_method() == auth.SESSION:
+            accounts.set_language(db_session(), user, chosen)
+        session["language"] = chosen
+    return redirect(local_target(request.form.get("next"), url_for("public.home")))
+
+
+def _form(target: str, username: str = "", error: str | None = None, status: int = 200):
+    demo = [(name, role) for name, role, _departments, _display in DEMO_USERS]
+    return (
+        render_template(
+            "signin/signin.html",
+            target=target,
+            username=username,
+            error=error,
+            demo_users=demo if current_app.config.get("DEMO_MODE") else None,
+            demo_password=DEMO_PASSWORD,
+        ),
+        status,
+    )
