@@ -1,0 +1,3 @@
+"""Routes of the agent pages."""
+
+from web.agent import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes of the auditor pages."""
+
+from web.auditor import bp  # noqa: F401
