@@ -4,7 +4,7 @@ waiting case with a chosen due time, sweeper and load processes, and a per-phase
 Run as a script it is one of the bench's child processes (each is a separate operating-system process with its
 own connection pool, as on separate app nodes):
 
-    python -m bench._sla_common sweep URL NOW          # sweep with a clock frozen at NOW until nothing is due
+    python -m bench._sla_common sweep URL NOW [BATCH]  # sweep with a clock frozen at NOW until nothing is due
     python -m bench._sla_common load URL RATE SECONDS  # start RATE cases/s of ``quick_sla`` on the system clock
 
 A sweeper prints ``ready``, waits for a line on stdin (so that several start together), then prints its result as
@@ -40,7 +40,7 @@ from engine.migrations import upgrade
 from engine.models import Base, Timer, TimerStatus
 from engine.runtime import CaseEngine
 from engine.serialization import SERIALIZER
-from engine.sla import sweep
+from engine.sla import BATCH, sweep
 
 BENCH_DATABASE = "bench_sla"
 TZ = ZoneInfo("Asia/Shanghai")  # the engine's default TIMEZONE, for case references
@@ -306,35 +306,35 @@ def count_timers(database: Database, *where) -> int:
 
 def claim_queries(now: datetime) -> dict[str, Select]:
     """The first claim of each sweep of an SLA tick, exactly as the engine builds it: each sweep is called with
-    ``drain`` replaced by a stand-in that keeps the sweep's ``due(now)`` query and acts on nothing."""
+    its drain loop (``drain_batches`` for timers, ``drain`` for the others) replaced by a stand-in that keeps the
+    sweep's ``due(now)`` query, with the LIMIT of its first claim, and acts on nothing."""
     from engine import ladder, regulatory, sla
 
     captured: dict[str, Select] = {}
     sweeps = {
-        "timers": (sla, lambda: sla.sweep(None, lambda: now)),
-        "ladder": (ladder, lambda: ladder.sweep(None, lambda: now, {})),
-        "regulatory": (regulatory, lambda: regulatory.sweep(None, lambda: now, {})),
+        "timers": (sla, "drain_batches", lambda: sla.sweep(None, lambda: now)),
+        "ladder": (ladder, "drain", lambda: ladder.sweep(None, lambda: now, {})),
+        "regulatory": (regulatory, "drain", lambda: regulatory.sweep(None, lambda: now, {})),
     }
-    for name, (module, run) in sweeps.items():
-        original = module.drain
+    for name, (module, loop, run) in sweeps.items():
+        original = getattr(module, loop)
 
-        def keep(sessions, clock, due, act, *, limit, _name=name):
-            captured[_name] = due(clock())
+        def keep(sessions, clock, due, act, *, limit, size=1, _name=name):
+            captured[_name] = due(clock()).limit(min(size, limit))
             return 0
 
-        module.drain = keep
+        setattr(module, loop, keep)
         try:
             run()
         finally:
-            module.drain = original
+            setattr(module, loop, original)
     return captured
 
 
 def query_plan(database: Database, query: Select, analyze_it: bool = True) -> list[str]:
-    """``query``'s plan (LIMIT 1; FOR UPDATE SKIP LOCKED on PostgreSQL, as ``drain`` runs it); on PostgreSQL
-    with EXPLAIN ANALYZE inside a transaction that is rolled back."""
+    """``query``'s plan (with its LIMIT; FOR UPDATE SKIP LOCKED on PostgreSQL, as the drain loops run it); on
+    PostgreSQL with EXPLAIN ANALYZE inside a transaction that is rolled back."""
     engine = database.engine
-    query = query.limit(1)
     if engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
         prefix = (
@@ -350,20 +350,21 @@ def query_plan(database: Database, query: Select, analyze_it: bool = True) -> li
 
 
 def query_time(database: Database, query: Select, n: int = 5) -> float:
-    """Seconds to run ``query`` (LIMIT 1) on a warm connection, the best of ``n``."""
+    """Seconds to run ``query`` (with its LIMIT) on a warm connection, the best of ``n``."""
     best = float("inf")
     with database.engine.connect() as conn:
         for _ in range(n):
             began = perf_counter()
-            conn.execute(query.limit(1)).all()
+            conn.execute(query).all()
             best = min(best, perf_counter() - began)
         conn.rollback()
     return best
 
 
-def claim_cost(database: Database, now: datetime, tried: int = 0, n: int = 200) -> float:
-    """Seconds per claim as ``engine.sla.sweep`` makes it (new session, write transaction, SELECT the first due
-    row, on PostgreSQL FOR UPDATE SKIP LOCKED, excluding ``tried`` ids already tried), rolled back, no firing."""
+def claim_cost(database: Database, now: datetime, tried: int = 0, n: int = 200, batch: int = BATCH) -> float:
+    """Seconds per claim as ``engine.sla.sweep`` makes it (new session, write transaction, SELECT the first
+    ``batch`` due rows, on PostgreSQL FOR UPDATE SKIP LOCKED, excluding ``tried`` ids already tried), rolled
+    back, no firing."""
     excluded = list(range(-tried, 0))  # ids that exist nowhere: only the statement's size changes
     began = perf_counter()
     for _ in range(n):
@@ -373,7 +374,7 @@ def claim_cost(database: Database, now: datetime, tried: int = 0, n: int = 200) 
                 select(Timer.id, Timer.case_id)
                 .where(Timer.status == TimerStatus.WAITING, Timer.due_at < now)
                 .order_by(Timer.due_at, Timer.id)
-                .limit(1)
+                .limit(batch)
             )
             if excluded:
                 query = query.where(Timer.id.not_in(excluded))
@@ -441,7 +442,7 @@ class Child:
         self.proc.communicate()
 
 
-def _sweeper(url: str, now: str) -> None:
+def _sweeper(url: str, now: str, batch: str = str(BATCH)) -> None:
     database = Database.connect(url)
     clock = FrozenClock(datetime.fromisoformat(now))
     with database.engine.connect():
@@ -451,7 +452,7 @@ def _sweeper(url: str, now: str) -> None:
     began = time.time()
     fired = skipped = calls = 0
     while True:  # the scheduler's ticks, back to back, as when each sweep takes longer than the interval
-        result = sweep(database.session, clock)
+        result = sweep(database.session, clock, batch=int(batch))
         fired, skipped, calls = fired + result.fired, skipped + result.skipped, calls + 1
         if result.fired + result.skipped == 0:
             break
@@ -496,6 +497,7 @@ PHASES = (
     ("insert work item", projection, "insert_rows"),
     ("serialize the state", SERIALIZER, "dump_state"),
     ("UPDATE case (revision check)", writes, "update_case"),
+    ("SAVEPOINT (RELEASE not timed)", Session, "begin_nested"),
     ("audit append (lock, head, INSERT)", audit, "append"),
     ("COMMIT", Session, "commit"),
 )
@@ -507,9 +509,8 @@ class Profile:
     wall: float = 0.0
     phases: dict[str, float] = field(default_factory=lambda: collections.defaultdict(float))
     statements: collections.Counter = field(default_factory=collections.Counter)
-    claims: list[float] = field(
-        default_factory=list
-    )  # per firing: from the previous firing's end (the claim)
+    # per firing: from the previous firing's end (a batch's claim, its audit append and COMMIT, SAVEPOINTs)
+    claims: list[float] = field(default_factory=list)
     fires: list[float] = field(default_factory=list)  # per firing: fire_timer's own time
     last: float = 0.0
 
@@ -569,11 +570,11 @@ def profiled(database: Database) -> Iterator[Profile]:
                 setattr(owner, name, raw)
 
 
-def profile_sweep(database: Database, now: datetime) -> Profile:
+def profile_sweep(database: Database, now: datetime, batch: int = BATCH) -> Profile:
     """One sweep call (as the scheduler makes it: limit 1000) over what is due at ``now``, profiled."""
     with profiled(database) as profile:
         profile.last = began = perf_counter()
-        result = sweep(database.session, FrozenClock(now))
+        result = sweep(database.session, FrozenClock(now), batch=batch)
         profile.wall = perf_counter() - began
         profile.fired = result.fired
     return profile

@@ -2,6 +2,7 @@
 steady-state lag of the in-process scheduler.
 
     .venv/bin/python -m bench.sla_timers [--pg URL] [--skip-pg] [--waiting N] [--burst N] [--lag-seconds S]
+                                         [--batch N] [--baseline-batch N]
 
 On SQLite (a file in a temporary folder) and on PostgreSQL (the bench's own database ``bench_sla``, created through
 an autocommit connection to ``--pg``'s database and emptied on every run):
@@ -11,13 +12,15 @@ an autocommit connection to ``--pg``'s database and emptied on every run):
    timer that escalates to the supervisor lane): one started through the engine, the others bulk copies of it
    with fresh task ids and their own due time, their audit events continuing the hash chain. Sweeper processes
    (one on SQLite, two in parallel on PostgreSQL, each ``python -m bench._sla_common sweep``) run ``sweep`` back
-   to back with a clock frozen just after the burst until nothing is due; the time is from the first sweeper's
-   start to the last one's end.
+   to back with a clock frozen just after the burst until nothing is due, claiming and committing ``--batch``
+   timers per transaction (the engine's ``BATCH``); the time is from the first sweeper's start to the last one's
+   end. First, unless ``--baseline-batch 0``, another ``--burst`` rows, due half an hour earlier, are swept the
+   same way with ``--baseline-batch`` (1: one timer per transaction, as before batching), for the ratio.
 2. **Not-yet-due timers.** The cost of a fired timer with 1,000 and with 100,000 timers not yet due: rounds
    of ``--compare`` (1,000) due timers swept in-process in two databases, alternating.
 3. **Profile.** One sweep call (limit 1000, as the scheduler makes it) over ``--compare`` due timers, every phase
-   of a firing timed by wrapping (not editing) the engine's functions; then the claim query alone, with
-   distinct due times, with 999 ids in its NOT IN list, and with 5,000 rows sharing one due time.
+   of a firing timed by wrapping (not editing) the engine's functions; then the claim query alone (a batch of
+   rows), with distinct due times, with 999 ids in its NOT IN list, and with 5,000 rows sharing one due time.
 4. **Steady state.** The real scheduler path: ``app.create_app`` with ``SCHEDULER_ENABLED`` (APScheduler's
    interval job running an SLA tick, i.e. the timer, ladder and regulatory sweeps, every ``SLA_SWEEP_SECONDS``,
    0.5 s) and the system clock, while another process starts ``--rate`` (20) cases per second of a process with
@@ -74,10 +77,11 @@ from engine import audit
 from engine.clock import FrozenClock
 from engine.db import Database
 from engine.models import Case, Timer, TimerStatus
-from engine.sla import sweep
+from engine.sla import BATCH, sweep
 
 T0 = datetime(2035, 1, 8, 1, 0, tzinfo=UTC)
 BURST = T0 + timedelta(hours=1)  # the burst's due times: BURST .. BURST + 1 s
+BASELINE = T0 + timedelta(minutes=30)  # the baseline burst's (swept first, with --baseline-batch)
 COMPARE = T0 + timedelta(hours=2)  # round r of part 2 falls due at COMPARE + r hours
 PROFILE = T0 + timedelta(days=1)
 LATER = T0 + timedelta(days=2)  # the timers not yet due: one a second from here on
@@ -101,12 +105,14 @@ def target(ok: bool) -> str:
 # --------------------------------------------------------------------------------------------- phases
 
 
-def fill(label: str, database: Database, tmp: Path, waiting: int, burst: int) -> Copier:
+def fill(label: str, database: Database, tmp: Path, waiting: int, burst: int, baseline: bool) -> Copier:
     deploy_processes(database, FrozenClock(T0), tmp)
     template = Template.make(database, TEMPLATE_START)
     copier = Copier(database, template)
     began = perf_counter()
-    with tqdm(total=waiting - 1, desc=f"fill {label}", unit="case", leave=False) as bar:
+    with tqdm(total=waiting - 1 + burst * baseline, desc=f"fill {label}", unit="case", leave=False) as bar:
+        if baseline:
+            copier.add(spread(BASELINE, burst, timedelta(seconds=1)), bar=bar)
         copier.add(spread(BURST, burst, timedelta(seconds=1)), bar=bar)
         copier.add(spread(LATER, waiting - burst - 1, timedelta(seconds=waiting - burst - 1)), bar=bar)
     analyze(database)
@@ -114,15 +120,17 @@ def fill(label: str, database: Database, tmp: Path, waiting: int, burst: int) ->
     return copier
 
 
-def run_burst(label: str, database: Database, url: str, burst: int, sweepers: int) -> dict:
-    now = BURST + timedelta(seconds=1)
+def run_burst(
+    label: str, database: Database, url: str, burst: int, sweepers: int, batch: int, at: datetime = BURST
+) -> dict:
+    now = at + timedelta(seconds=1)
     waiting = count_timers(database, Timer.status == TimerStatus.WAITING)
     due = count_timers(database, Timer.status == TimerStatus.WAITING, Timer.due_at < now)
-    print(f"  waiting timers: {waiting:,}, of which due at the sweepers' clock: {due:,}")
+    print(f"  waiting timers: {waiting:,}, of which due at the sweepers' clock: {due:,}; batch {batch}")
     print("  claim query plan with the burst due:")
-    for line in query_plan(database, claim_queries(now)["timers"]):
+    for line in query_plan(database, claim_queries(now)["timers"].limit(batch)):
         print(f"    {line}")
-    children = [Child("sweep", url, now.isoformat()) for _ in range(sweepers)]
+    children = [Child("sweep", url, now.isoformat(), str(batch)) for _ in range(sweepers)]
     try:
         for child in children:
             child.wait_ready()
@@ -131,7 +139,9 @@ def run_burst(label: str, database: Database, url: str, burst: int, sweepers: in
         with tqdm(total=due, desc=f"burst {label}", unit="timer", leave=False) as bar:
             while any(child.running() for child in children):
                 time.sleep(0.5)
-                fired = count_timers(database, Timer.status == TimerStatus.FIRED, Timer.due_at < now)
+                fired = count_timers(
+                    database, Timer.status == TimerStatus.FIRED, Timer.due_at >= at, Timer.due_at < now
+                )
                 bar.update(fired - bar.n)
         results = [child.result() for child in children]
     finally:
@@ -141,7 +151,7 @@ def run_burst(label: str, database: Database, url: str, burst: int, sweepers: in
     fired = sum(r["fired"] for r in results)
     left = count_timers(database, Timer.status == TimerStatus.WAITING, Timer.due_at < now)
     print(
-        f"  burst: {fired:,} timers fired by {sweepers} sweeper process{'es' if sweepers > 1 else ''} "
+        f"  burst, batch {batch}: {fired:,} timers fired by {sweepers} sweeper process{'es' if sweepers > 1 else ''} "
         f"{[r['fired'] for r in results]} in {seconds:.1f} s = {fired / seconds:.0f} timers/s, "
         f"{fmt_ms(seconds / fired)} per timer (wall); skipped {sum(r['skipped'] for r in results)}, "
         f"left due {left}; target <= 30 s: {target(seconds <= 30 and fired == due and left == 0)}"
@@ -149,16 +159,18 @@ def run_burst(label: str, database: Database, url: str, burst: int, sweepers: in
     return {"seconds": seconds, "fired": fired, "due": due}
 
 
-def sweep_all(database: Database, now: datetime) -> int:
+def sweep_all(database: Database, now: datetime, batch: int) -> int:
     fired = 0
     while True:
-        result = sweep(database.session, FrozenClock(now))
+        result = sweep(database.session, FrozenClock(now), batch=batch)
         fired += result.fired
         if result.fired + result.skipped == 0:
             return fired
 
 
-def compare(label: str, big: tuple[Database, Copier], small: tuple[Database, Copier], n: int, rounds: int):
+def compare(
+    label: str, big: tuple[Database, Copier], small: tuple[Database, Copier], n: int, rounds: int, batch: int
+):
     """Median ms per fired timer over ``rounds`` in each database, the order alternating every round."""
     dbs = {"small": small, "big": big}
     not_yet = {
@@ -174,7 +186,7 @@ def compare(label: str, big: tuple[Database, Copier], small: tuple[Database, Cop
                 database, copier = dbs[name]
                 copier.add(spread(due_at, n, timedelta(seconds=1)))
                 began = perf_counter()
-                fired = sweep_all(database, due_at + timedelta(seconds=1))
+                fired = sweep_all(database, due_at + timedelta(seconds=1), batch)
                 per_timer[name].append((perf_counter() - began) / fired)
                 assert fired == n, (name, fired)
                 bar.update()
@@ -191,9 +203,9 @@ def compare(label: str, big: tuple[Database, Copier], small: tuple[Database, Cop
     return {"small_ms": small_ms, "big_ms": big_ms, "ratio": ratio}
 
 
-def profile(database: Database, copier: Copier, n: int) -> None:
+def profile(database: Database, copier: Copier, n: int, batch: int) -> None:
     copier.add(spread(PROFILE, n, timedelta(seconds=1)))
-    result = profile_sweep(database, PROFILE + timedelta(seconds=1))
+    result = profile_sweep(database, PROFILE + timedelta(seconds=1), batch)
     fired = result.fired
     print(
         f"  profile: one sweep call (limit 1000) over {n:,} due timers: {fired:,} fired in {result.wall:.2f} s"
@@ -201,7 +213,8 @@ def profile(database: Database, copier: Copier, n: int) -> None:
     print(f"    {'phase':<36} {'ms per fired timer':>18}")
     claim = sum(result.claims) / fired
     fire = sum(result.fires) / fired
-    print(f"    {'claim: session, BEGIN, SELECT due row':<36} {claim * 1000:18.2f}")
+    # With batches, what lies between two firings: a batch's claim, SAVEPOINT and RELEASE, audit append, COMMIT.
+    print(f"    {'between firings (claim, commit ...)':<36} {claim * 1000:18.2f}")
     for phase, seconds in result.phases.items():
         print(f"    {'  ' + phase:<36} {seconds / fired * 1000:18.2f}")
     print(f"    {'fire_timer in all':<36} {fire * 1000:18.2f}")
@@ -218,18 +231,19 @@ def profile(database: Database, copier: Copier, n: int) -> None:
     )
 
 
-def claims(database: Database, copier: Copier, n: int = 5000) -> None:
+def claims(database: Database, copier: Copier, batch: int, n: int = 5000) -> None:
     """The claim alone, 200 times each: what the due rows' due times and the NOT IN list of tried rows cost it."""
     at = PROFILE + timedelta(hours=1)
     copier.add(spread(at, n, timedelta(seconds=1)))
     analyze(database)
     now = at + timedelta(seconds=1)
-    distinct, listed = claim_cost(database, now), claim_cost(database, now, tried=999)
+    distinct = claim_cost(database, now, batch=batch)
+    listed = claim_cost(database, now, tried=999, batch=batch)
     retire(database, now)  # scratch rows: out of the way without firing them
     at = PROFILE + timedelta(hours=2)
     copier.add([at] * n)
     analyze(database)
-    shared = claim_cost(database, at + timedelta(seconds=1))
+    shared = claim_cost(database, at + timedelta(seconds=1), batch=batch)
     print(
         f"  claim alone ({n:,} due rows, 200 claims rolled back): {fmt_ms(distinct)} with distinct due times; "
         f"{fmt_ms(listed)} with 999 ids excluded by NOT IN; "
@@ -342,8 +356,15 @@ def load_average() -> str:
 def run_backend(label: str, url: str, small_url_schema, sweepers: int, args, tmp: Path) -> None:
     print(f"\n{label} ({load_average()})")
     database = migrated(url)
-    copier = fill(label, database, tmp, args.waiting, args.burst)
-    run_burst(label, database, url, args.burst, sweepers)
+    copier = fill(label, database, tmp, args.waiting, args.burst, args.baseline_batch > 0)
+    if args.baseline_batch > 0:
+        before = run_burst(label, database, url, args.burst, sweepers, args.baseline_batch, BASELINE)
+    after = run_burst(label, database, url, args.burst, sweepers, args.batch)
+    if args.baseline_batch > 0:
+        print(
+            f"  batch {args.batch} against batch {args.baseline_batch}: {after['seconds']:.1f} s / "
+            f"{before['seconds']:.1f} s = {after['seconds'] / before['seconds']:.2f}"
+        )
 
     # Part 2: top the big database up to 100,000 timers not yet due, and build the small one.
     not_yet = count_timers(database, Timer.status == TimerStatus.WAITING, Timer.due_at >= LATER)
@@ -356,9 +377,9 @@ def run_backend(label: str, url: str, small_url_schema, sweepers: int, args, tmp
     small_copier.add(spread(LATER, args.small - 1, timedelta(seconds=args.small)))
     analyze(database)
     analyze(small)
-    compare(label, (database, copier), (small, small_copier), args.compare, args.rounds)
-    profile(small, small_copier, args.compare)
-    claims(small, small_copier)
+    compare(label, (database, copier), (small, small_copier), args.compare, args.rounds, args.batch)
+    profile(small, small_copier, args.compare, args.batch)
+    claims(small, small_copier, args.batch)
     small.engine.dispose()
 
     if args.lag_seconds > 0:
@@ -401,6 +422,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--small", type=int, default=1_000, help="not-yet-due timers of the small database")
     parser.add_argument("--compare", type=int, default=1_000, help="due timers per comparison sweep")
     parser.add_argument("--rounds", type=int, default=3, help="comparison rounds (default 3)")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        help=f"timers per sweep transaction (default {BATCH}, the engine's)",
+    )
+    parser.add_argument(
+        "--baseline-batch",
+        type=int,
+        default=1,
+        help="first sweep another burst with this batch, for the ratio (default 1: as before batching; 0 skips)",
+    )
     parser.add_argument("--rate", type=float, default=20, help="cases started per second in part 4")
     parser.add_argument("--lag-seconds", type=float, default=60, help="part 4's measured time; 0 skips it")
     args = parser.parse_args(argv)

@@ -90,22 +90,40 @@ def drain(
 ) -> int:
     """Act on due rows one at a time, oldest first, each claim and its action in one write transaction.
 
-    ``due(now)`` selects the rows whose time has come, in order. On PostgreSQL the row is claimed with
-    ``FOR UPDATE SKIP LOCKED``, so any number of nodes can drain the same table and each row is acted on once;
-    a node that dies mid-action releases its row to the next. ``act`` must commit (or raise). Returns how many
-    rows were acted on.
+    ``due(now)`` selects the rows whose time has come, in order. ``act`` must commit (or raise). Returns how
+    many rows were acted on. See ``drain_batches`` for the claim's guarantees.
+    """
+    return drain_batches(sessions, clock, due, lambda s, rows, now: act(s, rows[0], now), limit=limit, size=1)
+
+
+def drain_batches(
+    sessions: Callable[[], Session],
+    clock: Callable[[], datetime],
+    due: Callable[[datetime], Select],
+    act: Callable[[Session, list[Row], datetime], None],
+    *,
+    limit: int,
+    size: int,
+) -> int:
+    """Act on due rows ``size`` at a time, oldest first, each batch's claim and its action in one write
+    transaction.
+
+    On PostgreSQL the batch is claimed with ``FOR UPDATE SKIP LOCKED``, so any number of nodes can drain the
+    same table and each row is acted on once; a node that dies mid-batch releases its rows to the next. On
+    SQLite the write transaction holds the database's write lock, which gives the same guarantee. ``act``
+    must commit (or raise). Returns how many rows were acted on (at most ``limit``).
     """
     done = 0
     while done < limit:
         with sessions() as session:
             begin_write(session)
             now = clock()
-            query = due(now).limit(1)
+            query = due(now).limit(min(size, limit - done))
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            row = session.execute(query).first()
-            if row is None:
+            rows = list(session.execute(query).all())
+            if not rows:
                 break
-            act(session, row, now)
-            done += 1
+            act(session, rows, now)
+            done += len(rows)
     return done

@@ -3,6 +3,10 @@
 Every public method of ``CaseEngine`` is one step: load the case, run SpiffWorkflow, write the state, the
 projected work items and timers, the audit events and the outbox, commit. A failure anywhere rolls the
 whole step back; a concurrent step on the same case fails with ``Conflict`` instead of overwriting it.
+
+The one exception is the SLA sweep (engine/sla.py), which fires a batch of due timers in one transaction to
+save a commit, a claim and an audit append per timer: each case's step runs in a SAVEPOINT (``isolated``), so a
+failing case still rolls back whole and alone, and the others commit together.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ _LATEST = (
     .order_by(_VERSIONS.c.version.desc())
     .limit(1)
 )
+_CHANGED = "the case was changed by someone else at the same time; reload and try again"
 
 
 class CaseEngine:
@@ -269,14 +274,34 @@ class CaseEngine:
             self.session.commit()
         except StaleDataError:
             self.session.rollback()
-            raise Conflict(
-                "the case was changed by someone else at the same time; reload and try again"
-            ) from None
+            raise Conflict(_CHANGED) from None
         except BaseException:
             self.session.rollback()
             raise
         finally:
             self._active = None
+
+    @contextlib.contextmanager
+    def isolated(self) -> Iterator[_Unit]:
+        """Run one step inside the open unit, in a SAVEPOINT, at its own time.
+
+        If the step fails, only its writes and its audit events are undone and the error is raised (a
+        concurrent change as ``Conflict``); the unit goes on, and commits the other steps together.
+        """
+        unit = self._active
+        if unit is None:
+            raise RuntimeError("isolated() runs a step inside an open unit")
+        mark = len(unit.events)
+        unit.now = self.now()
+        try:
+            with self.session.begin_nested():
+                yield unit
+        except StaleDataError:
+            del unit.events[mark:]
+            raise Conflict(_CHANGED) from None
+        except BaseException:
+            del unit.events[mark:]
+            raise
 
     def loaded(self, version_id: int) -> LoadedVersion:
         """The parsed specs and forms of a version (cached: parsed once per process, not per case or step).

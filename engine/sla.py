@@ -1,8 +1,15 @@
-"""The SLA sweep: fire due timers, each case in its own step, safely from any number of nodes.
+"""The SLA sweep: fire due timers in batches, each case in its own savepoint, safely from any number of nodes.
 
-On PostgreSQL each due timer row is claimed with ``FOR UPDATE SKIP LOCKED`` inside the step's transaction, so
-two sweepers never pick the same row, and a sweeper that dies mid-step releases its row to the next sweep. On
-SQLite (one node) every transaction holds the write lock, which gives the same guarantee.
+A batch of due timer rows (``BATCH``) is claimed in one write transaction: on PostgreSQL with ``FOR UPDATE SKIP
+LOCKED``, so two sweepers never pick the same row, and a sweeper that dies mid-batch releases its rows to the
+next sweep; on SQLite (one node) the transaction holds the write lock, which gives the same guarantee. Each
+claimed case is stepped in a SAVEPOINT (``CaseEngine.isolated``): a case that fails rolls back alone, the
+others' firings, their audit events (one append for the batch) and the claim commit together. A database error
+rolls the whole batch back and stops the sweep; the next tick takes the same rows again.
+
+Why batches: one transaction per timer spent most of a firing on the claim, the audit append and the commit,
+and a burst of 10,000 due timers took ~40 s. A batch holds the write lock (SQLite) or its rows' locks
+(PostgreSQL) for about ``BATCH`` firings, ~0.1-0.3 s, which a web request waits out at worst.
 """
 
 from __future__ import annotations
@@ -10,20 +17,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from engine import audit
 from engine.clock import Clock, as_utc
-from engine.db import begin_write, drain
+from engine.db import drain_batches
 from engine.errors import Conflict
 from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
-from engine.runtime import CaseEngine
+from engine.runtime import CaseEngine, _Unit
 
 log = logging.getLogger("complaints.sla")
 SWEEP_INCIDENT = "(timer sweep)"
+BATCH = 50  # due timers claimed, fired and committed together
 
 
 @dataclass
@@ -33,9 +41,14 @@ class SweepResult:
 
 
 def sweep(
-    sessions: Callable[[], Session], clock: Clock, *, limit: int = 1000, **engine_kwargs
+    sessions: Callable[[], Session],
+    clock: Clock,
+    *,
+    limit: int = 1000,
+    batch: int = BATCH,
+    **engine_kwargs,
 ) -> SweepResult:
-    """Fire up to ``limit`` due timers, oldest first, one engine step per case."""
+    """Fire up to ``limit`` due timers, oldest first, ``batch`` of them per transaction, one step per case."""
     result = SweepResult()
     tried: set[int] = set()
 
@@ -48,49 +61,57 @@ def sweep(
         )
         return query.where(Timer.id.not_in(tried)) if tried else query
 
-    def fire(session, row, now):
-        try:
-            if CaseEngine(session, clock, **engine_kwargs).fire_timer(row.case_id):
-                result.fired += 1
-                return  # the row is no longer waiting
-        except Conflict:
-            pass  # another node stepped this case at the same moment; it saw the timer
-        except SQLAlchemyError:
-            raise  # the database is away: stop, and the next tick retries with nothing lost
-        except Exception as exc:  # this one case cannot be stepped; it must not block every other timer
-            _record_broken_case(sessions, row.case_id, exc, now)
-        # Not cleared by this step: remember it, so this sweep does not pick it again in a loop.
-        tried.add(row.id)
-        result.skipped += 1
+    def fire(session, rows, now):
+        rows_of: dict[int, list[int]] = {}  # case id -> its claimed rows, in due order of the first
+        for row in rows:
+            rows_of.setdefault(row.case_id, []).append(row.id)
+        engine = CaseEngine(session, clock, **engine_kwargs)
+        with engine.unit("system:timer") as unit:
+            for case_id, timer_ids in rows_of.items():
+                try:
+                    with engine.isolated():
+                        fired = engine.fire_timer(case_id)
+                    if fired:
+                        result.fired += 1
+                        continue  # its rows are no longer waiting
+                except Conflict:
+                    pass  # another node stepped this case at the same moment; it saw the timer
+                except SQLAlchemyError:
+                    raise  # the database is away: the batch rolls back, and the next tick retries it
+                except (
+                    Exception
+                ) as exc:  # this one case cannot be stepped; it must not block every other timer
+                    _record_broken_case(session, unit, case_id, exc)
+                # Not cleared by this step: remember its rows, so this sweep does not pick them again in a loop.
+                tried.update(timer_ids)
+                result.skipped += len(timer_ids)
 
-    drain(sessions, lambda: as_utc(clock()), due, fire, limit=limit)
+    drain_batches(sessions, lambda: as_utc(clock()), due, fire, limit=limit, size=batch)
     return result
 
 
-def _record_broken_case(sessions: Callable[[], Session], case_id: int, exc: Exception, now) -> None:
-    """Put a case whose step fails outside the workflow (unreadable state, say) in incident, once, visibly."""
-    log.exception("case %s could not be stepped by the SLA sweep", case_id)
+def _record_broken_case(session: Session, unit: _Unit, case_id: int, exc: Exception) -> None:
+    """Put a case whose step fails outside the workflow (unreadable state, say) in incident, once, visibly.
+
+    Written in the batch's transaction, after the case's own savepoint was rolled back.
+    """
+    log.error("case %s could not be stepped by the SLA sweep", case_id, exc_info=exc)
     message = f"the SLA sweep could not step this case: {type(exc).__name__}: {exc}"[:4000]
-    with sessions() as session:
-        begin_write(session)
-        already = session.scalar(
-            select(Incident.id).where(
-                Incident.case_id == case_id,
-                Incident.task_name == SWEEP_INCIDENT,
-                Incident.resolved_at.is_(None),
-            )
+    already = session.scalar(
+        select(Incident.id).where(
+            Incident.case_id == case_id,
+            Incident.task_name == SWEEP_INCIDENT,
+            Incident.resolved_at.is_(None),
         )
-        if already is not None:
-            return  # recorded on an earlier tick; each tick tries again, so a repaired case heals by itself
-        session.add(
-            Incident(case_id=case_id, task_id="", task_name=SWEEP_INCIDENT, message=message, created_at=now)
-        )
-        session.execute(update(Case).where(Case.id == case_id).values(status=CaseStatus.INCIDENT))
-        event = audit.PendingEvent(
-            now, "system:timer", "incident.opened", case_id, {"task": SWEEP_INCIDENT, "message": message}
-        )
-        audit.append(session, [event])
-        session.commit()
+    )
+    if already is not None:
+        return  # recorded on an earlier tick; each tick tries again, so a repaired case heals by itself
+    now: datetime = unit.now
+    session.add(
+        Incident(case_id=case_id, task_id="", task_name=SWEEP_INCIDENT, message=message, created_at=now)
+    )
+    session.execute(update(Case).where(Case.id == case_id).values(status=CaseStatus.INCIDENT))
+    unit.record("incident.opened", case_id, task=SWEEP_INCIDENT, message=message)
 
 
 @dataclass
