@@ -178,3 +178,186 @@ def set_language(session: Session, user: User, language: str) -> None:
     begin_write(session)
     user.language = language
     session.commit()
+
+
+# ------------------------------------------------------------------ administration
+# Each change is one transaction with its audit event; ``actor`` is the administrator's username.
+
+DEPARTMENT_CODE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+DISPLAY_NAME_MAX = 200
+
+
+def _departments(session: Session, codes: list[str], errors: dict[str, str]) -> list[Department]:
+    known = {d.code: d for d in session.scalars(select(Department))}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        errors["departments"] = f"unknown {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+    return [known[c] for c in dict.fromkeys(codes) if c in known]
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return len(
+        session.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
+        ).all()
+    )
+
+
+def update_user(
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    *,
+    actor: str,
+    role: str | None = None,
+    departments: list[str] | None = None,
+    display_name: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change a user's role, departments, display name or active flag (what is None stays as it is).
+
+    Nobody can take away the last active administrator, and administrators cannot demote or disable themselves
+    (another administrator must): either would lock the bank out of its own administration.
+    """
+    begin_write(session)
+    user = session.get(User, user_id, populate_existing=True, with_for_update=True)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    errors: dict[str, str] = {}
+    if role is not None and role not in set(Role):
+        errors["role"] = f"must be one of: {', '.join(Role)}"
+    if display_name is not None:
+        display_name = display_name.strip()
+        if len(display_name) > DISPLAY_NAME_MAX:
+            errors["display_name"] = f"must be at most {DISPLAY_NAME_MAX} characters"
+    chosen = _departments(session, departments, errors) if departments is not None else None
+    leaves_admin = (
+        user.role == Role.ADMIN
+        and user.active
+        and ((role is not None and role != Role.ADMIN) or active is False)
+    )
+    if leaves_admin and actor == user.username:
+        errors["role" if active is not False else "active"] = (
+            "you cannot demote or disable yourself; ask another administrator"
+        )
+    elif leaves_admin and _other_active_admins(session, user) == 0:
+        errors["role" if active is not False else "active"] = "this is the last active administrator"
+    if errors:
+        session.rollback()
+        raise ValidationFailed("the user cannot be changed", errors)
+    changes: dict[str, dict] = {}
+
+    def change(name: str, before, after) -> None:
+        if after is not None and before != after:
+            changes[name] = {"from": before, "to": after}
+
+    change("role", user.role, role)
+    change(
+        "display_name",
+        user.display_name,
+        (display_name or user.username) if display_name is not None else None,
+    )
+    change("active", user.active, active)
+    if chosen is not None:
+        change("departments", sorted(user.lanes), sorted(d.code for d in chosen))
+    if not changes:
+        session.rollback()
+        return user
+    for name in ("role", "display_name", "active"):
+        if name in changes:
+            setattr(user, name, changes[name]["to"])
+    if "departments" in changes:
+        user.departments = chosen
+    audit.append(
+        session,
+        [
+            audit.PendingEvent(
+                as_utc(clock()), actor, "user.updated", None, {"username": user.username, **changes}
+            )
+        ],
+    )
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, clock: Clock, user_id: int, password: str, *, actor: str) -> User:
+    """Set a new password (the administrator tells the user); recorded without the password itself."""
+    if len(password or "") < 8:
+        raise ValidationFailed("the password is too short", {"password": "must be at least 8 characters"})
+    begin_write(session)
+    user = session.get(User, user_id, populate_existing=True, with_for_update=True)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    user.password_hash = hash_password(password)
+    audit.append(
+        session,
+        [
+            audit.PendingEvent(
+                as_utc(clock()), actor, "user.password_reset", None, {"username": user.username}
+            )
+        ],
+    )
+    session.commit()
+    return user
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every API token, newest first (revoked ones too: an administrator may need to see what was cut off)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, clock: Clock, token_id: int, *, actor: str) -> ApiToken:
+    """Stop a token working at once; it stays listed, marked revoked."""
+    begin_write(session)
+    token = session.get(ApiToken, token_id, populate_existing=True, with_for_update=True)
+    if token is None:
+        raise NotFound(f"API token {token_id} does not exist")
+    if token.revoked_at is not None:
+        raise Conflict(f"the API token {token.prefix}… is already revoked")
+    token.revoked_at = as_utc(clock())
+    audit.append(
+        session,
+        [
+            audit.PendingEvent(
+                token.revoked_at,
+                actor,
+                "token.revoked",
+                None,
+                {"username": token.user.username, "prefix": token.prefix},
+            )
+        ],
+    )
+    session.commit()
+    return token
+
+
+def create_department(session: Session, clock: Clock, *, code: str, name: str, actor: str) -> Department:
+    """A new department; its code is the lane name diagrams use (lower case, digits and underscores)."""
+    begin_write(session)
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = {}
+    if not DEPARTMENT_CODE.match(code):
+        errors["code"] = "use 2-64 lower-case letters, digits or _, starting with a letter"
+    if not name:
+        errors["name"] = "is required"
+    elif len(name) > 200:
+        errors["name"] = "must be at most 200 characters"
+    if errors:
+        session.rollback()
+        raise ValidationFailed("the department cannot be created", errors)
+    if session.scalar(select(Department).where(Department.code == code)) is not None:
+        session.rollback()
+        raise Conflict(f"a department with the code {code!r} already exists")
+    department = Department(code=code, name=name)
+    session.add(department)
+    session.flush()
+    audit.append(
+        session,
+        [
+            audit.PendingEvent(
+                as_utc(clock()), actor, "department.created", None, {"code": code, "name": name}
+            )
+        ],
+    )
+    session.commit()
+    return department
