@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 import tomllib
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -100,3 +101,35 @@ class KnowledgeBase:
             if best is None or score > best[1]:
                 best = (article, score)
         return best
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message from the outbox, as a sender sees it; ``id`` is stable across retries (an idempotency key)."""
+
+    id: int
+    channel: str  # sms | app_push | email | phone | inbox
+    recipient: str  # symbolic: customer:ID, user:ID, lane:X, role:supervisor, head:LANE
+    template: str
+    payload: dict
+    case_reference: str | None
+
+
+class DeliveryFailed(Exception):
+    """The gateway refused or could not be reached; the dispatcher tries again later."""
+
+
+class Notifier(Protocol):
+    def send(self, notice: Notice) -> None:
+        """Deliver ``notice`` or raise ``DeliveryFailed``; a gateway should drop a repeat of the same ``id``."""
+
+
+class LocalNotifier:
+    """Stands in for the SMS gateway, the app's push service and the mail server: logs each notice."""
+
+    def __init__(self, keep: int = 1000):
+        self.sent: deque[Notice] = deque(maxlen=keep)  # the latest, for tests and a look in a debugger
+
+    def send(self, notice: Notice) -> None:
+        log.info("notice %s via %s to %s: %s", notice.id, notice.channel, notice.recipient, notice.template)
+        self.sent.append(notice)

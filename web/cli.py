@@ -1,5 +1,5 @@
-"""The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick, audit verify,
-users create, tokens create.
+"""The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
+outbox send, audit verify, users create, tokens create.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine import accounts, audit, definitions, migrations
+from engine import accounts, audit, definitions, migrations, outbox
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.models import Role
 from engine.sla import tick
@@ -117,6 +117,20 @@ def sla_tick(limit):
     click.echo(str(tick(_database().session, _clock(), current_app.config, limit=limit)))
 
 
+@click.group("outbox")
+def outbox_group():
+    """Notification outbox commands."""
+
+
+@outbox_group.command("send")
+@click.option("--limit", default=10_000, show_default=True, type=click.IntRange(1))
+@friendly
+def outbox_send(limit):
+    """Send every due message in the outbox now (what the scheduler does every OUTBOX_SECONDS)."""
+    result = outbox.dispatch(_database().session, _clock(), current_app.config["NOTIFIER"], limit=limit)
+    click.echo(str(result))
+
+
 @click.group("audit")
 def audit_group():
     """Audit log commands."""
@@ -180,5 +194,5 @@ def tokens_create(username):
 
 
 def register(app: Flask) -> None:
-    for command in (init_db, deploy, seed_demo, sla, audit_group, users, tokens):
+    for command in (init_db, deploy, seed_demo, sla, outbox_group, audit_group, users, tokens):
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from engine.clock import system_clock
+from handlers.adapters import LocalNotifier
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -64,5 +65,9 @@ def load(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # a form's CSRF token lives as long as the session
         # A signed-in session ends after this long without a request.
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "480"))),
+        # The outbox dispatcher: how often it sends, and the adapter that talks to the SMS gateway, the app's
+        # push service and the mail server (handlers/adapters.py Notifier; the default only logs).
+        "OUTBOX_SECONDS": float(os.environ.get("OUTBOX_SECONDS", "2")),
+        "NOTIFIER": LocalNotifier(),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
     }

@@ -1,4 +1,4 @@
-"""Run the SLA sweep inside the app process with APScheduler (``SCHEDULER_ENABLED``)."""
+"""Run the SLA sweep and the outbox dispatcher inside the app process with APScheduler (``SCHEDULER_ENABLED``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from engine import outbox
 from engine.sla import tick
 
 
@@ -34,6 +35,23 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
         max_instances=1,
         coalesce=True,
         # Sweep at once on start: timers that fell due while the node was down fire now, in due order.
+        next_run_time=datetime.now(UTC),
+    )
+    notifier = app.config["NOTIFIER"]
+
+    def send_notices() -> None:
+        try:
+            outbox.dispatch(database.session, clock, notifier)
+        except Exception:
+            app.logger.exception("outbox dispatch failed; retrying on the next run")
+
+    scheduler.add_job(
+        send_notices,
+        "interval",
+        seconds=app.config["OUTBOX_SECONDS"],
+        id="outbox",
+        max_instances=1,
+        coalesce=True,
         next_run_time=datetime.now(UTC),
     )
     scheduler.start()

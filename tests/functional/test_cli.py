@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from engine.models import ApiToken, AuditEvent, User
+from engine.models import ApiToken, AuditEvent, OutboxMessage, User
 from tests.conftest import DATA
 
 
@@ -95,6 +95,23 @@ def test_audit_verify_reports_a_broken_chain_with_exit_status_1(app, session):
 def test_sla_tick_runs_one_sweep(app):
     result = run(app, "sla", "tick")
     assert result.exit_code == 0 and "fired 0 timer(s)" in result.output
+
+
+def test_outbox_send_hands_due_messages_to_the_notifier(app, session, clock):
+    session.add(
+        OutboxMessage(
+            channel="sms",
+            recipient="customer:1",
+            template="decision_extended",
+            payload={},
+            created_at=clock(),
+            next_attempt_at=clock(),
+        )
+    )
+    session.commit()
+    result = run(app, "outbox", "send")
+    assert result.exit_code == 0 and "sent 1, retrying 0, given up 0" in result.output
+    assert [n.template for n in app.config["NOTIFIER"].sent] == ["decision_extended"]  # the local stand-in
 
 
 def test_a_database_that_is_not_initialised_gives_a_readable_error(tmp_path):
