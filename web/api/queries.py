@@ -199,8 +199,14 @@ def _page_statement(shape: _Shape, *, dated: bool, after: bool) -> Select:
     return select(page.c.id).order_by(page.c.due_at, page.c.id).limit(bindparam("limit"))
 
 
-def _branches(shape: _Shape) -> list[list]:
-    """The WHERE clauses of each slice."""
+@lru_cache(maxsize=512)
+def _branches(shape: _Shape) -> tuple[tuple, ...]:
+    """The WHERE clauses of each slice, built once per shape: every page asks for them, and a supervisor's forty
+    slices take milliseconds to build."""
+    return tuple(tuple(where) for where in _where_clauses(shape))
+
+
+def _where_clauses(shape: _Shape) -> list[list]:
     base = [_W.c.case_id == bindparam("case_id")] if shape.one_case else []
     lane_filter = [_W.c.lane == shape.lane] if shape.lane is not None else []
     assigned = [
@@ -228,7 +234,7 @@ def _branches(shape: _Shape) -> list[list]:
     return branches
 
 
-def _slice(where: list, shape: _Shape, dated: bool, after: bool) -> Select:
+def _slice(where: tuple, shape: _Shape, dated: bool, after: bool) -> Select:
     """One slice's part, in order: tasks with a due time (by due time, id), or those without (by id)."""
     columns = select(_W.c.id, _W.c.due_at)
     if dated:
