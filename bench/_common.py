@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, sleep
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
@@ -223,3 +232,149 @@ def _by_case(conn, table, case_ids, order=None) -> dict[int, list[dict]]:
         values.pop("id", None)
         rows[values["case_id"]].append(values)
     return rows
+
+
+# ---------------------------------------------------------------------------------------------- over HTTP
+# What the HTTP benches (``bench.inbox``, ``bench.intake_http``) share: their own PostgreSQL database, the app
+# served by gunicorn on a loopback port, a keep-alive client, percentiles.
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def own_postgres(url: str, name: str) -> str:
+    """Create (or empty) database ``name`` on the server of ``url`` and return its URL; only ``name`` is touched."""
+    ensure_database(url, name)
+    own = make_url(url).set(database=name).render_as_string(hide_password=False)
+    with make_engine(own, poolclass=NullPool).begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return own
+
+
+def load_average() -> str:
+    return f"load average {os.getloadavg()[0]:.2f}"
+
+
+def revision() -> str:
+    """The commit measured, flagged when tracked files differ from it (others may be editing the checkout)."""
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.split("\n")
+    changed = [line[3:] for line in changed if line.strip()]
+    return git.stdout.strip() + (f" with uncommitted changes in {', '.join(changed)}" if changed else "")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))]
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Http:
+    """One keep-alive connection to the server, with the cookies it sets (what a browser tab or a channel
+    system's client holds). Idempotent requests are retried once when the server had closed the connection."""
+
+    def __init__(self, base: str, headers: dict[str, str] | None = None):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.headers = headers or {}
+        self.cookies: dict[str, str] = {}
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, path: str, **headers) -> Response:
+        return self.request("GET", path, None, headers)
+
+    def post(self, path: str, body: bytes, content_type: str, **headers) -> Response:
+        return self.request("POST", path, body, {"Content-Type": content_type, **headers})
+
+    def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Response:
+        headers = {**self.headers, **headers}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.conn.request(method, path, body, headers)
+                raw = self.conn.getresponse()
+                data = raw.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if method != "GET" or attempt == 2:
+                    raise
+        for name, value in raw.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        if raw.getheader("Connection", "").lower() == "close":
+            self.close()
+        return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, data)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str, *, workers: int, threads: int, env: dict[str, str] | None = None):
+    """Serve ``app:create_app()`` with gunicorn on a loopback port (gthread workers when ``threads`` > 1);
+    yield its base URL once it answers. The scheduler stays off: only requests run in the server."""
+    port = free_port()
+    environ = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "SCHEDULER_ENABLED": "0",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"]
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_serving(base, server, log)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_until_serving(base: str, server: subprocess.Popen, log, seconds: float = 60) -> None:
+    deadline = perf_counter() + seconds
+    while perf_counter() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("gunicorn exited:\n" + log.read().decode(errors="replace")[-3000:])
+        try:
+            client = Http(base)
+            if client.get("/api/v1/openapi.json").status == 200:
+                client.close()
+                return
+        except OSError:
+            pass
+        sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer at {base} within {seconds:.0f} s")
