@@ -153,6 +153,9 @@ DEMO_COMPLAINTS = [
 ]
 
 
+DEMO_NAMES = ["张伟", "王芳", "李静", "刘洋", "陈磊", "杨敏", "赵勇", "黄丽", "周杰", "吴霞", "徐明", "孙娟"]
+
+
 def seed_complaints(session: Session, clock: Clock) -> int:
     """File the demo complaints through intake and work a few tasks, once (only into an empty database)."""
     from engine.intake import file_complaint
@@ -175,7 +178,7 @@ def seed_complaints(session: Session, clock: Clock) -> int:
             complaint["amount"] = amount
         person = {
             "id": customer,
-            "name": f"Demo customer {customer[-2:]}",
+            "name": DEMO_NAMES[len(cases) % len(DEMO_NAMES)],
             "phone": f"1380000{customer[-4:]}",
             "segment": segment,
         }
