@@ -32,6 +32,9 @@ from engine.runtime import CaseEngine, _Unit
 log = logging.getLogger("complaints.sla")
 SWEEP_INCIDENT = "(timer sweep)"
 BATCH = 50  # due timers claimed, fired and committed together
+# PostgreSQL's answers when this step and another transaction wait for each other's rows (two sweepers that
+# each claimed one of two due timers of the same case, say): the statement fails, the transaction does not.
+_LOCK_CONFLICTS = {"40P01", "40001", "55P03"}  # deadlock detected, serialization failure, lock not available
 
 
 @dataclass
@@ -76,11 +79,12 @@ def sweep(
                         continue  # its rows are no longer waiting
                 except Conflict:
                     pass  # another node stepped this case at the same moment; it saw the timer
-                except SQLAlchemyError:
-                    raise  # the database is away: the batch rolls back, and the next tick retries it
-                except (
-                    Exception
-                ) as exc:  # this one case cannot be stepped; it must not block every other timer
+                except SQLAlchemyError as exc:
+                    if not _lock_conflict(exc):
+                        raise  # the database is away: the batch rolls back, and the next tick retries it
+                    # Only this case's savepoint was rolled back; whoever holds its other rows steps it.
+                except Exception as exc:
+                    # This one case cannot be stepped; it must not block every other timer.
                     _record_broken_case(session, unit, case_id, exc)
                 # Not cleared by this step: remember its rows, so this sweep does not pick them again in a loop.
                 tried.update(timer_ids)
@@ -88,6 +92,10 @@ def sweep(
 
     drain_batches(sessions, lambda: as_utc(clock()), due, fire, limit=limit, size=batch)
     return result
+
+
+def _lock_conflict(exc: SQLAlchemyError) -> bool:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in _LOCK_CONFLICTS
 
 
 def _record_broken_case(session: Session, unit: _Unit, case_id: int, exc: Exception) -> None:

@@ -3,10 +3,12 @@ stepped in its own savepoint, so one case failing rolls back that case alone."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -47,6 +49,7 @@ def timers_by_status(session) -> dict[int, TimerStatus]:
 
 
 def fired_events(session) -> list[int]:
+    fresh(session)
     return session.scalars(
         select(AuditEvent.case_id).where(AuditEvent.kind == "timer.fired").order_by(AuditEvent.seq)
     ).all()
@@ -208,3 +211,72 @@ def test_each_firing_in_a_batch_carries_its_own_time(handlers, session, db, cloc
     ).all()
     assert occurred == fired_at
     assert timedelta(0) < fired_at[-1] - fired_at[0] < timedelta(seconds=1)
+
+
+class LockConflict(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def test_a_lock_conflict_on_one_case_rolls_back_that_case_alone(handlers, session, db, clock, monkeypatch):
+    first, victim, last = start(CaseEngine(session, clock, handlers=handlers), session, clock, 3)
+    clock.advance(hours=1)
+    real = CaseEngine.fire_timer
+
+    def deadlocked(self, case_id):
+        fired = real(self, case_id)
+        if case_id == victim:
+            raise OperationalError("UPDATE cases ...", {}, LockConflict("deadlock detected"))
+        return fired
+
+    monkeypatch.setattr(CaseEngine, "fire_timer", deadlocked)
+    result = sweep(db.session, clock, handlers=handlers)
+    monkeypatch.undo()
+
+    assert (result.fired, result.skipped) == (2, 1)
+    assert fired_events(session) == [first, last]
+    assert sweep(db.session, clock, handlers=handlers).fired == 1
+    assert fired_events(session) == [first, last, victim]
+    assert audit.verify(session).ok
+
+
+def test_a_real_deadlock_with_another_transaction_costs_one_case_not_the_batch(handlers, session, db, clock):
+    """PostgreSQL: another transaction holds a case row and then wants that case's timer row, which the sweep
+    claimed; the sweep, wanting the case row, is the one PostgreSQL picks to break the deadlock."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks and deadlock detection: PostgreSQL")
+    first, victim, last = start(CaseEngine(session, clock, handlers=handlers), session, clock, 3)
+    victim_timer = session.scalar(select(Timer.id).where(Timer.case_id == victim))
+    session.commit()
+    clock.advance(hours=1)
+    outcome: dict[str, object] = {}
+
+    def rival():
+        with db.engine.connect() as conn, db.engine.connect() as watcher:
+            conn.execute(text("SET deadlock_timeout = '30s'"))  # so that the sweep detects it first
+            conn.execute(select(Case.id).where(Case.id == victim).with_for_update())
+            outcome["holding"] = True
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:  # until the sweep waits for the case row
+                waiting = watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+                watcher.rollback()
+                if waiting:
+                    break
+                time.sleep(0.01)
+            conn.execute(select(Timer.id).where(Timer.id == victim_timer).with_for_update())
+            outcome["got timer row"] = True
+            conn.rollback()
+
+    thread = threading.Thread(target=rival)
+    thread.start()
+    while "holding" not in outcome and thread.is_alive():
+        time.sleep(0.01)
+    result = sweep(db.session, clock, handlers=handlers)
+    thread.join(30)
+
+    assert outcome.get("got timer row")
+    assert (result.fired, result.skipped) == (2, 1)
+    assert timers_by_status(session)[victim] == TimerStatus.WAITING
+    assert fired_events(session) == [first, last]
+    assert sweep(db.session, clock, handlers=handlers).fired == 1
+    assert fired_events(session) == [first, last, victim]
+    assert audit.verify(session).ok
