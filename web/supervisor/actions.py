@@ -31,7 +31,7 @@ def _back() -> str:
     return local_target(request.values.get("next"), url_for("supervisor.escalations"))
 
 
-@bp.route("/tasks/<int:task_id>/reassign", methods=["GET", "POST"])
+@bp.route("/tasks/<int(max=9223372036854775807):task_id>/reassign", methods=["GET", "POST"])
 @page(Role.SUPERVISOR)
 def reassign_task(task_id: int):
     """Give an open task to someone else who works its lane."""
@@ -86,7 +86,7 @@ def reassign_task(task_id: int):
     )
 
 
-@bp.route("/cases/<int:case_id>/owner", methods=["GET", "POST"])
+@bp.route("/cases/<int(max=9223372036854775807):case_id>/owner", methods=["GET", "POST"])
 @page(Role.SUPERVISOR)
 def change_owner(case_id: int):
     """Give the case to another frontline agent; their claimed tasks of the case follow."""

@@ -49,13 +49,13 @@ def _page(case: Case, errors: dict[str, str] | None = None, form=None, status: i
     )
 
 
-@bp.get("/cases/<int:case_id>/regulatory")
+@bp.get("/cases/<int(max=9223372036854775807):case_id>/regulatory")
 @page(Role.SUPERVISOR)
 def regulatory(case_id: int):
     return _page(_case(case_id))
 
 
-@bp.post("/cases/<int:case_id>/regulatory/extend")
+@bp.post("/cases/<int(max=9223372036854775807):case_id>/regulatory/extend")
 @page(Role.SUPERVISOR)
 def extend(case_id: int):
     case = _case(case_id)
@@ -102,7 +102,7 @@ def extend(case_id: int):
     return redirect(here)
 
 
-@bp.post("/cases/<int:case_id>/regulatory/pause")
+@bp.post("/cases/<int(max=9223372036854775807):case_id>/regulatory/pause")
 @page(Role.SUPERVISOR)
 def pause(case_id: int):
     case = _case(case_id)
@@ -119,7 +119,7 @@ def pause(case_id: int):
     return redirect(url_for("supervisor.regulatory", case_id=case_id))
 
 
-@bp.post("/cases/<int:case_id>/regulatory/resume")
+@bp.post("/cases/<int(max=9223372036854775807):case_id>/regulatory/resume")
 @page(Role.SUPERVISOR)
 def resume(case_id: int):
     case = _case(case_id)

@@ -45,7 +45,7 @@ def escalations():
     )
 
 
-@bp.post("/escalations/<int:escalation_id>/acknowledge")
+@bp.post("/escalations/<int(max=9223372036854775807):escalation_id>/acknowledge")
 @page(Role.SUPERVISOR)
 def acknowledge(escalation_id: int):
     back = local_target(request.form.get("next"), url_for("supervisor.escalations"))
