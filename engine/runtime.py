@@ -48,6 +48,15 @@ _LATEST = (
     .limit(1)
 )
 _CHANGED = "the case was changed by someone else at the same time; reload and try again"
+# Built once: the rows every step reads, fresh from the database (never from the identity map).
+_WORK_ITEM_AND_CASE = (
+    select(WorkItem, Case)
+    .join(Case, Case.id == WorkItem.case_id)
+    .where(WorkItem.id == bindparam("work_item_id"))
+    .options(undefer(Case.state))
+    .execution_options(populate_existing=True)
+)
+_CASE_WITH_STATE = select(Case).where(Case.id == bindparam("case_id")).options(undefer(Case.state))
 
 
 class CaseEngine:
@@ -321,19 +330,13 @@ class CaseEngine:
 
     def _work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
         """Both rows in one query, read fresh inside the step's transaction (not from the identity map)."""
-        row = self.session.execute(
-            select(WorkItem, Case)
-            .join(Case, Case.id == WorkItem.case_id)
-            .where(WorkItem.id == work_item_id)
-            .options(undefer(Case.state))
-            .execution_options(populate_existing=True)
-        ).first()
+        row = self.session.execute(_WORK_ITEM_AND_CASE, {"work_item_id": work_item_id}).first()
         if row is None:
             raise NotFound(f"task {work_item_id} does not exist")
         return row.WorkItem, row.Case
 
     def _case(self, case_id: int) -> Case:
-        case = self.session.scalar(select(Case).where(Case.id == case_id).options(undefer(Case.state)))
+        case = self.session.scalar(_CASE_WITH_STATE, {"case_id": case_id})
         if case is None:
             raise NotFound(f"case {case_id} does not exist")
         return case
