@@ -4,12 +4,16 @@ from sqlalchemy import text
 from engine.clock import as_utc
 from engine.metrics import prometheus, sla_figures
 from web.db import session
-from web.public import bp
+from web.pages import public_page
+from web.public import bp, public_queries
 
 
 @bp.get("/")
+@public_page
 def home():
-    return render_template("public/home.html")
+    """The start page: file a complaint, or follow one with its tracking code."""
+    demo = public_queries.demo_cases(session()) if current_app.config.get("DEMO_MODE") else []
+    return render_template("public/home.html", demo_cases=demo)
 
 
 @bp.get("/metrics/sla")
