@@ -1,3 +1,250 @@
-"""Routes of the agent pages."""
+"""Routes of the agent pages: the inbox, claiming, a task with its form, the case workspace.
 
-from web.agent import bp  # noqa: F401
+Agents and supervisors (who work the supervisor lane: approving a settlement is completing its task) use these
+pages. A task or case the person may not see answers 404, so its existence stays hidden.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from engine.customer_updates import SURVEY_FORM, survey_answer
+from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
+from web import schema_forms
+from web.agent import bp, labels, queries, tasks, workspace
+from web.api import ID
+from web.api.queries import can_see_task, users_by_id, visible_case, workable_lanes
+from web.db import case_engine, session
+from web.i18n import current_language
+from web.pages import me, now, page
+
+WORKERS = (Role.AGENT, Role.SUPERVISOR)
+TASK = f"/tasks/<{ID}:task_id>"
+
+bp.record_once(labels.init)
+
+
+@bp.get("/")
+@page(*WORKERS)
+def inbox():
+    """The tasks the person may work, filtered and sorted as the query string says (unknown values: ignored)."""
+    user = me()
+    lanes = workable_lanes(user)
+    args = request.args
+    query = queries.InboxQuery(
+        lanes=lanes,
+        user_id=user.id,
+        lane=args.get("lane") if args.get("lane") in lanes else None,
+        tier=args.get("tier") if args.get("tier") in queries.TIERS else None,
+        overdue=args.get("overdue") == "1",
+        mine=args.get("mine") == "1",
+        sort=args.get("sort") if args.get("sort") in queries.SORTS else "due",
+    )
+    try:
+        after = queries.Cursor.decode(args["after"]) if args.get("after") else None
+    except ValueError:
+        after = None  # a mangled link: start from the first page
+    result = queries.inbox(session(), query, after, now())
+    filters = _filters(query)
+    return render_template(
+        "agent/inbox.html",
+        query=query,
+        rows=result.rows,
+        filters=filters,
+        next_url=url_for("agent.inbox", **filters, after=result.next.encode()) if result.next else None,
+        first_url=url_for("agent.inbox", **filters) if after else None,
+        user=user,
+        lane_names=("、" if current_language().startswith("zh") else ", ").join(
+            labels.label(labels.LANES, lane) for lane in lanes
+        ),
+    )
+
+
+@bp.post(TASK + "/claim")
+@page(*WORKERS)
+def claim(task_id: int):
+    """Take a ready task; someone who took it first wins, and the person is told so."""
+    user = me()
+    item, _case = _visible_task(task_id, user)
+    try:
+        case_engine().claim(task_id, user)
+    except Conflict:
+        flash(
+            gettext("Someone else claimed “%(task)s” first. It is no longer in your inbox.", task=item.name),
+            "error",
+        )
+        return redirect(url_for("agent.inbox"))
+    except Forbidden:
+        flash(
+            gettext("“%(task)s” is not in one of your lanes, so you cannot claim it.", task=item.name),
+            "error",
+        )
+        return redirect(url_for("agent.task", task_id=task_id))
+    flash(gettext("You claimed “%(task)s”.", task=item.name), "success")
+    return redirect(url_for("agent.task", task_id=task_id))
+
+
+@bp.get(TASK)
+@page(*WORKERS)
+def task(task_id: int):
+    item, case = _visible_task(task_id, me())
+    return _task_page(item, case)
+
+
+@bp.post(TASK)
+@page(*WORKERS)
+def complete(task_id: int):
+    """Complete the task with its form: checked here field by field, then by the engine when it acts."""
+    user = me()
+    item, case = _visible_task(task_id, user)
+    problem = _cannot_complete(item, user)
+    if problem:
+        return _task_page(item, case, values=request.form, problem=problem, status=409)
+    schema = _schema(case, item)
+    timezone = current_app.config["TIMEZONE"]
+    data, errors = schema_forms.read(schema, request.form, timezone=timezone) if schema else ({}, {})
+    if schema:
+        errors = {**schema_forms.check(schema, data, skip=set(errors)), **errors}
+    if errors:
+        return _task_page(item, case, values=request.form, errors=errors, status=422)
+    name = item.name
+    try:
+        case_engine().complete(task_id, user, data)
+    except ValidationFailed as failed:
+        errors = {field: gettext("This value is not accepted.") for field in failed.errors}
+        return _task_page(item, case, values=request.form, errors=errors, status=422)
+    except (Conflict, Forbidden, InvalidState):
+        item, case = _visible_task(task_id, user)  # read again: what changed under us decides the message
+        problem = _cannot_complete(item, user) or gettext(
+            "The case changed while you were working on it. Your entries are below; please submit again."
+        )
+        return _task_page(item, case, values=request.form, problem=problem, status=409)
+    flash(gettext("Completed “%(task)s”.", task=name), "success")
+    following = tasks.next_task(session(), user, case.id)
+    if following is not None:
+        return redirect(url_for("agent.task", task_id=following.id))
+    return redirect(url_for("agent.inbox"))
+
+
+@bp.get(f"/cases/<{ID}:case_id>")
+@page(*WORKERS)
+def case(case_id: int):
+    user = me()
+    found = visible_case(session(), user, case_id)
+    if found is None:
+        raise NotFound(gettext("There is no such case, or it is not open to you."))
+    view = workspace.load(session(), user, found, now())
+    forms = case_engine().loaded(found.process_version_id).forms
+    entries = {
+        item.id: _entry_rows(forms.get(item.form) if item.form else None, values)
+        for item, _actor, values in view.other_lanes
+    }
+    return render_template("agent/case.html", w=view, user=user, can_see_task=can_see_task, entries=entries)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _filters(query: queries.InboxQuery) -> dict[str, str]:
+    """The query string of the inbox as filtered now (defaults left out), for its links."""
+    found = {"lane": query.lane, "tier": query.tier, "sort": query.sort if query.sort != "due" else None}
+    found.update(overdue="1" if query.overdue else None, mine="1" if query.mine else None)
+    return {k: v for k, v in found.items() if v}
+
+
+def _visible_task(task_id: int, user: User) -> tuple[WorkItem, Case]:
+    db = session()
+    item = db.get(WorkItem, task_id, populate_existing=True)
+    if item is None or not can_see_task(user, item):
+        raise NotFound(gettext("There is no such task, or it is not open to you."))
+    return item, db.get(Case, item.case_id)
+
+
+def _schema(case: Case, item: WorkItem) -> dict | None:
+    if item.form is None:
+        return None
+    return case_engine().loaded(case.process_version_id).forms.get(item.form)
+
+
+def _cannot_complete(item: WorkItem, user: User) -> str | None:
+    """Why ``user`` cannot complete the task now, in words for them; None when they can."""
+    if item.state == WorkItemState.COMPLETED:
+        who = users_by_id(session(), [item.completed_by_id]).get(item.completed_by_id)
+        return gettext(
+            "This task was already completed by %(name)s. Nothing you entered was saved; it is shown below.",
+            name=_name(who),
+        )
+    if item.state == WorkItemState.CANCELLED:
+        return gettext(
+            "This task was cancelled (the case moved on without it). Nothing you entered was saved."
+        )
+    if item.state == WorkItemState.READY:
+        return gettext("Claim this task before completing it. Your entries are kept below.")
+    if item.assignee_id != user.id:
+        who = users_by_id(session(), [item.assignee_id]).get(item.assignee_id)
+        return gettext(
+            "This task is claimed by %(name)s; only they can complete it. Nothing you entered was saved.",
+            name=_name(who),
+        )
+    return None
+
+
+def _shown_fields(schema: dict, values: dict, timezone: str) -> list:
+    """The form's fields that hold a value, for reading (what a completed task recorded)."""
+    if not values:
+        return []
+    found = schema_forms.fields(schema, values, language=current_language(), timezone=timezone)
+    return [f for f in found if f.value not in ("", [], None)]
+
+
+def _entry_rows(schema: dict | None, values: dict) -> list[tuple[str, str]]:
+    """(label, words) for what another department entered on its task."""
+    if schema is None:
+        return [(key.replace("_", " "), str(value)) for key, value in values.items()]
+    timezone = current_app.config["TIMEZONE"]
+    return [(f.label, labels.shown_value(f.value, f)) for f in _shown_fields(schema, values, timezone)]
+
+
+def _name(user: User | None) -> str:
+    return (user.display_name or user.username) if user else gettext("someone else")
+
+
+def _task_page(item: WorkItem, case: Case, *, values=None, errors=None, problem=None, status: int = 200):
+    db, user = session(), me()
+    engine = case_engine()
+    loaded = engine.loaded(case.process_version_id)
+    schema = loaded.forms.get(item.form) if item.form else None
+    shown = tasks.needs(item, schema)
+    customer = db.get(Customer, case.customer_id) if case.customer_id is not None else None
+    timezone = current_app.config["TIMEZONE"]
+    template, data = tasks.task_data(db, loaded, case, item)
+    instructions = tasks.render_instructions(template, tasks.masked_data(data, shown), timezone)
+    if values is None and item.form == SURVEY_FORM and item.is_open:
+        values = survey_answer(db, case.id, item.id)  # the customer answered online: the visit confirms it
+    fields = (
+        schema_forms.fields(schema, values, errors, language=current_language(), timezone=timezone)
+        if schema
+        else []
+    )
+    people = users_by_id(db, [case.owner_id, item.assignee_id, item.completed_by_id])
+    return (
+        render_template(
+            "agent/task.html",
+            item=item,
+            case=case,
+            person=tasks.Person.of(customer, shown),
+            instructions=instructions,
+            fields=fields,
+            errors=errors or {},
+            problem=problem,
+            works=tasks.may_work(user, item),
+            mine=item.state == WorkItemState.CLAIMED and item.assignee_id == user.id,
+            recorded=_shown_fields(schema, tasks.recorded(db, item), timezone) if schema else [],
+            names={uid: u.display_name or u.username for uid, u in people.items()},
+            user=user,
+            schema=schema,
+        ),
+        status,
+    )
