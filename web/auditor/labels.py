@@ -1,0 +1,71 @@
+"""Words for the codes the auditor pages show: tiers, statuses, lanes, system actors, notice templates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import format_timedelta, lazy_gettext
+
+from engine.models import CaseStatus
+
+TIERS = {
+    "urgent": lazy_gettext("Urgent"),
+    "general": lazy_gettext("General"),
+    "advisory": lazy_gettext("Advisory"),
+}
+STATUSES = {
+    CaseStatus.OPEN: lazy_gettext("Open"),
+    CaseStatus.INCIDENT: lazy_gettext("Incident"),
+    CaseStatus.COMPLETED: lazy_gettext("Completed"),
+    CaseStatus.CANCELLED: lazy_gettext("Cancelled"),
+}
+STEP_STATES = {
+    "ready": lazy_gettext("Waiting"),
+    "claimed": lazy_gettext("In progress"),
+    "completed": lazy_gettext("Completed"),
+    "cancelled": lazy_gettext("Cancelled"),
+}
+LANES = {
+    "frontline": lazy_gettext("Frontline"),
+    "risk": lazy_gettext("Risk"),
+    "operations": lazy_gettext("Operations"),
+    "product": lazy_gettext("Product"),
+    "compliance": lazy_gettext("Compliance"),
+    "supervisor": lazy_gettext("Supervisors"),
+}
+# Who acts when no person does.
+ACTORS = {
+    "system:timer": lazy_gettext("Timer"),
+    "system:ladder": lazy_gettext("Deadline ladder"),
+    "system:regulatory": lazy_gettext("Regulatory clock"),
+    "system:sweep": lazy_gettext("Timer sweep"),
+    "customer": lazy_gettext("Customer"),
+}
+NOTICES = {
+    "result_notice": lazy_gettext("Result notice (cause, solution and advice)"),
+    "regulatory_extension": lazy_gettext("Notice that the decision deadline was extended"),
+}
+NOTICE_STATES = {
+    "pending": lazy_gettext("waiting to be sent"),
+    "sent": lazy_gettext("sent"),
+    "failed": lazy_gettext("failed"),
+}
+LADDER = {
+    1: lazy_gettext("reminder to the person holding it"),
+    2: lazy_gettext("escalated to the supervisors"),
+    3: lazy_gettext("escalated to the department head"),
+}
+
+
+def label(table: dict, code) -> str:
+    """The words for ``code``, or the code itself with its underscores as spaces."""
+    if code is None or code == "":
+        return ""
+    return str(table.get(code, str(code).replace("_", " ")))
+
+
+def duration(value: timedelta | None) -> str:
+    """``1 hour``, ``5 minutes``: a length of time in the page's language."""
+    if value is None:
+        return ""
+    return format_timedelta(value, threshold=1.1)
