@@ -256,8 +256,11 @@ def load_average() -> str:
 
 
 def revision() -> str:
-    """The commit measured, flagged when tracked files differ from it (others may be editing the checkout)."""
+    """The commit measured, flagged when tracked files differ from it (others may be editing the checkout);
+    ``BENCH_COMMIT`` when run from an exported tree (``git archive HEAD``)."""
     git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    if git.returncode != 0:
+        return os.environ.get("BENCH_COMMIT", "unknown") + " (exported tree)"
     changed = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT
     ).stdout.split("\n")

@@ -73,6 +73,8 @@ MORE_DEPARTMENTS = [
     "branch_south",
 ]
 DUE_FIELDS = {"due_at", "ladder_next_at", "regulatory_due_at", "regulatory_next_alert_at"}
+PAGE = "/agent/"  # the inbox page
+NEXT_LINK = r'href="([^"]*after=[^"]*)"'
 AGENT_LANES = ["frontline", "cards"]  # the measured agent: the busiest lane and one more
 
 
@@ -270,14 +272,12 @@ def later_page(client: Http, path: str, pages: int, pattern: str | None = None) 
 def sign_in(base: str, username: str) -> Http | None:
     """A browser-like client signed in through the sign-in form, or None when the pages are not there yet."""
     client = Http(base)
-    if client.get("/agent/inbox").status == 404 or client.get("/signin").status == 404:
+    if client.get(PAGE).status == 404 or client.get("/signin").status == 404:
         return None
     page = client.get("/signin").body.decode()
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page)
-    form = urlencode(
-        {"username": username, "password": PASSWORD, "csrf_token": csrf.group(1) or csrf.group(2)}
-    )
-    answer = client.post("/signin", form.encode(), "application/x-www-form-urlencoded")
+    form = {"username": username, "password": PASSWORD, "csrf_token": csrf.group(1) or csrf.group(2)}
+    answer = client.post("/signin", urlencode(form).encode(), "application/x-www-form-urlencoded")
     if answer.status not in (302, 303):
         raise RuntimeError(f"sign-in as {username} answered {answer.status}")
     return client
@@ -296,20 +296,22 @@ def scenarios(base: str, tokens: dict[str, str]) -> list[tuple[str, Http, str]]:
         ]
         if who == "agent":
             found.append((f"API {who}: assignee=me", client, "/api/v1/tasks?assignee=me"))
-    for who, lane in (("agent", "cards"), ("supervisor", "frontline")):
+    # The page shows the tasks a person may work: a supervisor's are the supervisor lane's and their own.
+    for who, lane in (("agent", "cards"), ("supervisor", "supervisor")):
         browser = sign_in(base, f"bench.{who}")
         if browser is None:
-            print("  page not measured: route missing (GET /agent/inbox or /signin answers 404)")
+            print(f"  page not measured: route missing (GET {PAGE} or /signin answers 404)")
             break
         found += [
-            (f"page {who}: /agent/inbox", browser, "/agent/inbox"),
-            (f"page {who}: overdue", browser, "/agent/inbox?overdue=true"),
-            (f"page {who}: lane={lane}", browser, f"/agent/inbox?lane={lane}"),
-            (f"page {who}: tier=urgent", browser, "/agent/inbox?tier=urgent"),
+            (f"page {who}: {PAGE}", browser, PAGE),
+            (f"page {who}: page 21 (next link)", browser, later_page(browser, PAGE, 20, NEXT_LINK)),
+            (f"page {who}: overdue", browser, f"{PAGE}?overdue=1"),
+            (f"page {who}: lane={lane}", browser, f"{PAGE}?lane={lane}"),
+            (f"page {who}: tier=urgent", browser, f"{PAGE}?tier=urgent"),
+            (f"page {who}: sort=newest", browser, f"{PAGE}?sort=newest"),
+            (f"page {who}: sort=tier", browser, f"{PAGE}?sort=tier"),
+            (f"page {who}: mine", browser, f"{PAGE}?mine=1"),
         ]
-        later = later_page(browser, "/agent/inbox", 20, r'href="([^"]*cursor=[^"]*)"')
-        if later:
-            found.append((f"page {who}: page 21 (next link)", browser, later))
     return [s for s in found if s[2] is not None]
 
 
