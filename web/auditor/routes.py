@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from engine.errors import NotFound
 from engine.models import Role
+from web.api import ID  # a BIGINT id: larger ones are 404 at routing, never a database error
 from web.auditor import bp, forms, labels, queries
 from web.auditor.chain import MAX_AGE, ChainMonitor
 from web.auditor.masking import mask
@@ -48,7 +49,7 @@ def search():
     return render_template("auditor/search.html", search=wanted, page=found)
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get(f"/cases/<{ID}:case_id>")
 @page(*READERS)
 def case(case_id: int):
     """The case's full trace: its steps, its timeline, its regulatory clock and its audit events."""

@@ -6,6 +6,6 @@ READERS = ("auditor", "supervisor")
 
 ROUTES = [
     Route("GET", "/auditor/", READERS),
-    Route("GET", "/auditor/cases/<int:case_id>", READERS, "/auditor/cases/{case}"),
+    Route("GET", "/auditor/cases/<int(max=9223372036854775807):case_id>", READERS, "/auditor/cases/{case}"),
     Route("GET", "/auditor/chain", ("auditor", "admin")),
 ]
