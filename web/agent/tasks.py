@@ -36,6 +36,7 @@ from web.api.shapes import mask_phone
 from web.schema_forms import CHOICES, choice_label
 
 INSTRUCTIONS = "instructionsForEndUser"
+_ENDS = re.compile(r"[.:;!?。：；！？]$")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -142,7 +143,8 @@ def render_instructions(template: str | None, data: dict, timezone: str) -> list
 
 
 def blocks(text: str) -> list[Block]:
-    """Blank lines separate paragraphs; lines starting with "- " or "* " are list items."""
+    """Blank lines separate paragraphs; lines starting with "- " or "* " are list items; a line that carries
+    on an unfinished sentence (it starts in lowercase) joins the line before it."""
     out: list[Block] = []
     for chunk in re.split(r"\n\s*\n", text.strip()):
         current: Block | None = None
@@ -151,11 +153,20 @@ def blocks(text: str) -> list[Block]:
                 continue
             bullet = re.match(r"^\s*[-*]\s+(.*)$", line)
             kind = "ul" if bullet else "p"
+            text = bullet.group(1).strip() if bullet else line.strip()
+            if current is not None and current.kind == kind == "p" and _continues(current.lines[-1], text):
+                current.lines[-1] += " " + text  # a sentence the diagram's author broke over two lines
+                continue
             if current is None or current.kind != kind:
                 current = Block(kind)
                 out.append(current)
-            current.lines.append(bullet.group(1).strip() if bullet else line.strip())
+            current.lines.append(text)
     return out
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` carries on the sentence of ``previous``: it had not ended, and this starts lowercase."""
+    return not _ENDS.search(previous) and line[:1].islower()
 
 
 def task_data(session: Session, loaded: LoadedVersion, case: Case, item: WorkItem) -> tuple[str | None, dict]:

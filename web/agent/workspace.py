@@ -116,7 +116,10 @@ def load(session: Session, user: User, case: Case, now: datetime) -> Workspace:
     )
     open_tasks = [item for item, _ in trace.steps if item.is_open]
     open_tasks.sort(key=lambda i: (i.due_at is None, i.due_at or now, i.id))
-    people = users_by_id(session, [case.owner_id, *(i.assignee_id for i in open_tasks)])
+    people = users_by_id(
+        session,
+        [case.owner_id, *(i.assignee_id for i in open_tasks), *(i.completed_by_id for i, _ in trace.steps)],
+    )
 
     workspace = Workspace(
         case=case,
