@@ -309,7 +309,12 @@ def list_tokens(session: Session) -> list[ApiToken]:
 def revoke_token(session: Session, clock: Clock, token_id: int, *, actor: str) -> ApiToken:
     """Stop a token working at once; it stays listed, marked revoked."""
     begin_write(session)
-    token = session.get(ApiToken, token_id, populate_existing=True, with_for_update=True)
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.id == token_id)
+        .with_for_update(of=ApiToken)  # not the joined user row (PostgreSQL refuses the outer join's side)
+        .execution_options(populate_existing=True)
+    )
     if token is None:
         raise NotFound(f"API token {token_id} does not exist")
     if token.revoked_at is not None:
