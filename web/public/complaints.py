@@ -34,7 +34,7 @@ CONFIRMATION_FOR = timedelta(hours=1)
 def new_complaint():
     """The complaint form; a valid complaint is filed and the browser sent to its confirmation."""
     engine = case_engine()
-    _, schema = intake.intake_schema(engine)
+    _version, schema = intake.intake_schema(engine)
     timezone, language = current_app.config["TIMEZONE"], current_language()
     if request.method == "GET":
         return _form(schema, {}, {})

@@ -20,10 +20,10 @@ from web import schema_forms
 from web.api.track import _view
 
 STATUS = {
-    "received": lazy_gettext("Received"),
+    "received": lazy_gettext("We have your complaint"),
     "in_progress": lazy_gettext("Being handled"),
     "result_sent": lazy_gettext("Result sent"),
-    "closed": lazy_gettext("Closed"),
+    "closed": lazy_gettext("Complaint closed"),
 }
 MILESTONE_HINTS = {
     "received": lazy_gettext("We received your complaint."),

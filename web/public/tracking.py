@@ -136,7 +136,7 @@ def _find(code: str) -> Case:
     try:
         return _case_for(code)
     except NotFound:
-        raise _Missing() from None
+        raise _Missing("no complaint has this tracking code") from None
 
 
 class _Missing(NotFound):
