@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +45,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.engine_steps
+
+# The README's pictures: the main pages from the demo data, in Debian's Chromium (apt-get install chromium).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.e2e.screenshots --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
