@@ -44,6 +44,8 @@ ACTORS = {
 NOTICES = {
     "result_notice": lazy_gettext("Result notice (cause, solution and advice)"),
     "regulatory_extension": lazy_gettext("Notice that the decision deadline was extended"),
+    "kb_answer": lazy_gettext("Answer from the knowledge base"),
+    "safeguards_in_place": lazy_gettext("Notice of the safeguards in place"),
 }
 NOTICE_STATES = {
     "pending": lazy_gettext("waiting to be sent"),
