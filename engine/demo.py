@@ -12,15 +12,15 @@ from engine.models import User
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = [
     # username, role, departments, display name
-    ("agent.li", "agent", ["frontline"], "Li Na"),
-    ("agent.wang", "agent", ["frontline"], "Wang Wei"),
-    ("risk.zhao", "agent", ["risk"], "Zhao Lei"),
-    ("ops.chen", "agent", ["operations"], "Chen Jing"),
-    ("product.sun", "agent", ["product"], "Sun Yan"),
-    ("compliance.zhou", "agent", ["compliance"], "Zhou Min"),
-    ("supervisor.liu", "supervisor", ["frontline", "supervisor"], "Liu Yang"),
-    ("owner.huang", "process_owner", [], "Huang Fang"),
-    ("auditor.xu", "auditor", [], "Xu Jie"),
+    ("agent.li", "agent", ["frontline"], "李娜"),
+    ("agent.wang", "agent", ["frontline"], "王伟"),
+    ("risk.zhao", "agent", ["risk"], "赵磊"),
+    ("ops.chen", "agent", ["operations"], "陈静"),
+    ("product.sun", "agent", ["product"], "孙艳"),
+    ("compliance.zhou", "agent", ["compliance"], "周敏"),
+    ("supervisor.liu", "supervisor", ["frontline", "supervisor"], "刘洋"),
+    ("owner.huang", "process_owner", [], "黄芳"),
+    ("auditor.xu", "auditor", [], "徐杰"),
     ("admin", "admin", [], "Administrator"),
 ]
 
@@ -153,7 +153,7 @@ DEMO_COMPLAINTS = [
 ]
 
 
-DEMO_NAMES = ["张伟", "王芳", "李静", "刘洋", "陈磊", "杨敏", "赵勇", "黄丽", "周杰", "吴霞", "徐明", "孙娟"]
+DEMO_NAMES = ["张伟", "王芳", "李静", "刘畅", "陈磊", "杨敏", "赵勇", "黄丽", "周杰", "吴霞", "徐明", "孙娟"]
 
 
 def seed_complaints(session: Session, clock: Clock) -> int:
