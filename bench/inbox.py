@@ -21,183 +21,27 @@ import argparse
 import os
 import random
 import re
-import secrets
 import sqlite3
 import tempfile
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
 from urllib.parse import urlencode
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, text
 from tqdm import tqdm
 
-from bench._common import (
-    DEFAULT_PG_URL,
-    ROOT,
-    Http,
-    gunicorn,
-    load_average,
-    own_postgres,
-    percentile,
-    revision,
-)
-from engine import accounts, definitions
+from bench import _inbox_fill
+from bench._common import DEFAULT_PG_URL, Http, gunicorn, load_average, own_postgres, percentile, revision
+from engine import accounts
 from engine.clock import system_clock
 from engine.db import Database
-from engine.demo import DEMO_COMPLAINTS
-from engine.intake import file_complaint
-from engine.migrations import upgrade
-from engine.models import Base, Department, User, WorkItemState
-from engine.runtime import CaseEngine
+from engine.models import User, WorkItemState
 from web.api import queries
 
 PG_DATABASE = "bench_inbox"
-PASSWORD = "bench-password"
-# With the six standard departments, twenty lanes.
-MORE_DEPARTMENTS = [
-    "cards",
-    "loans",
-    "deposits",
-    "wealth",
-    "payments",
-    "mortgage",
-    "fraud",
-    "privacy",
-    "legal",
-    "online",
-    "branch_east",
-    "branch_west",
-    "branch_north",
-    "branch_south",
-]
-DUE_FIELDS = {"due_at", "ladder_next_at", "regulatory_due_at", "regulatory_next_alert_at"}
 PAGE = "/agent/"  # the inbox page
 NEXT_LINK = r'href="([^"]*after=[^"]*)"'
-AGENT_LANES = ["frontline", "cards"]  # the measured agent: the busiest lane and one more
-
-
-def prepare(database: Database, rng: random.Random) -> dict[str, list[int]]:
-    """Schema, departments, processes, users and the template cases; returns agent ids by lane."""
-    upgrade(database.engine)
-    clock = system_clock
-    with database.session() as session:
-        accounts.ensure_departments(session)
-        session.add_all(
-            Department(code=code, name=code.replace("_", " ").title()) for code in MORE_DEPARTMENTS
-        )
-        session.commit()
-        definitions.deploy(
-            session, definitions.read_paths([str(ROOT / "processes")]), actor="bench", clock=clock
-        )
-        lanes = list(session.scalars(select(Department.code).order_by(Department.code)))
-        staff: dict[str, list[int]] = {lane: [] for lane in lanes}
-        made = [("bench.agent", "agent", AGENT_LANES, PASSWORD)]
-        made += [("bench.supervisor", "supervisor", ["supervisor"], PASSWORD)]
-        made += [("supervisor.2", "supervisor", ["supervisor"], None)]
-        for lane in (lane for lane in lanes if lane != "supervisor"):
-            for n in range(4):
-                extra = [rng.choice([x for x in lanes if x not in (lane, "supervisor")])] if n < 2 else []
-                made.append((f"agent.{lane}.{n}", "agent", [lane, *extra], None))
-        for username, role, departments, password in made:
-            user = accounts.create_user(
-                session, clock, username=username, role=role, departments=departments, password=password
-            )
-            for lane in departments:
-                staff[lane].append(user.id)
-        for description, category, amount, business, channel, _, segment in DEMO_COMPLAINTS:
-            complaint = {"channel": channel, "business_type": business, "category": category}
-            complaint |= {"description": description} | ({"amount": amount} if amount else {})
-            person = {"id": f"T{uuid.uuid4().hex[:10]}", "name": "模板 客户", "phone": "13800000000"}
-            engine = CaseEngine(session, clock)
-            file_complaint(
-                engine, {"complaint": complaint, "customer": {**person, "segment": segment}}, actor="bench"
-            )
-    return staff
-
-
-def fill(database: Database, total: int, staff: dict[str, list[int]], rng: random.Random, batch: int = 2000):
-    """Copy the template cases until ``total`` open cases are stored (see the module's docstring)."""
-    tables = Base.metadata.tables
-    cases, items, timers, customers = (tables[n] for n in ("cases", "work_items", "timers", "customers"))
-    lanes = sorted(staff)
-    with database.engine.connect() as conn:
-        templates = [dict(r._mapping) for r in conn.execute(select(cases).order_by(cases.c.id))]
-        by_case = {t["id"]: ([], []) for t in templates}
-        for index, table in enumerate((items, timers)):
-            for row in conn.execute(select(table).order_by(table.c.id)):
-                by_case[row.case_id][index].append({k: v for k, v in row._mapping.items() if k != "id"})
-        people = {r.id: dict(r._mapping) for r in conn.execute(select(customers))}
-        next_case = conn.scalar(select(func.max(cases.c.id))) + 1
-        next_customer = conn.scalar(select(func.max(customers.c.id))) + 1
-    now = datetime.now(UTC)
-    stored = len(templates)
-    with tqdm(total=total, initial=stored, desc="fill", unit="case", leave=False) as bar:
-        while stored < total:
-            rows = {"customers": [], "cases": [], "work_items": [], "timers": []}
-            for _ in range(min(batch, total - stored)):
-                template = templates[next_case % len(templates)]
-                work, waits = by_case[template["id"]]
-                first_due = min((w["due_at"] for w in work if w["due_at"]), default=template["created_at"])
-                delta = now + timedelta(hours=rng.uniform(-24, 96)) - first_due
-
-                def moved(row, delta=delta):
-                    return {
-                        k: (v + delta if k in DUE_FIELDS else min(v + delta, now))
-                        if isinstance(v, datetime)
-                        else v
-                        for k, v in row.items()
-                    }
-
-                person = people[template["customer_id"]]
-                rows["customers"].append(
-                    {
-                        **person,
-                        "id": next_customer,
-                        "external_id": f"B{next_customer:09d}",
-                        "phone": f"139{next_customer:08d}",
-                    }
-                )
-                case = moved(template) | {"id": next_case, "customer_id": next_customer, "owner_id": None}
-                case |= {
-                    "reference": f"C{case['created_at']:%Y%m%d}{next_case:07d}",
-                    "tracking_code": secrets.token_urlsafe(24),
-                }
-                for item in work:
-                    copy = moved(item) | {"case_id": next_case, "task_id": str(uuid.uuid4())}
-                    if rng.random() < 0.5:
-                        copy["lane"] = rng.choice(lanes)
-                    if rng.random() < 0.25:
-                        assignee = rng.choice(staff[copy["lane"]])
-                        copy |= {
-                            "state": WorkItemState.CLAIMED,
-                            "assignee_id": assignee,
-                            "claimed_at": copy["created_at"],
-                        }
-                        if copy["assign_to"] == "owner":
-                            case["owner_id"] = assignee
-                    rows["work_items"].append(copy)
-                rows["timers"] += [
-                    moved(t) | {"case_id": next_case, "task_id": str(uuid.uuid4())} for t in waits
-                ]
-                rows["cases"].append(case)
-                next_case, next_customer, stored = next_case + 1, next_customer + 1, stored + 1
-            with database.engine.begin() as conn:
-                for name, values in rows.items():
-                    if values:
-                        conn.execute(tables[name].insert(), values)
-            bar.update(len(rows["cases"]))
-    if database.engine.dialect.name == "postgresql":
-        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for name in ("cases", "customers"):
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
-                    )
-                )
-            # Autovacuum would analyse tables this size within a minute; SQLite is left as the product leaves it.
-            conn.execute(text("VACUUM ANALYZE"))
 
 
 # ------------------------------------------------------------------------------------------- measuring
@@ -276,7 +120,11 @@ def sign_in(base: str, username: str) -> Http | None:
         return None
     page = client.get("/signin").body.decode()
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"', page)
-    form = {"username": username, "password": PASSWORD, "csrf_token": csrf.group(1) or csrf.group(2)}
+    form = {
+        "username": username,
+        "password": _inbox_fill.PASSWORD,
+        "csrf_token": csrf.group(1) or csrf.group(2),
+    }
     answer = client.post("/signin", urlencode(form).encode(), "application/x-www-form-urlencoded")
     if answer.status not in (302, 303):
         raise RuntimeError(f"sign-in as {username} answered {answer.status}")
@@ -347,8 +195,8 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> None:
     print(f"\n{label} ({load_average()})")
     database = Database.connect(url)
     began = perf_counter()
-    staff = prepare(database, rng)
-    fill(database, args.cases, staff, rng)
+    staff = _inbox_fill.prepare(database, rng)
+    _inbox_fill.fill(database, args.cases, staff, rng)
     with database.engine.connect() as conn:
         open_cases = conn.scalar(text("SELECT count(*) FROM cases WHERE status = 'open'"))
         work = conn.execute(
@@ -362,7 +210,9 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> None:
     print(
         f"  filled in {perf_counter() - began:.0f} s: {open_cases:,} open cases; work items {items} in {lanes} lanes"
     )
-    print(f"  {overdue:,} work items overdue; the measured agent works {' and '.join(AGENT_LANES)}")
+    print(
+        f"  {overdue:,} work items overdue; the measured agent works {' and '.join(_inbox_fill.AGENT_LANES)}"
+    )
     with database.session() as session:
         tokens = {
             who: accounts.create_token(session, system_clock, f"bench.{who}")
@@ -392,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker (default 2)")
     args = parser.parse_args(argv)
     print(f"commit {revision()}; SQLite {sqlite3.sqlite_version}; {os.cpu_count()} CPUs; {load_average()}")
-    print(f"{args.cases:,} open cases, {len(MORE_DEPARTMENTS) + 6} departments; page size 50")
+    print(f"{args.cases:,} open cases, {len(_inbox_fill.MORE_DEPARTMENTS) + 6} departments; page size 50")
     began = perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-inbox-") as tmp:
         if not args.skip_sqlite:
