@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import format_timedelta, lazy_gettext
+from flask_babel import format_timedelta, lazy_gettext, lazy_pgettext
 
 from engine.models import CaseStatus
 
@@ -13,11 +13,12 @@ TIERS = {
     "general": lazy_gettext("General"),
     "advisory": lazy_gettext("Advisory"),
 }
+# In a context of their own: other pages use "Open" as a verb, "Completed" for a task.
 STATUSES = {
-    CaseStatus.OPEN: lazy_gettext("Open"),
-    CaseStatus.INCIDENT: lazy_gettext("Incident"),
-    CaseStatus.COMPLETED: lazy_gettext("Completed"),
-    CaseStatus.CANCELLED: lazy_gettext("Cancelled"),
+    CaseStatus.OPEN: lazy_pgettext("case status", "Open"),
+    CaseStatus.INCIDENT: lazy_pgettext("case status", "Incident"),
+    CaseStatus.COMPLETED: lazy_pgettext("case status", "Completed"),
+    CaseStatus.CANCELLED: lazy_pgettext("case status", "Cancelled"),
 }
 STEP_STATES = {
     "ready": lazy_gettext("Waiting"),
