@@ -47,17 +47,20 @@ def test_a_refused_bundle_names_file_and_element_and_deploys_nothing(app, api, s
     assert versions(session) == before
 
 
-def test_an_unchanged_bundle_deploys_no_new_version(app, api, session):
-    before = versions(session)
-    browser = Browser(app).as_user(api.users["adam"].id)
+def test_a_good_bundle_is_deployed_and_listed(app, session, clock):
+    api = start(app, session, clock, deploy=False)
+    browser = Browser(app).as_user(api.users["pete"].id)
+    assert "No process is deployed yet." in browser.get("/admin/processes").text
     files = [
         (p.name, p.read_bytes())
         for p in sorted(PROCESSES.rglob("*"))
         if p.suffix in (".bpmn", ".dmn", ".json")
     ]
     assert upload(browser, files).status_code == 302
-    assert "Nothing changed" in browser.get("/admin/processes").text
-    assert versions(session) == before
+    page = browser.get("/admin/processes").text
+    assert "Deployed " in page and "running cases stay on their version" in page
+    assert "<code>complaint</code>" in page and "<td>pete</td>" in page
+    assert versions(session) > 0
 
 
 @pytest.mark.parametrize(
