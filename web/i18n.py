@@ -56,7 +56,11 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+    """The page's language as one of ``LANGUAGES`` (Babel itself calls zh_CN "zh_Hans_CN")."""
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["DEFAULT_LANGUAGE"]
+    return "zh_CN" if locale.language == "zh" else locale.language
 
 
 # ------------------------------------------------------------------ catalogs

@@ -18,9 +18,9 @@ def used_messages() -> dict[str, str]:
     for filename, _line, message, _comments, _context in extract_from_dir(
         str(WEB), METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {"encoding": "utf-8"}}
     ):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, filename)
+        msgid = message[0] if isinstance(message, tuple) else message  # a plural is keyed by its singular
+        if msgid:
+            found.setdefault(msgid, filename)
     return found
 
 
@@ -30,7 +30,10 @@ def chinese() -> dict[str, str]:
         with po.open("rb") as handle:
             for message in read_po(handle):
                 if message.id:
-                    catalog[message.id if isinstance(message.id, str) else message.id[0]] = message.string
+                    text = message.string
+                    if isinstance(text, tuple):  # a plural: every form must be there
+                        text = text[0] if all(text) else ""
+                    catalog[message.id if isinstance(message.id, str) else message.id[0]] = text
     return catalog
 
 
@@ -51,3 +54,17 @@ def test_translations_keep_their_placeholders():
         if isinstance(text, str) and set(placeholder.findall(msgid)) != set(placeholder.findall(text))
     ]
     assert not broken, f"placeholders differ between English and Chinese: {broken}"
+
+
+def test_no_two_catalogs_translate_the_same_text_differently():
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for po in sorted((WEB / "translations" / "zh_CN").glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                earlier = seen.setdefault(message.id, (po.name, message.string))
+                if earlier[1] != message.string:
+                    clashes.append(f"{message.id!r}: {earlier[0]} {earlier[1]!r} vs {po.name} {message.string!r}")
+    assert not clashes, "the merged catalog keeps only one of these:\n" + "\n".join(clashes)
