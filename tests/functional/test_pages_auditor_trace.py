@@ -87,7 +87,7 @@ def test_the_timeline_puts_every_happening_in_order_with_breaches_marked(app, ap
     entries = timeline(trace_page(app, api, handled["id"]).text)
 
     expected = [
-        "|2026-03-02 09:00 Complaint received · Phone",
+        "|2026-03-02 09:00 Complaint filed · Phone",
         "|2026-03-02 09:00 Frontline Step “Tell the customer the handling direction” ready · due 2026-03-02 13:00",
         "breach|2026-03-02 13:00 Frontline Deadline of “Tell the customer the handling direction” passed",
         "|2026-03-02 14:00 Timer “4 hours from receipt” fired · 60 minutes after its due time",

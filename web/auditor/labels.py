@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import format_timedelta, lazy_gettext, lazy_pgettext
+from flask_babel import format_timedelta, lazy_gettext
 
 from engine.models import CaseStatus
 
@@ -13,12 +13,12 @@ TIERS = {
     "general": lazy_gettext("General"),
     "advisory": lazy_gettext("Advisory"),
 }
-# In a context of their own: other pages use "Open" as a verb, "Completed" for a task.
+# "Being handled", not "Open": other pages translate "Open" as the verb (a button).
 STATUSES = {
-    CaseStatus.OPEN: lazy_pgettext("case status", "Open"),
-    CaseStatus.INCIDENT: lazy_pgettext("case status", "Incident"),
-    CaseStatus.COMPLETED: lazy_pgettext("case status", "Completed"),
-    CaseStatus.CANCELLED: lazy_pgettext("case status", "Cancelled"),
+    CaseStatus.OPEN: lazy_gettext("Being handled"),
+    CaseStatus.INCIDENT: lazy_gettext("Incident"),
+    CaseStatus.COMPLETED: lazy_gettext("Completed"),
+    CaseStatus.CANCELLED: lazy_gettext("Cancelled"),
 }
 STEP_STATES = {
     "ready": lazy_gettext("Waiting"),
