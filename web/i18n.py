@@ -38,7 +38,9 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     Babel(app, locale_selector=select_language)
-    app.jinja_env.filters.update(when=when, day=day, time_left=time_left, urgency=urgency)
+    app.jinja_env.filters.update(
+        when=when, day=day, time_left=time_left, urgency=urgency, bilingual=bilingual
+    )
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_language=current_language)
 
 
@@ -61,6 +63,13 @@ def current_language() -> str:
     if locale is None:
         return current_app.config["DEFAULT_LANGUAGE"]
     return "zh_CN" if locale.language == "zh" else locale.language
+
+
+def bilingual(text: str | None) -> str:
+    """The page-language half of a diagram's "English 中文" name (task names, form titles)."""
+    from web.schema_forms import localized
+
+    return localized(text, current_language())
 
 
 # ------------------------------------------------------------------ catalogs

@@ -17,7 +17,7 @@ from web.agent import bp, labels, queries, tasks, workspace
 from web.api import ID
 from web.api.queries import can_see_task, users_by_id, visible_case, workable_lanes
 from web.db import case_engine, session
-from web.i18n import current_language
+from web.i18n import bilingual, current_language
 from web.pages import me, now, page
 
 WORKERS = (Role.AGENT, Role.SUPERVISOR)
@@ -72,17 +72,17 @@ def claim(task_id: int):
         case_engine().claim(task_id, user)
     except Conflict:
         flash(
-            gettext("Someone else claimed “%(task)s” first. It is no longer in your inbox.", task=item.name),
+            gettext("Someone else claimed “%(task)s” first. It is no longer in your inbox.", task=bilingual(item.name)),
             "error",
         )
         return redirect(url_for("agent.inbox"))
     except Forbidden:
         flash(
-            gettext("“%(task)s” is not in one of your lanes, so you cannot claim it.", task=item.name),
+            gettext("“%(task)s” is not in one of your lanes, so you cannot claim it.", task=bilingual(item.name)),
             "error",
         )
         return redirect(url_for("agent.task", task_id=task_id))
-    flash(gettext("You claimed “%(task)s”.", task=item.name), "success")
+    flash(gettext("You claimed “%(task)s”.", task=bilingual(item.name)), "success")
     return redirect(url_for("agent.task", task_id=task_id))
 
 
@@ -109,7 +109,7 @@ def complete(task_id: int):
         errors = {**schema_forms.check(schema, data, skip=set(errors)), **errors}
     if errors:
         return _task_page(item, case, values=request.form, errors=errors, status=422)
-    name = item.name
+    name = bilingual(item.name)
     try:
         case_engine().complete(task_id, user, data)
     except ValidationFailed as failed:

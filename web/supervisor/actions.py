@@ -9,6 +9,7 @@ from engine import assignment, ownership
 from engine.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, Role, User, WorkItem
 from web.db import case_engine, session
+from web.i18n import bilingual
 from web.pages import local_target, me, page
 from web.supervisor import bp, forms, queries
 
@@ -60,7 +61,7 @@ def reassign_task(task_id: int):
                 flash(
                     _(
                         "“%(task)s” of case %(case)s now lies with %(person)s; they have been told.",
-                        task=item.name,
+                        task=bilingual(item.name),
                         case=case.reference,
                         person=chosen.display_name or chosen.username,
                     ),
