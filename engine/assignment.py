@@ -145,6 +145,21 @@ def acknowledge(engine: CaseEngine, escalation_id: int, *, actor: User) -> Escal
         if row.resolved_at is not None:
             raise Conflict(f"escalation {escalation_id} was already acknowledged")
         row.resolved_at = unit.now
+        # The earlier rungs about the same late task are answered by the same look: they leave the list too.
+        earlier = []
+        if row.work_item_id is not None:
+            earlier = list(
+                engine.session.scalars(
+                    select(Escalation).where(
+                        Escalation.work_item_id == row.work_item_id,
+                        Escalation.resolved_at.is_(None),
+                        Escalation.level <= row.level,
+                        Escalation.id != row.id,
+                    )
+                )
+            )
+            for other in earlier:
+                other.resolved_at = unit.now
         unit.record(
             "escalation.acknowledged",
             row.case_id,
@@ -153,5 +168,6 @@ def acknowledge(engine: CaseEngine, escalation_id: int, *, actor: User) -> Escal
             step=row.step,
             level=row.level,
             work_item=row.work_item_id,
+            with_earlier=[other.id for other in earlier],
         )
     return row

@@ -119,7 +119,14 @@ def open_escalations(session: Session, flt: Filters, limit: int = LIMIT) -> list
     if flt.lane:
         statement = statement.where(WorkItem.lane == flt.lane)
     rows = session.execute(_case_filters(statement, flt)).all()
-    return [EscalationRow(escalation, case, item) for escalation, case, item in rows]
+    # One row per late task: its highest rung (rows come highest first); acknowledging it answers the rest.
+    shown, seen = [], set()
+    for escalation, case, item in rows:
+        key = ("task", escalation.work_item_id) if escalation.work_item_id else ("escalation", escalation.id)
+        if key not in seen:
+            seen.add(key)
+            shown.append(EscalationRow(escalation, case, item))
+    return shown
 
 
 def regulatory_watch(session: Session, now: datetime, flt: Filters, limit: int = LIMIT) -> list[Case]:
