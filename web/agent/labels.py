@@ -12,7 +12,7 @@ TIERS = {
     "advisory": lazy_gettext("Advisory"),
 }
 CASE_STATUSES = {
-    "open": lazy_gettext("Open"),
+    "open": lazy_gettext("Being handled"),
     "incident": lazy_gettext("Stopped by an error"),
     "completed": lazy_gettext("Closed"),
     "cancelled": lazy_gettext("Cancelled"),
