@@ -128,14 +128,17 @@ class Verification:
 
 def verify(session: Session, batch: int = 2000) -> Verification:
     """Walk the whole chain in order and report the first broken link."""
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch))
+    # Plain rows, not ORM objects: building an object per event tripled the time of a walk.
+    columns = [_TABLE.c[name] for name in ("seq", "occurred_at", "actor", "kind", "case_id", "payload")]
+    statement = select(*columns, _TABLE.c.prev_hash, _TABLE.c.hash).order_by(_TABLE.c.seq)
+    rows = session.execute(statement.execution_options(yield_per=batch))
     try:
-        return _walk(rows.scalars())
+        return _walk(rows)
     finally:
         rows.close()  # a server-side cursor on PostgreSQL: release it even when we stop early
 
 
-def _walk(events: Iterable[AuditEvent]) -> Verification:
+def _walk(events: Iterable[Any]) -> Verification:
     prev, expected_seq, checked = GENESIS, 1, 0
     for event in events:
         if event.seq != expected_seq:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from engine.models import Case, Escalation, IdempotencyRecord
 from engine.sla import sweep
+from tests.conftest import fresh
 from tests.functional.test_api_support import PREFIX, start, submission
 
 COMPLAINTS = f"{PREFIX}/complaints"
@@ -242,6 +243,7 @@ def test_the_trace_lists_steps_with_actors_breaches_escalations_and_the_audit_ev
         first["completed_at"] == "2026-03-02T06:00:00+00:00"
         and first["due_at"] == "2026-03-02T05:00:00+00:00"
     )
+    fresh(session)  # the sweep and the requests wrote through other sessions
     assert len(first["escalations"]) == session.scalar(select(func.count()).select_from(Escalation)) >= 1
     assert (second["actor"], second["completed_at"], second["breached"]) == (None, None, False)
     kinds = [e["kind"] for e in trace["events"]]
