@@ -43,6 +43,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_created", "status", "created_at"),
         Index("ix_cases_customer_category", "customer_id", "category", "created_at"),
+        # The auditor's search pages by id within a status or a received-date range.
+        Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_received_id", "received_at", "id"),
     )
 
     id: Mapped[intpk]

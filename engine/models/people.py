@@ -95,6 +95,6 @@ class Customer(Base):
     id: Mapped[intpk]
     external_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="", index=True)  # auditors find customers by it
     segment: Mapped[str] = mapped_column(String(32), default="standard")
     created_at: Mapped[datetime]
