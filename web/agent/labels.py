@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext
 
+from web.i18n import bilingual
 from web.schema_forms import choice_label
 
 TIERS = {
@@ -135,7 +136,7 @@ def event_detail(event) -> str:
     for key in ("task", "owner_username", "step", "name", "message"):
         value = payload.get(key)
         if isinstance(value, str) and value:
-            return value
+            return bilingual(value)  # task names are "English 中文"
     return ""
 
 
