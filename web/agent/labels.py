@@ -5,13 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext
 
 from web.i18n import bilingual
+from web.labels import LANES, TIERS
 from web.schema_forms import choice_label
 
-TIERS = {
-    "urgent": lazy_gettext("Urgent"),
-    "general": lazy_gettext("General"),
-    "advisory": lazy_gettext("Advisory"),
-}
 CASE_STATUSES = {
     "open": lazy_gettext("Being handled"),
     "incident": lazy_gettext("Stopped by an error"),
@@ -23,14 +19,6 @@ TASK_STATES = {
     "claimed": lazy_gettext("Claimed"),
     "completed": lazy_gettext("Completed"),
     "cancelled": lazy_gettext("Cancelled"),
-}
-LANES = {
-    "frontline": lazy_gettext("Frontline"),
-    "risk": lazy_gettext("Risk"),
-    "operations": lazy_gettext("Operations"),
-    "product": lazy_gettext("Product"),
-    "compliance": lazy_gettext("Compliance"),
-    "supervisor": lazy_gettext("Supervisors"),
 }
 SORTS = {
     "due": lazy_gettext("Due soonest"),

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from engine.clock import as_utc
-from web.auditor.labels import STATUSES, TIERS
+from web.auditor.labels import STATUSES
 from web.auditor.queries import Criteria, Keyset
+from web.labels import TIERS
 
 REFERENCE_MAX = 32  # cases.reference
 CUSTOMER_MAX = 200  # customers.name

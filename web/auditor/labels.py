@@ -8,11 +8,6 @@ from flask_babel import format_timedelta, lazy_gettext
 
 from engine.models import CaseStatus
 
-TIERS = {
-    "urgent": lazy_gettext("Urgent"),
-    "general": lazy_gettext("General"),
-    "advisory": lazy_gettext("Advisory"),
-}
 # "Being handled", not "Open": other pages translate "Open" as the verb (a button).
 STATUSES = {
     CaseStatus.OPEN: lazy_gettext("Being handled"),
@@ -25,14 +20,6 @@ STEP_STATES = {
     "claimed": lazy_gettext("In progress"),
     "completed": lazy_gettext("Completed"),
     "cancelled": lazy_gettext("Cancelled"),
-}
-LANES = {
-    "frontline": lazy_gettext("Frontline"),
-    "risk": lazy_gettext("Risk"),
-    "operations": lazy_gettext("Operations"),
-    "product": lazy_gettext("Product"),
-    "compliance": lazy_gettext("Compliance"),
-    "supervisor": lazy_gettext("Supervisors"),
 }
 # Who acts when no person does.
 ACTORS = {

@@ -17,6 +17,7 @@ from web.auditor.chain import MAX_AGE, ChainMonitor
 from web.auditor.masking import mask
 from web.auditor.trace import case_trace
 from web.db import session
+from web.labels import TIERS
 from web.pages import now, page
 from web.schema_forms import choice_label, localized
 
@@ -33,7 +34,7 @@ def helpers():
         "label": labels.label,
         "duration": labels.duration,
         "labels": labels,
-        "TIERS": labels.TIERS,
+        "TIERS": TIERS,
         "STATUSES": labels.STATUSES,
     }
 
