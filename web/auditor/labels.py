@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask_babel import format_timedelta, lazy_gettext
 
 from engine.models import CaseStatus
+from web.labels import LANES, TIERS  # noqa: F401 - the auditor templates read them as labels.LANES
 
 # "Being handled", not "Open": other pages translate "Open" as the verb (a button).
 STATUSES = {
