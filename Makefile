@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format bench screenshots clean
+.PHONY: run test lint format bench bench-sla bench-web bench-all screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,8 +43,18 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The benchmarks (results in bench/RESULTS.md). Each takes minutes; bench-all runs every one.
 bench: $(STAMP)
 	$(BIN)/python -m bench.engine_steps
+
+bench-sla: $(STAMP)
+	$(BIN)/python -m bench.sla_timers
+
+bench-web: $(STAMP)
+	$(BIN)/python -m bench.inbox
+	$(BIN)/python -m bench.intake_http --configs 1x4,2x4 --count 1500
+
+bench-all: bench bench-sla bench-web
 
 # The README's pictures: the main pages from the demo data, in Debian's Chromium (apt-get install chromium).
 screenshots: $(STAMP)
