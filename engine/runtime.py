@@ -252,10 +252,14 @@ class CaseEngine:
             step.save()
         return case
 
-    def fire_timer(self, case_id: int) -> bool:
-        """Let the case's due timers fire and run on; returns whether anything fired."""
+    def fire_timer(self, case_id: int, *, case: Case | None = None) -> bool:
+        """Let the case's due timers fire and run on; returns whether anything fired.
+
+        ``case`` is its row when the caller has already read it in this transaction (the SLA sweep reads a
+        batch's cases in one query); a change made since by someone else still fails as ``Conflict``.
+        """
         with self.unit("system:timer") as unit:
-            case = self._case(case_id)
+            case = case if case is not None else self._case(case_id)
             if case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
                 return False
             step = Step(self, unit, case, self._load(case))

@@ -99,8 +99,10 @@ def test_a_case_failing_in_the_middle_of_a_batch_rolls_back_alone(handlers, sess
     victim_events = session.scalar(select(func.count()).where(AuditEvent.case_id == victim))
     real = CaseEngine.fire_timer
 
-    def changed_meanwhile(self, case_id):
-        fired = real(self, case_id)  # everything written: state, timer, work item, outbox, audit events ...
+    def changed_meanwhile(self, case_id, **kwargs):
+        fired = real(
+            self, case_id, **kwargs
+        )  # everything written: state, timer, work item, outbox, audit events ...
         if case_id == victim:
             raise StaleDataError("... and then another node turned out to have stepped the case first")
         return fired
@@ -165,11 +167,11 @@ def test_a_database_error_rolls_the_whole_batch_back_and_the_next_tick_fires_it_
     real = CaseEngine.fire_timer
     calls = {"n": 0}
 
-    def flaky_database(self, case_id):
+    def flaky_database(self, case_id, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OperationalError("UPDATE cases ...", {}, Exception("server closed the connection"))
-        return real(self, case_id)
+        return real(self, case_id, **kwargs)
 
     monkeypatch.setattr(CaseEngine, "fire_timer", flaky_database)
     with pytest.raises(OperationalError):
@@ -222,8 +224,8 @@ def test_a_lock_conflict_on_one_case_rolls_back_that_case_alone(handlers, sessio
     clock.advance(hours=1)
     real = CaseEngine.fire_timer
 
-    def deadlocked(self, case_id):
-        fired = real(self, case_id)
+    def deadlocked(self, case_id, **kwargs):
+        fired = real(self, case_id, **kwargs)
         if case_id == victim:
             raise OperationalError("UPDATE cases ...", {}, LockConflict("deadlock detected"))
         return fired

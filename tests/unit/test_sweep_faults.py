@@ -56,11 +56,11 @@ def test_a_database_outage_mid_sweep_loses_and_doubles_nothing(handlers, session
     real = CaseEngine.fire_timer
     calls = {"n": 0}
 
-    def flaky_database(self, case_id):
+    def flaky_database(self, case_id, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OperationalError("UPDATE cases ...", {}, Exception("server closed the connection"))
-        return real(self, case_id)
+        return real(self, case_id, **kwargs)
 
     monkeypatch.setattr(CaseEngine, "fire_timer", flaky_database)
     with pytest.raises(OperationalError):
