@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext, lazy_gettext
 
 from web.i18n import bilingual
@@ -128,10 +129,19 @@ def event_detail(event) -> str:
     return ""
 
 
+def _cached_label(kind: str, code) -> str:
+    """``label`` remembered for the request: an inbox page asks for the same few words on every row."""
+    cache = g.setdefault("agent_labels", {})
+    key = (kind, code)
+    if key not in cache:
+        cache[key] = label(TABLES[kind], code)
+    return cache[key]
+
+
 def init(state) -> None:
     """Give the templates ``agent_label(kind, code)`` (``agent_label("tier", case.tier)``) and two filters."""
     env = state.app.jinja_env
-    env.globals["agent_label"] = lambda kind, code: label(TABLES[kind], code)
+    env.globals["agent_label"] = _cached_label
     env.globals["event_detail"] = event_detail
     env.filters["agent_value"] = shown_value
     env.filters["agent_choice"] = lambda code: choice_label(code) if code else ""
