@@ -59,7 +59,8 @@ def intake_schema(
         ),
         None,
     )
-    return version, (version.forms or {}).get(name) if name else None
+    # The forms from the cache of parsed versions: not a query and a JSON parse of every form per complaint.
+    return version, engine.loaded(version.id).forms.get(name) if name else None
 
 
 def file_complaint(
