@@ -97,7 +97,9 @@ def test_completing_a_task_runs_the_case_on_and_opens_my_next_task(app, api, ses
     following = session.scalars(
         select(WorkItem).where(WorkItem.case_id == case["id"], WorkItem.state == "claimed")
     ).one()
-    assert following.name.startswith("Propose a settlement")  # the owner's next customer-facing task came to ann
+    assert following.name.startswith(
+        "Propose a settlement"
+    )  # the owner's next customer-facing task came to ann
     assert answer.headers["Location"] == f"/agent/tasks/{following.id}"
     html = page.get(answer.headers["Location"]).text
     assert "Completed “Tell the customer the handling direction”." in html

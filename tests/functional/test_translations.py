@@ -66,5 +66,7 @@ def test_no_two_catalogs_translate_the_same_text_differently():
                     continue
                 earlier = seen.setdefault(message.id, (po.name, message.string))
                 if earlier[1] != message.string:
-                    clashes.append(f"{message.id!r}: {earlier[0]} {earlier[1]!r} vs {po.name} {message.string!r}")
+                    clashes.append(
+                        f"{message.id!r}: {earlier[0]} {earlier[1]!r} vs {po.name} {message.string!r}"
+                    )
     assert not clashes, "the merged catalog keeps only one of these:\n" + "\n".join(clashes)

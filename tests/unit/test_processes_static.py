@@ -672,7 +672,9 @@ def test_a_person_replies_when_asked_or_when_the_knowledge_base_has_nothing(bund
     )
     nothing = _Case(bundle, {"category": "suggestion", "description": "please add more ATMs"})
     for case in (asked, nothing):
-        assert [english(t.task_spec.bpmn_name) for t in case.ready()] == ["Reply with a plan and an expected time"]
+        assert [english(t.task_spec.bpmn_name) for t in case.ready()] == [
+            "Reply with a plan and an expected time"
+        ]
         assert case.work().workflow.completed
         assert "Send the result to the customer" in case.done
 

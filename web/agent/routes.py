@@ -72,13 +72,18 @@ def claim(task_id: int):
         case_engine().claim(task_id, user)
     except Conflict:
         flash(
-            gettext("Someone else claimed “%(task)s” first. It is no longer in your inbox.", task=bilingual(item.name)),
+            gettext(
+                "Someone else claimed “%(task)s” first. It is no longer in your inbox.",
+                task=bilingual(item.name),
+            ),
             "error",
         )
         return redirect(url_for("agent.inbox"))
     except Forbidden:
         flash(
-            gettext("“%(task)s” is not in one of your lanes, so you cannot claim it.", task=bilingual(item.name)),
+            gettext(
+                "“%(task)s” is not in one of your lanes, so you cannot claim it.", task=bilingual(item.name)
+            ),
             "error",
         )
         return redirect(url_for("agent.task", task_id=task_id))
