@@ -26,6 +26,7 @@ _CHAIN_LOCK_KEY = 0x61756474
 
 
 _TABLE = AuditEvent.__table__
+_INSERT = _TABLE.insert()
 _HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
 
 
@@ -106,7 +107,7 @@ def append(session: Session, events: Iterable[PendingEvent]) -> int:
         )
         prev = digest
     # One multi-row INSERT outside the ORM's unit of work: audit rows are never read back in the step.
-    connection.execute(_TABLE.insert(), rows)
+    connection.execute(_INSERT, rows)
     return seq
 
 

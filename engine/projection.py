@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from engine.forms import form_name
@@ -150,6 +150,28 @@ def sync(
     return changes
 
 
+# Built once, with bind parameters: a step runs these every time, and building them cost more than running them.
+_ITEMS, _TIMERS = WorkItem.__table__, Timer.__table__
+_CANCEL_ITEMS = (
+    update(_ITEMS)
+    .where(
+        _ITEMS.c.task_id.in_(bindparam("gone", expanding=True)),
+        _ITEMS.c.state.in_(WorkItemState.open_states()),
+    )
+    .values(state=WorkItemState.CANCELLED, completed_at=bindparam("now"), ladder_next_at=None)
+)
+_WAITING_TIMERS = (
+    _TIMERS.c.task_id.in_(bindparam("ids", expanding=True)),
+    _TIMERS.c.status == TimerStatus.WAITING,
+)
+_FIRE_TIMERS = (
+    update(_TIMERS).where(*_WAITING_TIMERS).values(status=TimerStatus.FIRED, fired_at=bindparam("now"))
+)
+_CANCEL_TIMERS = update(_TIMERS).where(*_WAITING_TIMERS).values(status=TimerStatus.CANCELLED)
+_MOVE_TIMER = update(_TIMERS).where(_TIMERS.c.task_id == bindparam("task_id")).values(due_at=bindparam("due"))
+_INSERT_ITEMS, _INSERT_TIMERS = insert(_ITEMS), insert(_TIMERS)
+
+
 def _sync_work_items(
     session, case, workflow, before: Snapshot, now, completed_task_id, changes: Changes
 ) -> None:
@@ -157,12 +179,7 @@ def _sync_work_items(
     # Gone without being completed by a person: an interrupting timer, a cancelled branch, a finished case.
     gone = before.ready - ready.keys() - {completed_task_id}
     if gone:
-        session.execute(
-            update(WorkItem)
-            .where(WorkItem.task_id.in_(gone), WorkItem.state.in_(WorkItemState.open_states()))
-            .values(state=WorkItemState.CANCELLED, completed_at=now, ladder_next_at=None)
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_CANCEL_ITEMS, {"gone": sorted(gone), "now": now})  # autoflushes, as the ORM did
         changes.cancelled_items.extend(_label(workflow, task_id) for task_id in sorted(gone))
     for task_id, task in ready.items():  # in the workflow's order, so parallel tasks list as drawn
         if task_id in before.ready:
@@ -192,17 +209,10 @@ def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Change
     waiting = {str(t.id): t for t in waiting_timers(workflow)}
     gone = before.timers.keys() - waiting.keys()
     fired = {task_id for task_id in gone if _has_fired(workflow, task_id)}
-    for status, ids, values in (
-        (TimerStatus.FIRED, fired, {"fired_at": now}),
-        (TimerStatus.CANCELLED, gone - fired, {}),
-    ):
-        if ids:
-            session.execute(
-                update(Timer)
-                .where(Timer.task_id.in_(ids), Timer.status == TimerStatus.WAITING)
-                .values(status=status, **values)
-                .execution_options(synchronize_session=False)
-            )
+    if fired:
+        session.execute(_FIRE_TIMERS, {"ids": sorted(fired), "now": now})
+    if gone - fired:
+        session.execute(_CANCEL_TIMERS, {"ids": sorted(gone - fired)})
     changes.fired_timers.extend(
         (_label(workflow, task_id), before.timers[task_id]) for task_id in sorted(fired)
     )
@@ -210,7 +220,7 @@ def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Change
         due = timer_due(task)
         if task_id in before.timers:
             if due is not None and due != before.timers[task_id]:  # a cycle timer moved on
-                session.execute(update(Timer).where(Timer.task_id == task_id).values(due_at=due))
+                session.execute(_MOVE_TIMER, {"task_id": task_id, "due": due})
             continue
         if due is None:
             continue
@@ -230,9 +240,9 @@ def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Change
 def insert_rows(session: Session, changes: Changes) -> None:
     """Insert the new work items and timers, each kind in one statement."""
     if changes.new_items:
-        session.connection().execute(insert(WorkItem.__table__), changes.new_items)
+        session.connection().execute(_INSERT_ITEMS, changes.new_items)
     if changes.new_timers:
-        session.connection().execute(insert(Timer.__table__), changes.new_timers)
+        session.connection().execute(_INSERT_TIMERS, changes.new_timers)
 
 
 def _label(workflow: BpmnWorkflow, task_id: str) -> str:
