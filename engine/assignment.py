@@ -48,6 +48,16 @@ def candidates(session, lane: str | None) -> list[User]:
     return [u for u in users if u.can_work_lane(lane)]
 
 
+def _locked(engine: CaseEngine, model, row_id: int, what: str):
+    """The row, read fresh and locked for this step (404 when it does not exist)."""
+    row = engine.session.scalar(
+        select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound(f"{what} {row_id} does not exist")
+    return row
+
+
 def reassign(
     engine: CaseEngine, work_item_id: int, new_assignee: User, *, actor: User, reason: str
 ) -> WorkItem:
@@ -56,14 +66,7 @@ def reassign(
     if actor.role not in SUPERVISORS:
         raise Forbidden("only a supervisor may reassign a task")
     with engine.unit(actor.username) as unit:
-        item = engine.session.scalar(
-            select(WorkItem)
-            .where(WorkItem.id == work_item_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if item is None:
-            raise NotFound(f"task {work_item_id} does not exist")
+        item = _locked(engine, WorkItem, work_item_id, "task")
         if not item.is_open:
             raise Conflict(f"task {item.id} is already {item.state}")
         if not new_assignee.active or not new_assignee.can_work_lane(item.lane):
@@ -134,14 +137,7 @@ def acknowledge(engine: CaseEngine, escalation_id: int, *, actor: User) -> Escal
     if actor.role not in SUPERVISORS:
         raise Forbidden("only a supervisor may acknowledge an escalation")
     with engine.unit(actor.username) as unit:
-        row = engine.session.scalar(
-            select(Escalation)
-            .where(Escalation.id == escalation_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if row is None:
-            raise NotFound(f"escalation {escalation_id} does not exist")
+        row = _locked(engine, Escalation, escalation_id, "escalation")
         if row.resolved_at is not None:
             raise Conflict(f"escalation {escalation_id} was already acknowledged")
         row.resolved_at = unit.now
