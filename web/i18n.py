@@ -24,6 +24,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_datetime, format_timedelta, get_locale, gettext
 
 from engine.clock import as_utc
+from web.schema_forms import localized
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 SOURCES = Path(__file__).resolve().parent / "translations"
@@ -67,8 +68,6 @@ def current_language() -> str:
 
 def bilingual(text: str | None) -> str:
     """The page-language half of a diagram's "English 中文" name (task names, form titles)."""
-    from web.schema_forms import localized
-
     return localized(text, current_language())
 
 
