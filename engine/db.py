@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, Row, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.writer_gate import GatedConnection, WriterGate
+
+BUSY_SECONDS = 30  # how long a writer waits for the write lock before giving up with "database is locked"
 
 
 def is_sqlite(url_or_engine) -> bool:
@@ -18,7 +23,9 @@ def is_sqlite(url_or_engine) -> bool:
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings the product relies on for ``url``'s backend."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_SECONDS, "factory": GatedConnection}, **kwargs
+        )
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
@@ -29,13 +36,17 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    on_disk = engine.url.database not in (None, "", ":memory:")
+    gate = WriterGate(os.path.abspath(engine.url.database), BUSY_SECONDS) if on_disk else None
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        dbapi_connection.gate = gate
         # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        if engine.url.database not in (None, "", ":memory:"):
+        if on_disk:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -45,8 +56,16 @@ def _configure_sqlite(engine: Engine) -> None:
         # A write step takes the write lock up front (see begin_write). Without it two steps could both read
         # the audit chain's head and the case revision, and the later writer would fail with SQLITE_BUSY
         # half-way instead of waiting its turn. Reads stay deferred so that they never block writers.
-        immediate = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        dbapi_connection.enter_gate()  # queue behind this host's other writers (engine/writer_gate.py)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.leave_gate()
+            raise
 
 
 WRITE_OPTION = "complaints_write"

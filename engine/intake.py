@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from engine import forms, regulatory
+from engine.case_ids import reserve_case_id
 from engine.errors import NotFound
-from engine.history import SqlCustomerHistory, find_open_duplicate
+from engine.history import NO_HISTORY, SqlCustomerHistory, find_open_duplicate
 from engine.models import Case, CaseNote, Customer, ProcessVersion
-from engine.runtime import CaseEngine
+from engine.runtime import CaseEngine, PreparedStart
 
 INTAKE_PROCESS = "complaint"
 # Control characters are never part of a complaint; tabs and line breaks are.
@@ -67,67 +68,137 @@ def file_complaint(
     engine: CaseEngine, submission: Any, *, actor: str, process_key: str = INTAKE_PROCESS
 ) -> IntakeResult:
     """Validate a submission and open (or join) the customer's case for it."""
+    return write(engine, prepare(engine, submission, actor=actor, process_key=process_key), actor=actor)
+
+
+@dataclass
+class Prepared:
+    """A valid complaint with its case's first steps run in memory: what ``write`` stores."""
+
+    version: ProcessVersion
+    complaint: dict
+    person: dict
+    known_customer: bool
+    duplicate_id: int | None = None  # the open case it joins
+    history: dict | None = None  # what the case was started with, checked again under the write lock
+    start: PreparedStart | None = None
+
+
+def prepare(
+    engine: CaseEngine, submission: Any, *, actor: str, process_key: str = INTAKE_PROCESS
+) -> Prepared:
+    """Everything intake can do without writing: validate, look the customer up, and either find the open
+    case the complaint joins or take a case id and run the new case's workflow to its first wait.
+
+    Raises ``ValidationFailed`` (nothing is written, no id is taken) for a submission the form refuses.
+    """
     data = clean(submission)
     version, schema = intake_schema(engine, process_key)
     forms.validate(schema, data)
     complaint, person = data["complaint"], data["customer"]
-    with engine.unit(actor) as unit:
-        customer = _upsert_customer(engine, person, unit.now)
+    customer = engine.session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
+    prepared = Prepared(version, complaint, person, known_customer=customer is not None)
+    if customer is not None:
         duplicate = find_open_duplicate(
             engine.session, customer, complaint["category"], complaint["description"]
         )
         if duplicate is not None:
-            _merge(engine, unit, duplicate, complaint, actor)
-            return IntakeResult(duplicate, merged=True)
-        history = SqlCustomerHistory(
-            engine.session, engine.clock, int(engine.settings.get("REPEAT_WINDOW_DAYS", 30))
-        )
-        repeat = history.for_customer(
-            customer.external_id, complaint["category"], complaint["description"], None
-        )
-        repeat_of = (
-            engine.session.scalar(select(Case.id).where(Case.reference == repeat["repeat_of"]))
-            if repeat["repeat_of"]
-            else None
-        )
-        received = unit.now
-        complaint = {**complaint, "received_at": received.isoformat()}
-        complaint.setdefault(
-            "language", "zh" if re.search(r"[\u4e00-\u9fff]", complaint["description"]) else "en"
-        )
-        amount = complaint.get("amount")
-        case = engine.start_case(
-            version,
-            {"complaint": complaint, "customer": {**person, "segment": customer.segment}},
-            actor=actor,
-            title=complaint["description"][:80],
-            customer_id=customer.id,
-            fields={
-                "channel": complaint["channel"],
-                "business_type": complaint["business_type"],
-                "category": complaint["category"],
-                "description": complaint["description"],
-                "amount": Decimal(str(amount)) if amount is not None else None,
-                "received_at": received,
-                "repeat_of_id": repeat_of,
-                "tracking_code": secrets.token_urlsafe(24),
-                **regulatory.start_values(received, engine.settings),
-            },
-        )
+            prepared.duplicate_id = duplicate.id
+            return prepared
+    _run_start(engine, prepared, actor, customer, reserve_case_id(engine.session))
+    return prepared
+
+
+def write(engine: CaseEngine, prepared: Prepared, *, actor: str) -> IntakeResult:
+    """Store a prepared complaint in one write transaction: the customer, and the case or the join.
+
+    What ``prepare`` read can have changed while it ran: another complaint of the same customer may have been
+    filed, or their open case closed. For a customer already on record, the duplicate check and the history
+    are done again under the write lock, and if either answers differently the case's first steps run again.
+    """
+    with engine.unit(actor) as unit:
+        customer, created = _upsert_customer(engine, prepared.person, unit.now)
+        complaint = prepared.complaint
+        if not created:
+            duplicate = find_open_duplicate(
+                engine.session, customer, complaint["category"], complaint["description"]
+            )
+            if duplicate is not None:
+                _merge(engine, unit, duplicate, complaint, actor)
+                return IntakeResult(duplicate, merged=True)
+            start = prepared.start
+            case_id = start.values["id"] if start else reserve_case_id(engine.session)
+            if start is None or _history(engine, complaint, prepared.person, case_id) != prepared.history:
+                _run_start(engine, prepared, actor, customer, case_id)
+        case = engine.write_start(prepared.start, customer_id=customer.id)
     return IntakeResult(case, merged=False)
 
 
-def _upsert_customer(engine: CaseEngine, person: dict, now) -> Customer:
+def _history(engine: CaseEngine, complaint: dict, person: dict, case_id: int) -> dict:
+    window = int(engine.settings.get("REPEAT_WINDOW_DAYS", 30))
+    return SqlCustomerHistory(engine.session, engine.clock, window).for_customer(
+        str(person["id"]), complaint["category"], complaint["description"], case_id
+    )
+
+
+def _run_start(
+    engine: CaseEngine, prepared: Prepared, actor: str, customer: Customer | None, case_id: int
+) -> None:
+    """Run the new case's first steps (``CaseEngine.prepare_start``) with the customer's history as it is now."""
+    person = prepared.person
+    complaint = prepared.complaint
+    history = prepared.history = (
+        _history(engine, complaint, person, case_id) if customer is not None else dict(NO_HISTORY)
+    )
+    repeat_of = (
+        engine.session.scalar(select(Case.id).where(Case.reference == history["repeat_of"]))
+        if history["repeat_of"]
+        else None
+    )
+    segment = person.get("segment") or (customer.segment if customer else None) or "standard"
+    received = engine.step_time()
+    complaint = {**complaint, "received_at": received.isoformat()}
+    complaint.setdefault(
+        "language", "zh" if re.search(r"[\u4e00-\u9fff]", complaint["description"]) else "en"
+    )
+    amount = complaint.get("amount")
+    prepared.start = engine.prepare_start(
+        prepared.version,
+        {"complaint": complaint, "customer": {**person, "segment": segment}},
+        actor=actor,
+        case_id=case_id,
+        at=received,
+        title=complaint["description"][:80],
+        fields={
+            "channel": complaint["channel"],
+            "business_type": complaint["business_type"],
+            "category": complaint["category"],
+            "description": complaint["description"],
+            "amount": Decimal(str(amount)) if amount is not None else None,
+            "received_at": received,
+            "repeat_of_id": repeat_of,
+            "tracking_code": secrets.token_urlsafe(24),
+            **regulatory.start_values(received, engine.settings),
+        },
+    )
+
+
+_CUSTOMER = select(Customer).where(Customer.external_id == bindparam("external_id"))
+
+
+def _upsert_customer(engine: CaseEngine, person: dict, now) -> tuple[Customer, bool]:
+    """The customer's record, created or brought up to date; and whether it was created."""
     session = engine.session
-    customer = session.scalar(select(Customer).where(Customer.external_id == str(person["id"])))
-    if customer is None:
+    customer = session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
+    created = customer is None
+    if created:
         customer = Customer(external_id=str(person["id"]), created_at=now)
         session.add(customer)
     customer.name = person.get("name", customer.name or "")
     customer.phone = person.get("phone", customer.phone or "")
     customer.segment = person.get("segment") or customer.segment or "standard"
     session.flush()
-    return customer
+    return customer, created
 
 
 def _merge(engine: CaseEngine, unit, case: Case, complaint: dict, actor: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -29,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, forms, writes
 from engine.calendar import calendar_scope
+from engine.case_ids import reserve_case_id
 from engine.clock import Clock, as_utc, engine_clock
 from engine.db import begin_write
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound
@@ -84,6 +86,10 @@ class CaseEngine:
     def now(self) -> datetime:
         return as_utc(self.clock())
 
+    def step_time(self) -> datetime:
+        """The time of the open unit (every change of one step happens at one time), or now outside one."""
+        return self._active.now if self._active else self.now()
+
     # ----------------------------------------------------------------- steps
 
     def start_case(
@@ -99,44 +105,77 @@ class CaseEngine:
         """Start a case on the latest version of a process key (or on the given version) and run it to its
         first wait. ``fields`` are case columns known at intake (category, channel, description ...).
         """
-        with self.unit(actor) as unit:
-            if isinstance(process, ProcessVersion):
-                version_id, key, number = process.id, process.process_key, process.version
-            else:
-                found = self.session.connection().execute(_LATEST, {"key": process}).first()
-                if found is None:
-                    raise NotFound(f"no process is deployed under the key {process!r}")
-                version_id, key, number = found
-            now = unit.now
-            case = writes.insert(
-                self.session,
-                Case,
-                dict(
-                    process_key=key,
-                    process_version_id=version_id,
-                    status=CaseStatus.OPEN,
-                    title=title[:255],
-                    customer_id=customer_id,
-                    started_by=actor,
-                    state="",
-                    serializer_version=SERIALIZER_VERSION,
-                    engine_version=ENGINE_VERSION,
-                    created_at=now,
-                    updated_at=now,
-                    **(fields or {}),
-                ),
+        with self.unit(actor):
+            prepared = self.prepare_start(
+                process,
+                data,
+                actor=actor,
+                title=title,
+                fields=fields,
+                case_id=reserve_case_id(self.session),
             )
-            loaded = self.loaded(version_id)
-            spec, subprocess_specs = loaded.spec, loaded.subprocess_specs
-            workflow = BpmnWorkflow(spec, subprocess_specs)
-            step = Step(self, unit, case, workflow)
-            step.set_case("reference", f"C{now.astimezone(self.tz):%Y%m%d}{case.id:07d}")
-            start_data = {**data, "case": {"id": case.id, "reference": case.reference}}
-            for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(start_data)
-            unit.record("case.started", case.id, reference=case.reference, process=f"{key} v{number}")
+            return self.write_start(prepared, customer_id=customer_id)
+
+    def prepare_start(
+        self,
+        process: str | ProcessVersion,
+        data: dict[str, Any],
+        *,
+        actor: str,
+        case_id: int,
+        title: str = "",
+        fields: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> PreparedStart:
+        """Run a new case's first steps in memory, without writing anything: ``write_start`` stores it.
+
+        Intake does this before taking the write lock, so that SQLite's single writer holds the lock only for
+        the writes. ``case_id`` comes from ``reserve_case_id``; the case starts at ``at`` (the current
+        unit's time, or now).
+        """
+        if isinstance(process, ProcessVersion):
+            version_id, key, number = process.id, process.process_key, process.version
+        else:
+            found = self.session.connection().execute(_LATEST, {"key": process}).first()
+            if found is None:
+                raise NotFound(f"no process is deployed under the key {process!r}")
+            version_id, key, number = found
+        unit = _Unit(self.session, at or self.step_time(), actor)
+        now = unit.now
+        values = dict(
+            id=case_id,
+            reference=f"C{now.astimezone(self.tz):%Y%m%d}{case_id:07d}",
+            process_key=key,
+            process_version_id=version_id,
+            status=CaseStatus.OPEN,
+            title=title[:255],
+            started_by=actor,
+            state="",
+            serializer_version=SERIALIZER_VERSION,
+            engine_version=ENGINE_VERSION,
+            created_at=now,
+            updated_at=now,
+            **(fields or {}),
+        )
+        loaded = self.loaded(version_id)
+        workflow = BpmnWorkflow(loaded.spec, loaded.subprocess_specs)
+        step = Step(self, unit, Case(**values), workflow)
+        start_data = {**data, "case": {"id": case_id, "reference": values["reference"]}}
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(start_data)
+        unit.record("case.started", case_id, reference=values["reference"], process=f"{key} v{number}")
+        with engine_clock(self.clock), calendar_scope(self.calendar):
             step.advance()
-            step.save()
+        return PreparedStart(values, step, unit)
+
+    def write_start(self, prepared: PreparedStart, **values: Any) -> Case:
+        """Store a case ``prepare_start`` ran, with any further columns (``customer_id``) in ``values``."""
+        with self.unit(prepared.unit.actor) as unit:
+            case = writes.insert(self.session, Case, {**prepared.values, **values})
+            prepared.step.case = case
+            prepared.step.save()
+            if prepared.unit is not unit:
+                unit.events.extend(prepared.unit.events)
         return case
 
     def claim(self, work_item_id: int, user: User) -> WorkItem:
@@ -224,7 +263,7 @@ class CaseEngine:
 
     def queue_message(self, case: Case, channel: str, recipient: str, template: str, **payload: Any) -> None:
         """Put a message in the outbox inside the current step (it is sent only if the step commits)."""
-        now = self._active.now if self._active else self.now()
+        now = self.step_time()
         self.session.add(
             OutboxMessage(
                 case_id=case.id,
@@ -365,6 +404,15 @@ class CaseEngine:
 
     def _form_schema(self, case: Case, form: str | None) -> dict | None:
         return None if form is None else self.loaded(case.process_version_id).forms.get(form)
+
+
+@dataclass
+class PreparedStart:
+    """A new case whose first steps have run in memory: its row, its step (to save) and its unit's events."""
+
+    values: dict[str, Any]
+    step: Step
+    unit: _Unit
 
 
 class _Unit:

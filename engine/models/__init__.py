@@ -17,6 +17,7 @@ from engine.models.case import (
 from engine.models.idempotency import IdempotencyRecord
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
+from engine.models.sequence import IdSequence
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
@@ -31,6 +32,7 @@ __all__ = [
     "Deployment",
     "DeploymentFile",
     "Escalation",
+    "IdSequence",
     "IdempotencyRecord",
     "Incident",
     "OutboxMessage",
