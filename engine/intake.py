@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import bindparam, select
 
-from engine import forms, regulatory
+from engine import forms, regulatory, writes
 from engine.case_ids import reserve_case_id
 from engine.errors import NotFound
 from engine.history import NO_HISTORY, SqlCustomerHistory, find_open_duplicate
@@ -190,15 +190,20 @@ def _upsert_customer(engine: CaseEngine, person: dict, now) -> tuple[Customer, b
     """The customer's record, created or brought up to date; and whether it was created."""
     session = engine.session
     customer = session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
-    created = customer is None
-    if created:
-        customer = Customer(external_id=str(person["id"]), created_at=now)
-        session.add(customer)
+    if customer is None:
+        values = {
+            "external_id": str(person["id"]),
+            "name": person.get("name", ""),
+            "phone": person.get("phone", ""),
+            "segment": person.get("segment") or "standard",
+            "created_at": now,
+        }
+        return writes.insert(session, Customer, values), True
     customer.name = person.get("name", customer.name or "")
     customer.phone = person.get("phone", customer.phone or "")
     customer.segment = person.get("segment") or customer.segment or "standard"
     session.flush()
-    return customer, created
+    return customer, False
 
 
 def _merge(engine: CaseEngine, unit, case: Case, complaint: dict, actor: str) -> None:

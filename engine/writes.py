@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, update
+from sqlalchemy import Insert, Table, Update, bindparam, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,11 +25,17 @@ def insert(session: Session, cls: type, values: dict[str, Any]) -> Any:
     second query; this costs a third of the unit of work's insert-and-flush.
     """
     table = cls.__table__
-    row = session.connection().execute(table.insert().values(**values).returning(*table.c)).mappings().one()
+    row = session.connection().execute(_insert_returning(table), values).mappings().one()
     obj = cls(**{column.name: row[column.name] for column in table.c})
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@lru_cache(maxsize=64)
+def _insert_returning(table: Table) -> Insert:
+    """``INSERT INTO table (…) VALUES (…) RETURNING *``, the columns named by the parameters it runs with."""
+    return table.insert().returning(*table.c)
 
 
 def mark_committed(obj: Any, values: dict[str, Any]) -> None:

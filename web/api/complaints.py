@@ -32,11 +32,14 @@ def file_complaint():
     sections = set((form or {}).get("properties", {})) or {"complaint", "customer"}
     body = json_object(allowed=sections)
 
-    def produce():
-        result = intake.file_complaint(engine, body, actor=user.username)
+    def prepare():
+        return intake.prepare(engine, body, actor=user.username)
+
+    def produce(prepared):
+        result = intake.write(engine, prepared, actor=user.username)
         return (200 if result.merged else 201), shapes.created(result.case, merged=result.merged)
 
-    return idempotency.once(engine, user, body, produce)
+    return idempotency.once(engine, user, body, produce, prepare)
 
 
 @bp.get("/complaints/form")

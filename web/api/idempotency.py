@@ -23,19 +23,30 @@ from web.api.inputs import ApiError, canonical, idempotency_key
 REPLAYED = "Idempotent-Replayed"
 
 
-def once(engine: CaseEngine, user: User, body: Any, produce: Callable[[], tuple[int, dict]]):
-    """Answer with ``produce()`` (status, body), or with the stored answer when the key was seen before."""
+def once(
+    engine: CaseEngine,
+    user: User,
+    body: Any,
+    produce: Callable[[Any], tuple[int, dict]],
+    prepare: Callable[[], Any] = lambda: None,
+):
+    """Answer with ``produce(prepare())`` (status, body), or with the stored answer when the key was seen.
+
+    ``prepare`` is the part of the work that writes nothing (intake runs the new case's first steps there): it
+    runs before the write transaction, and not at all for a replay.
+    """
     key = idempotency_key()
     if key is None:
-        status, payload = produce()
+        status, payload = produce(prepare())
         return jsonify(payload), status
     digest = hashlib.sha256(canonical(body)).hexdigest()
     stored = _stored(engine, user, key)
     if stored is not None:
         return _replay(stored, digest)
+    prepared = prepare()
     try:
         with engine.unit(user.username):
-            status, payload = produce()
+            status, payload = produce(prepared)
             if 200 <= status < 300:
                 engine.session.add(
                     IdempotencyRecord(

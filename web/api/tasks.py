@@ -98,7 +98,7 @@ def complete(task_id: int):
     _visible(task_id, user)
     engine = case_engine()
 
-    def produce():
+    def produce(_):
         case = engine.complete(task_id, user, body["data"])
         item = engine.session.get(WorkItem, task_id)
         return 200, {
