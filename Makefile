@@ -52,7 +52,7 @@ bench-sla: $(STAMP)
 
 bench-web: $(STAMP)
 	$(BIN)/python -m bench.inbox
-	$(BIN)/python -m bench.intake_http --configs 1x4,2x4 --count 1500
+	$(BIN)/python -m bench.intake_http --configs 2x1,4x1,2x4 --count 1500
 
 bench-all: bench bench-sla bench-web
 
