@@ -1,5 +1,5 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
-outbox send, audit verify, users create, tokens create.
+outbox send, idempotency purge, audit verify, users create, tokens create.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import accounts, audit, definitions, migrations, outbox
 from engine.errors import DeploymentRejected, EngineError, NotFound
+from engine.housekeeping import purge_idempotency_keys
 from engine.models import Role
 from engine.sla import tick
 
@@ -131,6 +132,19 @@ def outbox_send(limit):
     click.echo(str(result))
 
 
+@click.group("idempotency")
+def idempotency_group():
+    """Stored answers to Idempotency-Key requests."""
+
+
+@idempotency_group.command("purge")
+@friendly
+def idempotency_purge():
+    """Delete stored answers older than IDEMPOTENCY_KEEP_HOURS (what the scheduler does every hour)."""
+    deleted = purge_idempotency_keys(_database().session, _clock(), current_app.config)
+    click.echo(f"{deleted} stored answers deleted")
+
+
 @click.group("audit")
 def audit_group():
     """Audit log commands."""
@@ -194,5 +208,15 @@ def tokens_create(username):
 
 
 def register(app: Flask) -> None:
-    for command in (init_db, deploy, seed_demo, sla, outbox_group, audit_group, users, tokens):
+    for command in (
+        init_db,
+        deploy,
+        seed_demo,
+        sla,
+        outbox_group,
+        idempotency_group,
+        audit_group,
+        users,
+        tokens,
+    ):
         app.cli.add_command(command)

@@ -68,6 +68,8 @@ def load(instance_path: str) -> dict:
         # The outbox dispatcher: how often it sends, and the adapter that talks to the SMS gateway, the app's
         # push service and the mail server (handlers/adapters.py Notifier; the default only logs).
         "OUTBOX_SECONDS": float(os.environ.get("OUTBOX_SECONDS", "2")),
+        # How long a stored answer to an Idempotency-Key request is kept (engine/housekeeping.py).
+        "IDEMPOTENCY_KEEP_HOURS": float(os.environ.get("IDEMPOTENCY_KEEP_HOURS", "24")),
         "NOTIFIER": LocalNotifier(),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
     }

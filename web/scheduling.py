@@ -1,4 +1,4 @@
-"""Run the SLA sweep and the outbox dispatcher inside the app process with APScheduler (``SCHEDULER_ENABLED``)."""
+"""Run the SLA sweep, the outbox dispatcher and the housekeeping inside the app process with APScheduler (``SCHEDULER_ENABLED``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from engine import outbox
+from engine.housekeeping import purge_idempotency_keys
 from engine.sla import tick
 
 
@@ -54,6 +55,14 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+
+    def housekeeping() -> None:
+        try:
+            purge_idempotency_keys(database.session, clock, app.config)
+        except Exception:
+            app.logger.exception("housekeeping failed; retrying in an hour")
+
+    scheduler.add_job(housekeeping, "interval", hours=1, id="housekeeping", max_instances=1, coalesce=True)
     scheduler.start()
     atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
     app.extensions["scheduler"] = scheduler

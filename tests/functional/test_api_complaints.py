@@ -134,6 +134,27 @@ def test_the_same_idempotency_key_replays_the_first_answer_and_files_once(api, s
     assert count_cases(session) == 1
 
 
+def test_a_stored_answer_is_kept_for_its_retention_then_purged_and_the_key_forgotten(
+    api, app, session, clock
+):
+    headers = {"Idempotency-Key": "intake-old"}
+    first = api.post(COMPLAINTS, "app", json=submission(), headers=headers)
+    clock.advance(hours=23)
+    purge = app.test_cli_runner().invoke(args=["idempotency", "purge"], catch_exceptions=False)
+    assert purge.exit_code == 0 and "0 stored answers deleted" in purge.output
+    assert (
+        api.post(COMPLAINTS, "app", json=submission(), headers=headers).headers["Idempotent-Replayed"]
+        == "true"
+    )
+    clock.advance(hours=2)
+    purge = app.test_cli_runner().invoke(args=["idempotency", "purge"], catch_exceptions=False)
+    assert purge.exit_code == 0 and "1 stored answers deleted" in purge.output
+    again = api.post(COMPLAINTS, "app", json=submission(), headers=headers)
+    # Now a new request: the same complaint joins the case the first one opened, and is not a replay.
+    assert again.status_code == 200 and again.get_json()["merged"] is True
+    assert again.get_json()["id"] == first.get_json()["id"] and "Idempotent-Replayed" not in again.headers
+
+
 def test_idempotency_keys_are_per_user_and_refused_requests_store_nothing(api, session):
     headers = {"Idempotency-Key": "k1"}
     assert api.post(COMPLAINTS, "app", json={"complaint": {}}, headers=headers).status_code == 422
