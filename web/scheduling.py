@@ -1,4 +1,5 @@
-"""Run the SLA sweep, the outbox dispatcher and the housekeeping inside the app process with APScheduler (``SCHEDULER_ENABLED``)."""
+"""Run the SLA sweep, the outbox dispatcher and the housekeeping in the app process with APScheduler
+(``SCHEDULER_ENABLED``)."""
 
 from __future__ import annotations
 
