@@ -261,8 +261,13 @@ class CaseEngine:
             step.save()
         return case
 
-    def queue_message(self, case: Case, channel: str, recipient: str, template: str, **payload: Any) -> None:
-        """Put a message in the outbox inside the current step (it is sent only if the step commits)."""
+    def queue_message(
+        self, case: Case, channel: str, recipient: str, template: str, /, **payload: Any
+    ) -> None:
+        """Put a message in the outbox inside the current step (it is sent only if the step commits).
+
+        The first four are positional-only, so that the payload may have any keys (a merge's ``channel``).
+        """
         now = self.step_time()
         self.session.add(
             OutboxMessage(

@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
 
+from engine import staff_notices
 from engine.clock import as_utc
 from engine.errors import Forbidden
 from engine.models import User
 from web import auth
+from web.db import session
 
 
 def page(*roles: str):
@@ -88,6 +90,7 @@ def home_for(user: User) -> str:
 # (endpoint, label, roles): the navigation bar; an entry appears once its page exists and the role may open it.
 NAVIGATION = [
     ("agent.inbox", lazy_gettext("Inbox"), ("agent", "supervisor")),
+    ("agent.notices", lazy_gettext("Notifications"), ("agent", "supervisor")),
     ("supervisor.escalations", lazy_gettext("Escalations"), ("supervisor",)),
     ("auditor.search", lazy_gettext("Cases"), ("auditor", "supervisor")),
     ("admin.processes", lazy_gettext("Processes"), ("process_owner", "admin")),
@@ -96,17 +99,43 @@ NAVIGATION = [
 ]
 
 
-def navigation() -> list[tuple[str, str, bool]]:
-    """(label, address, is this the current page's section) for the signed-in user's navigation bar."""
+def _unread_notices(user) -> int:
+    return staff_notices.unread_count(session(), user)
+
+
+# A number shown beside an entry (None or 0: nothing shown).
+BADGES = {"agent.notices": _unread_notices}
+
+
+def navigation() -> list[tuple[str, str, bool, str]]:
+    """(label, address, is this the current page's section, badge) for the signed-in user's navigation bar.
+
+    A page that is not itself an entry belongs to the first entry of its blueprint (a task page to the inbox).
+    """
     user = auth.current_user()
     if user is None:
         return []
-    current = (request.endpoint or "").split(".")[0]
-    return [
-        (str(label), url_for(endpoint), endpoint.split(".")[0] == current)
-        for endpoint, label, roles in NAVIGATION
-        if user.role in roles and endpoint in current_app.view_functions
-    ]
+    endpoint_now = request.endpoint or ""
+    listed = [endpoint for endpoint, _, _ in NAVIGATION]
+    if endpoint_now in listed:
+        section = endpoint_now
+    else:
+        blueprint = endpoint_now.split(".")[0]
+        section = next((e for e in listed if e.split(".")[0] == blueprint), None)
+    items = []
+    for endpoint, label, roles in NAVIGATION:
+        if user.role not in roles or endpoint not in current_app.view_functions:
+            continue
+        count = BADGES[endpoint](user) if endpoint in BADGES else 0
+        badge = (
+            ""
+            if not count
+            else f"{staff_notices.UNREAD_CAP}+"
+            if count > staff_notices.UNREAD_CAP
+            else str(count)
+        )
+        items.append((str(label), url_for(endpoint), endpoint == section, badge))
+    return items
 
 
 def init_app(app) -> None:

@@ -206,7 +206,11 @@ class OutboxMessage(Base):
     """A message to send, written in the step's transaction; a dispatcher sends and retries."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        # A person's notices, newest first (engine/staff_notices.py).
+        Index("ix_outbox_recipient_id", "recipient", "id"),
+    )
 
     id: Mapped[intpk]
     case_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("cases.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, select
+from sqlalchemy import BigInteger, Column, ForeignKey, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.models.base import Base, BigId, intpk
@@ -57,6 +57,8 @@ class User(Base):
     created_at: Mapped[datetime]
     # The pages' language ("zh_CN", "en"); None follows the browser, then the bank's default.
     language: Mapped[str | None] = mapped_column(String(16))
+    # The newest staff notice (an outbox "inbox" message) the user has seen: newer ones count as unread.
+    notices_seen_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")
 
     @property

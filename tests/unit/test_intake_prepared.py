@@ -12,7 +12,7 @@ from engine import definitions, intake
 from engine.case_ids import reserve_case_id
 from engine.db import begin_write
 from engine.errors import ValidationFailed
-from engine.models import AuditEvent, Case, CaseNote, CaseStatus, Customer, WorkItem
+from engine.models import AuditEvent, Case, CaseNote, CaseStatus, Customer, OutboxMessage, WorkItem
 from engine.runtime import CaseEngine
 from tests.conftest import fresh
 from tests.unit.test_complaint_paths import PROCESSES, submission
@@ -130,3 +130,21 @@ def test_on_sqlite_ids_skip_past_rows_inserted_with_explicit_ids(engine, session
     )
     session.commit()
     assert reserve_case_id(session) == 501
+
+
+def test_a_repeat_joining_an_owned_case_tells_its_owner(engine, session, make_user):
+    ann = make_user("ann")
+    first = intake.file_complaint(
+        engine, submission("Fee charged twice", "fee_dispute", amount=20), actor="c"
+    )
+    item = session.scalars(select(WorkItem).where(WorkItem.case_id == first.case.id)).one()
+    engine.claim(item.id, ann)  # taking a frontline task makes her the owner
+    again = intake.file_complaint(
+        engine, submission("The fee was charged twice", "fee_dispute", amount=20, channel="app"), actor="c"
+    )
+    assert again.merged
+    fresh(session)
+    told = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "inbox")).all()
+    assert [(m.recipient, m.template, m.payload["channel"]) for m in told] == [
+        (f"user:{ann.id}", "complaint_merged", "app")
+    ]

@@ -1,4 +1,4 @@
-"""Routes of the agent pages: the inbox, claiming, a task with its form, the case workspace.
+"""Routes of the agent pages: the inbox, claiming, a task with its form, the case workspace, the notices.
 
 Agents and supervisors (who work the supervisor lane: approving a settlement is completing its task) use these
 pages. A task or case the person may not see answers 404, so its existence stays hidden.
@@ -9,11 +9,13 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from engine import staff_notices
 from engine.customer_updates import SURVEY_FORM, survey_answer
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
 from web.agent import bp, labels, queries, tasks, workspace
+from web.agent import notices as notice_words
 from web.api import ID
 from web.api.queries import can_see_task, users_by_id, visible_case, workable_lanes
 from web.db import case_engine, session
@@ -131,6 +133,24 @@ def complete(task_id: int):
     if following is not None:
         return redirect(url_for("agent.task", task_id=following.id))
     return redirect(url_for("agent.inbox"))
+
+
+@bp.get("/notices")
+@page(*WORKERS)
+def notices():
+    """The person's notices, newest first; opening the first page marks them seen."""
+    user = me()
+    before = request.args.get("before", type=int)
+    result = staff_notices.notices(session(), user, before if before and before > 0 else None)
+    if before is None and result.notices:
+        staff_notices.mark_seen(session(), user, result.notices[0].message.id)
+    return render_template(
+        "agent/notices.html",
+        notices=result.notices,
+        describe=notice_words.describe,
+        older_url=url_for("agent.notices", before=result.next_before) if result.next_before else None,
+        newest_url=url_for("agent.notices") if before else None,
+    )
 
 
 @bp.get(f"/cases/<{ID}:case_id>")

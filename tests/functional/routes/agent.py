@@ -11,4 +11,5 @@ ROUTES = [
     Route("GET", "/agent/tasks/" + ID.format("task_id"), WORKERS, "/agent/tasks/{task}"),
     Route("POST", "/agent/tasks/" + ID.format("task_id"), WORKERS, "/agent/tasks/{task}"),
     Route("GET", "/agent/cases/" + ID.format("case_id"), WORKERS, "/agent/cases/{case}"),
+    Route("GET", "/agent/notices", WORKERS),
 ]
