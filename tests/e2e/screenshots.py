@@ -96,6 +96,8 @@ def shoot(base: str, out: Path, app) -> list[Path]:
         capture(agent_en, "/agent/", "agent-inbox-en")
         if task is not None:
             capture(agent_en, f"/agent/tasks/{task.id}", "agent-task-en")
+            capture(agent_zh, f"/agent/tasks/{task.id}", "agent-task-zh")
+        capture(agent_zh, "/agent/notices", "agent-notices-zh")  # after the inboxes: it marks them seen
         capture(agent_zh, f"/agent/cases/{urgent.id}", "agent-case-zh")
         supervisor = page_for("en-US", "supervisor.liu")
         capture(supervisor, "/supervisor/", "supervisor-escalations-en")

@@ -208,6 +208,18 @@ def test_instructions_are_plain_text_in_a_sandbox():
     assert render_instructions("  ", {}, "UTC") is None
 
 
+def test_bilingual_instructions_show_the_half_in_the_page_language():
+    template = "Call {{ customer.name }} today.\n--- 中文 ---\n今天致电{{ customer.name }}。"
+    data = {"customer": {"name": "张三"}}
+    assert render_instructions(template, data, "UTC", "en")[0].lines == ["Call 张三 today."]
+    assert render_instructions(template, data, "UTC", "zh_CN")[0].lines == ["今天致电张三。"]
+    # One language only: shown whatever the page's; an empty half falls back to the other.
+    assert render_instructions("Call today.", {}, "UTC", "zh_CN")[0].lines == ["Call today."]
+    assert render_instructions("Call today.\n--- 中文 ---\n  ", {}, "UTC", "zh_CN")[0].lines == [
+        "Call today."
+    ]
+
+
 def test_markup_in_the_case_data_is_shown_as_text(app, api):
     case = api.file(description="<script>alert(1)</script> fee", customer="C-7")
     page, item = claimed(app, api, "ann", case["id"], "direction")

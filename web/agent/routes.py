@@ -245,7 +245,9 @@ def _task_page(item: WorkItem, case: Case, *, values=None, errors=None, problem=
     customer = db.get(Customer, case.customer_id) if case.customer_id is not None else None
     timezone = current_app.config["TIMEZONE"]
     template, data = tasks.task_data(db, loaded, case, item)
-    instructions = tasks.render_instructions(template, tasks.masked_data(data, shown), timezone)
+    instructions = tasks.render_instructions(
+        template, tasks.masked_data(data, shown), timezone, current_language()
+    )
     if values is None and item.form == SURVEY_FORM and item.is_open:
         values = survey_answer(db, case.id, item.id)  # the customer answered online: the visit confirms it
     fields = (

@@ -37,6 +37,8 @@ from web.schema_forms import CHOICES, choice_label
 
 INSTRUCTIONS = "instructionsForEndUser"
 _ENDS = re.compile(r"[.:;!?。：；！？]$")
+# The line that starts the Chinese half of a diagram's instructions (see ``in_language``).
+_CHINESE_PART = re.compile(r"^[ \t]*-{3,}[ \t]*中文[ \t]*-{3,}[ \t]*\n?", re.M)
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -127,14 +129,30 @@ def _environment(timezone: str) -> SandboxedEnvironment:
     return SandboxedEnvironment(autoescape=False, undefined=ChainableUndefined, finalize=finalize)
 
 
-def render_instructions(template: str | None, data: dict, timezone: str) -> list[Block] | None:
-    """The diagram's instructions for a task, rendered with ``data``, as blocks of text; None if it has none.
+def in_language(template: str, language: str) -> str:
+    """The part of bilingual instructions for ``language``: a diagram writes the English text, then a line
+    ``--- 中文 ---``, then the Chinese text. Instructions in one language only are shown as they are, and so
+    is the other half when the wanted one is empty."""
+    parts = _CHINESE_PART.split(template, maxsplit=1)
+    if len(parts) == 1:
+        return template
+    english, chinese = parts
+    wanted, other = (chinese, english) if language.startswith("zh") else (english, chinese)
+    return wanted if wanted.strip() else other
+
+
+def render_instructions(
+    template: str | None, data: dict, timezone: str, language: str = "en"
+) -> list[Block] | None:
+    """The diagram's instructions for a task in ``language``, rendered with ``data``, as blocks of text; None
+    if it has none.
 
     A template that does not render (a mistake in the diagram) is shown as written rather than hiding the
     instructions.
     """
     if not template or not template.strip():
         return None
+    template = in_language(template, language)
     try:
         text = _environment(timezone).from_string(template).render(**data)
     except (TemplateError, ValueError, TypeError, ArithmeticError):

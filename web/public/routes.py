@@ -3,6 +3,8 @@ from sqlalchemy import text
 
 from engine.clock import as_utc
 from engine.metrics import prometheus, sla_figures
+from engine.models import Role
+from web.auth import roles_required
 from web.db import session
 from web.pages import public_page
 from web.public import bp, public_queries
@@ -16,7 +18,13 @@ def home():
     return render_template("public/home.html", demo_cases=demo)
 
 
+# The figures say how much work the bank has and how late it is: not for anyone on the network. A monitoring
+# system signs in with an API token of a user with one of these roles (``Authorization: Bearer …``).
+MONITORS = (Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
+
+
 @bp.get("/metrics/sla")
+@roles_required(*MONITORS)
 def sla_metrics():
     """Timer lag (p50/p95/max over the last hour) and what is overdue now, for monitoring."""
     figures = sla_figures(session(), as_utc(current_app.config["CLOCK"]()))
@@ -24,6 +32,7 @@ def sla_metrics():
 
 
 @bp.get("/metrics")
+@roles_required(*MONITORS)
 def prometheus_metrics():
     """The SLA figures as Prometheus gauges."""
     figures = sla_figures(session(), as_utc(current_app.config["CLOCK"]()))

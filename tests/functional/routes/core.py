@@ -5,13 +5,14 @@ from tests.functional.routes import PUBLIC, SIGNED_IN, Route
 WORKERS = ("agent", "supervisor")
 READERS = ("agent", "supervisor", "auditor")
 CHANNELS = ("agent", "supervisor")
+MONITORS = ("supervisor", "auditor", "admin")
 ID = "<int(max=9223372036854775807):{}>"
 
 ROUTES = [
     Route("GET", "/static/<path:filename>", PUBLIC, "/static/app.css"),
     Route("GET", "/", PUBLIC),
-    Route("GET", "/metrics/sla", PUBLIC),
-    Route("GET", "/metrics", PUBLIC),
+    Route("GET", "/metrics/sla", MONITORS),
+    Route("GET", "/metrics", MONITORS),
     Route("GET", "/healthz", PUBLIC),
     Route("GET", "/signin", PUBLIC),
     Route("POST", "/signin", PUBLIC),
