@@ -38,6 +38,7 @@ def test_a_task_page_shows_the_instructions_rendered_with_the_case_data(app, api
     assert "received 2026-03-02 09:00" in html  # the bank's time zone, not raw ISO text
     assert "Complaint: My card was stolen and money taken" in html
     assert "{{" not in html and "{%" not in html
+    assert "办理时限" not in html and "--- 中文 ---" not in html  # the Chinese half is for Chinese pages
 
 
 def test_contact_tasks_show_the_phone_and_back_office_tasks_mask_it(app, api):
@@ -287,6 +288,9 @@ def test_the_pages_read_naturally_in_chinese(app, api, clock):
     claim(page, item)
     task = page.get(f"/agent/tasks/{item}").text
     assert "处理指引" in task and "完成任务" in task and "已联系上客户" in task
+    # The diagram's instructions in Chinese, with the case's data, and not their English half.
+    assert f"案件 {case['reference']}：" in task and "投诉内容：My card was stolen and money taken" in task
+    assert "办理时限：自受理起 15 分钟内。" in task and "Deadline:" not in task and "--- 中文 ---" not in task
     workspace = page.get(f"/agent/cases/{case['id']}").text
     assert "截止时间" in workspace and "客户" in workspace
     fresh_case = page.get(f"/agent/cases/{case['id']}")
