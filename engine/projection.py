@@ -192,6 +192,7 @@ def _sync_work_items(
                 "spec_id": spec.bpmn_id,
                 "name": task_label(task),
                 "lane": spec.lane,
+                "tier": case.tier,
                 "state": WorkItemState.READY,
                 "assignee_id": None,
                 "form": form_name(spec),

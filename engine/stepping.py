@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from engine import ladder, projection, writes
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
@@ -19,6 +19,10 @@ from handlers import OutboxMessage as QueuedMessage
 
 if TYPE_CHECKING:
     from engine.runtime import CaseEngine, _Unit
+
+
+_ITEMS = WorkItem.__table__
+_RETIER = update(_ITEMS).where(_ITEMS.c.case_id == bindparam("of_case")).values(tier=bindparam("new_tier"))
 
 
 class Step:
@@ -32,7 +36,8 @@ class Step:
         # Columns of the case row this step changes, written in one UPDATE at the end of ``save``.
         self.case_changes: dict[str, Any] = {}
         # A case that has not started yet has nothing ready or waiting.
-        self.before = projection.Snapshot.of(workflow) if case.state else projection.Snapshot()
+        self.new_case = not case.state
+        self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
         self.failure: tuple[Any, str] | None = None
         workflow.script_engine = SandboxScriptEngine(engine.handlers, self._handler_context)
 
@@ -107,7 +112,9 @@ class Step:
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
+        tier = self._tier_after()
         for item in changes.new_items:
+            item["tier"] = tier
             item["ladder_next_at"] = ladder.first_check(item["due_at"], self.engine.settings)
             self._assign(item)
             self.unit.record(
@@ -131,6 +138,9 @@ class Step:
             )
         self._save_incident()
         self._apply_handler_effects()
+        if "tier" in self.case_changes and not self.new_case:
+            # The case's earlier tasks carry its tier for the inbox (WorkItem.tier): they follow a re-triage.
+            session.execute(_RETIER, {"of_case": case.id, "new_tier": self.case_changes["tier"]})
         for message in self.outbox:
             session.add(
                 OutboxMessage(
@@ -166,6 +176,13 @@ class Step:
         writes.update_case(session, case, self.case_changes)
         self.case_changes = {}
         return changes
+
+    def _tier_after(self):
+        """The case's tier once this step is saved: what a handler set (the last one wins), or as it was."""
+        for context in reversed(self.contexts):
+            if "tier" in context.case_fields:
+                return context.case_fields["tier"]
+        return self.case.tier
 
     def _assign(self, item: dict) -> None:
         if item["assign_to"] == "owner" and self.case.owner_id is not None:

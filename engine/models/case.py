@@ -105,6 +105,8 @@ class WorkItem(Base):
     __table_args__ = (
         # The inbox: by state and lane, soonest due first, id as the tie-breaker of the cursor.
         Index("ix_work_items_inbox", "state", "lane", "due_at", "id"),
+        # The inbox filtered or sorted by tier: the same range scans within one tier.
+        Index("ix_work_items_inbox_tier", "state", "lane", "tier", "due_at", "id"),
         Index("ix_work_items_assignee", "assignee_id", "state"),
     )
 
@@ -114,6 +116,8 @@ class WorkItem(Base):
     spec_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
     lane: Mapped[str | None] = mapped_column(String(64))
+    # The case's tier, copied so that the inbox filters by it without reading the case (engine/stepping.py).
+    tier: Mapped[str | None] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16), default=WorkItemState.READY)
     assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     form: Mapped[str | None] = mapped_column(String(255))

@@ -5,9 +5,9 @@ supervisors) and the open tasks assigned to them. A colleague's claimed task is 
 
 Every page is read as a union of small ordered range scans, as the API's inbox does (web/api/queries.py): one
 per lane over ``ix_work_items_inbox`` (state, lane, due_at, id) and one over ``ix_work_items_assignee``, each cut
-at the page size, so a page reads about ``limit`` rows per slice however many tasks are open. A tier filter joins
-each slice to its case by primary key (the tier is a column of the case). Then one query reads the page's rows
-with their cases and assignees' names: no per-row queries.
+at the page size, so a page reads about ``limit`` rows per slice however many tasks are open. A tier filter reads
+the work items' own copy of their case's tier, over ``ix_work_items_inbox_tier`` (state, lane, tier, due_at, id).
+Then one query reads the page's rows with their cases and assignees' names: no per-row queries.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from engine.models import Case, User, WorkItem, WorkItemState
 
 _W = WorkItem.__table__
-_C = Case.__table__
 TIERS = ("urgent", "general", "advisory")
 SORTS = ("due", "newest", "tier")
 PAGE_SIZE = 50
@@ -148,12 +147,11 @@ def _statement(query: InboxQuery, *, tier, newest: bool, dated: bool | None, aft
     common = []
     last_group = query.sort == "tier" and query.tier is None and tier is None
     if tier is not None:
-        common.append(_C.c.tier == tier)
+        common.append(_W.c.tier == tier)
     elif (
         last_group
     ):  # the tier sort's last group: cases not triaged yet, or of a tier this page does not know
-        common.append(or_(_C.c.tier.is_(None), _C.c.tier.not_in(TIERS)))
-    joined = bool(common)
+        common.append(or_(_W.c.tier.is_(None), _W.c.tier.not_in(TIERS)))
     if query.overdue:
         common += [_W.c.due_at.is_not(None), _W.c.due_at < bindparam("now", type_=due_type)]
     if newest:
@@ -177,10 +175,7 @@ def _statement(query: InboxQuery, *, tier, newest: bool, dated: bool | None, aft
         order = [_W.c.due_at, _W.c.id]
 
     def part(where: list) -> Select:
-        columns = select(_W.c.id, _W.c.due_at)
-        if joined:
-            columns = columns.join(_C, _C.c.id == _W.c.case_id)
-        return columns.where(*where, *common).order_by(*order).limit(bindparam("limit"))
+        return select(_W.c.id, _W.c.due_at).where(*where, *common).order_by(*order).limit(bindparam("limit"))
 
     # Slices overlap only through the person's own tasks (a ready task assigned to them): union drops those.
     page = union(*[select(part(where).subquery()) for where in branches]).subquery()
