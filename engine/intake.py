@@ -78,7 +78,6 @@ class Prepared:
     version: ProcessVersion
     complaint: dict
     person: dict
-    known_customer: bool
     duplicate_id: int | None = None  # the open case it joins
     history: dict | None = None  # what the case was started with, checked again under the write lock
     start: PreparedStart | None = None
@@ -97,7 +96,7 @@ def prepare(
     forms.validate(schema, data)
     complaint, person = data["complaint"], data["customer"]
     customer = engine.session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
-    prepared = Prepared(version, complaint, person, known_customer=customer is not None)
+    prepared = Prepared(version, complaint, person)
     if customer is not None:
         duplicate = find_open_duplicate(
             engine.session, customer, complaint["category"], complaint["description"]

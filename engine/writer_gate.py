@@ -86,16 +86,17 @@ class GatedConnection(sqlite3.Connection):
     """A DBAPI connection that lets go of the gate once its transaction has ended."""
 
     gate: WriterGate | None = None
-    holds_gate = False
+    holder: int | None = None  # the process that took the gate through this connection
 
     def enter_gate(self) -> None:
-        if self.gate is not None and not self.holds_gate:
+        if self.gate is not None and self.holder is None:
             self.gate.acquire()
-            self.holds_gate = True
+            self.holder = os.getpid()
 
     def leave_gate(self) -> None:
-        if self.holds_gate:
-            self.holds_gate = False
+        # A connection inherited across a fork still says its parent held the gate: the child's gate is new.
+        holder, self.holder = self.holder, None
+        if holder == os.getpid():
             self.gate.release()
 
     def commit(self) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from engine.db import begin_write, make_engine
-from engine.writer_gate import WriterGate
+from engine.writer_gate import GatedConnection, WriterGate
 
 
 @pytest.fixture
@@ -128,3 +128,24 @@ def test_a_forked_child_has_a_gate_of_its_own(tmp_path):
     assert child_can_take_the_gate()
     with gate._threads:  # a parent thread between the two locks at the moment of the fork
         assert child_can_take_the_gate()
+
+
+def test_a_connection_inherited_across_a_fork_never_releases_the_childs_gate(tmp_path):
+    gate = WriterGate(str(tmp_path / "x.db"), timeout=0.3)
+    connection = sqlite3.connect(str(tmp_path / "x.db"), factory=GatedConnection)
+    connection.gate = gate
+    connection.enter_gate()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            connection.leave_gate()  # the parent's hold: nothing of the child's to release, and no error
+            gate.acquire()  # still shut out by the parent's flock
+        except sqlite3.OperationalError:
+            code = 3
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 3
+    connection.leave_gate()
+    assert gate_is_free(gate.path.removesuffix("-writer"))
+    connection.close()
