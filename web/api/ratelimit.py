@@ -1,8 +1,11 @@
-"""Per-client request limits for the public tracking look-ups and for intake.
+"""Per-client request limits: tracking look-ups, intake, sign-in failures, complaints filed on the public form.
 
-A fixed window per (bucket, client) kept in this process's memory. That is enough for one node; behind a load
-balancer every node counts on its own, so N nodes let a client through up to N times the limit. Several nodes
-need a shared store (a PostgreSQL table or Redis) behind the same ``hit`` interface.
+A fixed window per (bucket, client). Where the counts live:
+- ``RATE_LIMIT_STORE`` unset (the default): this process's memory. Every process counts on its own, so four
+  gunicorn workers, or four nodes, let a client through up to four times the limit.
+- ``RATE_LIMIT_STORE=redis://host:port/db``: Redis, shared by every worker and node. A window is one key,
+  counted with INCR and given its expiry by the first request, in one round trip. If Redis cannot be reached
+  the request is let through and the error logged: a broken counter must not stop customers filing complaints.
 
 Limits come from ``app.config["API_RATE_LIMITS"]``: ``{"track": (30, 60), "intake": (600, 60)}`` means at most
 30 tracking look-ups and 600 complaints per client per 60 seconds.
@@ -15,6 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+import redis
 from flask import current_app
 
 from web.api.inputs import ApiError
@@ -55,7 +59,46 @@ class RateLimiter:
             return None
 
 
-def limiter() -> RateLimiter:
+class RedisRateLimiter:
+    """The same ``hit`` as ``RateLimiter``, counted in Redis (real time: the app's clock does not move it)."""
+
+    def __init__(self, url: str, prefix: str = "complaints:ratelimit"):
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.prefix = prefix
+
+    def hit(self, bucket: str, client: str, limit: int, period: float, *, count: bool = True) -> float | None:
+        key = f"{self.prefix}:{bucket}:{client}"
+        try:
+            if count:
+                pipe = self.client.pipeline()
+                pipe.incr(key)
+                pipe.pexpire(key, max(1, int(period * 1000)), nx=True)
+                pipe.pttl(key)
+                used, _, ttl = pipe.execute()
+                over = used > limit
+            else:
+                pipe = self.client.pipeline()
+                pipe.get(key)
+                pipe.pttl(key)
+                used, ttl = pipe.execute()
+                over = used is not None and int(used) >= limit
+        except redis.RedisError:
+            current_app.logger.exception("rate limit store unreachable; letting the request through")
+            return None
+        if not over:
+            return None
+        return max(ttl, 1) / 1000 if ttl and ttl > 0 else period
+
+
+def make_limiter(config: dict, clock: Callable[[], datetime]) -> RateLimiter | RedisRateLimiter:
+    """The limiter ``RATE_LIMIT_STORE`` asks for: Redis when it names one, else this process's memory."""
+    store = config.get("RATE_LIMIT_STORE")
+    if store:
+        return RedisRateLimiter(store, config.get("RATE_LIMIT_PREFIX") or "complaints:ratelimit")
+    return RateLimiter(clock)
+
+
+def limiter() -> RateLimiter | RedisRateLimiter:
     return current_app.extensions["api_rate_limiter"]
 
 
