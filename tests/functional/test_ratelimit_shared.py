@@ -36,26 +36,37 @@ def store():
     client.close()
 
 
-def worker(database_url, clock, store_url: str, prefix: str):
+@pytest.fixture
+def worker(database_url, clock, db):
+    """Make app instances (workers) counting in ``store_url``; their connection pools are closed afterwards."""
     from app import create_app
 
-    return create_app(
-        {
-            "DATABASE_URL": database_url,
-            "TESTING": True,
-            "SCHEDULER_ENABLED": False,
-            "CLOCK": clock,
-            "SECRET_KEY": "test",
-            "RATE_LIMIT_STORE": store_url,
-            "RATE_LIMIT_PREFIX": prefix,
-            "API_RATE_LIMITS": {"track": (3, 60)},
-        }
-    )
+    made = []
+
+    def make(store_url: str, prefix: str):
+        app = create_app(
+            {
+                "DATABASE_URL": database_url,
+                "TESTING": True,
+                "SCHEDULER_ENABLED": False,
+                "CLOCK": clock,
+                "SECRET_KEY": "test",
+                "RATE_LIMIT_STORE": store_url,
+                "RATE_LIMIT_PREFIX": prefix,
+                "API_RATE_LIMITS": {"track": (3, 60)},
+            }
+        )
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["database"].engine.dispose()
 
 
-def test_the_limit_holds_across_workers_sharing_the_store(database_url, clock, db, store):
+def test_the_limit_holds_across_workers_sharing_the_store(worker, store):
     url, prefix = store
-    first, second = (worker(database_url, clock, url, prefix).test_client() for _ in range(2))
+    first, second = (worker(url, prefix).test_client() for _ in range(2))
     answers = [client.get(f"{PREFIX}/track/{'x' * 40}").status_code for client in (first, second, first)]
     assert answers == [404, 404, 404]  # three look-ups of an unknown code, wherever they landed
     refused = second.get(f"{PREFIX}/track/{'x' * 40}")
@@ -65,8 +76,8 @@ def test_the_limit_holds_across_workers_sharing_the_store(database_url, clock, d
     assert other_client.status_code == 404  # counted per client
 
 
-def test_an_unreachable_store_lets_requests_through_and_says_so(database_url, clock, db, caplog):
-    app = worker(database_url, clock, "redis://127.0.0.1:1/0", "test:down")
+def test_an_unreachable_store_lets_requests_through_and_says_so(worker, caplog):
+    app = worker("redis://127.0.0.1:1/0", "test:down")
     client = app.test_client()
     with caplog.at_level(logging.ERROR):
         answers = [client.get(f"{PREFIX}/track/{'x' * 40}").status_code for _ in range(5)]
