@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from engine.db import WRITE_OPTION, begin_write
+from engine.db import begin_write, in_write
 
 _POSTGRES = text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")
 _SQLITE = text(
@@ -33,8 +33,7 @@ def reserve_case_id(session: Session) -> int:
     """A new case id, never handed out before."""
     if session.get_bind().dialect.name == "postgresql":
         return session.execute(_POSTGRES).scalar_one()
-    in_write = session.in_transaction() and session.connection().get_execution_options().get(WRITE_OPTION)
-    if in_write:
+    if in_write(session):
         return session.execute(_SQLITE).scalar_one()
     begin_write(session)
     try:

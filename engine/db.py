@@ -78,11 +78,16 @@ def begin_write(session: Session) -> None:
     the latest committed state. On SQLite the new transaction holds the write lock from its first statement;
     on PostgreSQL the option is ignored and row locks do the work.
     """
+    if in_write(session):
+        return  # already inside a write transaction (the sweep's claim on a timer row, say)
     if session.in_transaction():
-        if session.connection().get_execution_options().get(WRITE_OPTION):
-            return  # already inside a write transaction (the sweep's claim on a timer row, say)
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})
+
+
+def in_write(session: Session) -> bool:
+    """Whether the session is inside a write transaction begun by ``begin_write``."""
+    return session.in_transaction() and bool(session.connection().get_execution_options().get(WRITE_OPTION))
 
 
 @dataclass

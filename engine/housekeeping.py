@@ -8,6 +8,7 @@ so that a large backlog never holds SQLite's write lock for long. A key sent aga
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, as_utc
-from engine.db import begin_write
+from engine.db import drain_batches
 from engine.models import IdempotencyRecord
 
 DEFAULT_KEEP_HOURS = 24
@@ -28,19 +29,16 @@ def purge_idempotency_keys(
 ) -> int:
     """Delete the stored answers older than the retention; returns how many."""
     keep = timedelta(hours=float(settings.get("IDEMPOTENCY_KEEP_HOURS", DEFAULT_KEEP_HOURS)))
-    cutoff = as_utc(clock()) - keep
-    deleted = 0
-    while True:
-        with sessions() as session:
-            begin_write(session)
-            ids = session.scalars(
-                select(IdempotencyRecord.id)
-                .where(IdempotencyRecord.created_at < cutoff)
-                .order_by(IdempotencyRecord.created_at)
-                .limit(batch)
-            ).all()
-            if not ids:
-                return deleted
-            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
-            session.commit()
-            deleted += len(ids)
+
+    def expired(now):
+        return (
+            select(IdempotencyRecord.id)
+            .where(IdempotencyRecord.created_at < as_utc(now) - keep)
+            .order_by(IdempotencyRecord.created_at)
+        )
+
+    def delete_them(session: Session, rows, _now) -> None:
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_([r.id for r in rows])))
+        session.commit()
+
+    return drain_batches(sessions, clock, expired, delete_them, limit=sys.maxsize, size=batch)

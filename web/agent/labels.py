@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import gettext, lazy_gettext
 
 from web.i18n import bilingual
-from web.labels import LANES, TIERS
+from web.labels import ACTORS, LANES, NOTICE_STATES, TIERS
 from web.schema_forms import choice_label
 
 CASE_STATUSES = {
@@ -67,22 +67,10 @@ NOTICES = {
     "regulatory_extension": lazy_gettext("Decision deadline extended"),
     "complaint_received": lazy_gettext("Complaint received"),
 }
-NOTICE_STATES = {
-    "pending": lazy_gettext("waiting to be sent"),
-    "sent": lazy_gettext("sent"),
-    "failed": lazy_gettext("failed"),
-}
 NOTES = {
     "merged_complaint": lazy_gettext("Repeat complaint"),
     "customer_information": lazy_gettext("Added by the customer"),
     "customer_survey": lazy_gettext("Customer's survey answers"),
-}
-ACTORS = {
-    "system:timer": lazy_gettext("Timer"),
-    "system:ladder": lazy_gettext("Deadline ladder"),
-    "system:regulatory": lazy_gettext("Regulatory clock"),
-    "system:sweep": lazy_gettext("Timer sweep"),
-    "customer": lazy_gettext("Customer"),
 }
 
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 from flask_babel import format_timedelta, lazy_gettext
 
 from engine.models import CaseStatus
-from web.labels import LANES, TIERS  # noqa: F401 - the auditor templates read them as labels.LANES
+
+# The auditor templates read these as labels.LANES, labels.ACTORS ...
+from web.labels import ACTORS, LANES, NOTICE_STATES, TIERS  # noqa: F401
 
 # "Being handled", not "Open": other pages translate "Open" as the verb (a button).
 STATUSES = {
@@ -22,24 +24,11 @@ STEP_STATES = {
     "completed": lazy_gettext("Completed"),
     "cancelled": lazy_gettext("Cancelled"),
 }
-# Who acts when no person does.
-ACTORS = {
-    "system:timer": lazy_gettext("Timer"),
-    "system:ladder": lazy_gettext("Deadline ladder"),
-    "system:regulatory": lazy_gettext("Regulatory clock"),
-    "system:sweep": lazy_gettext("Timer sweep"),
-    "customer": lazy_gettext("Customer"),
-}
 NOTICES = {
     "result_notice": lazy_gettext("Result notice (cause, solution and advice)"),
     "regulatory_extension": lazy_gettext("Notice that the decision deadline was extended"),
     "kb_answer": lazy_gettext("Answer from the knowledge base"),
     "safeguards_in_place": lazy_gettext("Notice of the safeguards in place"),
-}
-NOTICE_STATES = {
-    "pending": lazy_gettext("waiting to be sent"),
-    "sent": lazy_gettext("sent"),
-    "failed": lazy_gettext("failed"),
 }
 LADDER = {
     1: lazy_gettext("reminder to the person holding it"),
