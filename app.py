@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from engine.db import Database
+from engine.store.db import Database
 from web import admin, agent, auditor, cli, config, db, i18n, pages, security, supervisor
 from web.api import bp as api_bp
 from web.errors import register_error_handlers

@@ -22,12 +22,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from tqdm import tqdm
 
-from engine import accounts, audit, definitions
+from engine import accounts, audit
+from engine.cases.engine import CaseEngine
 from engine.clock import FrozenClock
-from engine.db import Database, make_engine
-from engine.migrations import upgrade
+from engine.deploy import deployment
 from engine.models import Base, User, WorkItem, WorkItemState
-from engine.runtime import CaseEngine
+from engine.store.db import Database, make_engine
+from engine.store.schema import upgrade
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "engine"
 FIVE_TASKS = DATA / "five_tasks.bpmn"
@@ -106,7 +107,7 @@ def prepare(label: str, database: Database) -> Bench:
         session.commit()
         for names in (["five_tasks.bpmn"], ["review.bpmn", "review.schema.json"]):
             files = [(name, (DATA / name).read_bytes()) for name in names]
-            definitions.deploy(session, files, actor="bench", clock=clock)
+            deployment.deploy(session, files, actor="bench", clock=clock)
         user = accounts.create_user(session, clock, username="agent", role="agent", departments=["frontline"])
     return Bench(label, database, clock, user.id)
 

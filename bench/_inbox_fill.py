@@ -12,14 +12,15 @@ from sqlalchemy import func, select, text
 from tqdm import tqdm
 
 from bench._common import ROOT
-from engine import accounts, definitions
+from engine import accounts
+from engine.cases.demo import DEMO_COMPLAINTS
+from engine.cases.engine import CaseEngine
+from engine.cases.intake import file_complaint
 from engine.clock import system_clock
-from engine.db import Database
-from engine.demo import DEMO_COMPLAINTS
-from engine.intake import file_complaint
-from engine.migrations import upgrade
+from engine.deploy import deployment
 from engine.models import Base, Department, WorkItemState
-from engine.runtime import CaseEngine
+from engine.store.db import Database
+from engine.store.schema import upgrade
 
 PASSWORD = "bench-password"
 # With the six standard departments, twenty lanes.
@@ -49,8 +50,8 @@ def prepare(database: Database, rng: random.Random) -> dict[str, list[int]]:
             Department(code=code, name=code.replace("_", " ").title()) for code in MORE_DEPARTMENTS
         )
         session.commit()
-        definitions.deploy(
-            session, definitions.read_paths([str(ROOT / "processes")]), actor="bench", clock=clock
+        deployment.deploy(
+            session, deployment.read_paths([str(ROOT / "processes")]), actor="bench", clock=clock
         )
         lanes = list(session.scalars(select(Department.code).order_by(Department.code)))
         staff: dict[str, list[int]] = {lane: [] for lane in lanes}

@@ -33,14 +33,19 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from bench._common import DATA, START_DATA, ensure_database
-from engine import accounts, audit, definitions, projection, sla, stepping, writes
+from engine import accounts, audit
+from engine.cases.engine import CaseEngine
 from engine.clock import FrozenClock, system_clock
-from engine.db import Database, begin_write, make_engine
-from engine.migrations import upgrade
+from engine.deploy import deployment
 from engine.models import Base, Timer, TimerStatus
-from engine.runtime import CaseEngine
-from engine.serialization import SERIALIZER
-from engine.sla import BATCH, sweep
+from engine.runtime import projection
+from engine.runtime.step import Step
+from engine.store import writes
+from engine.store.db import Database, begin_write, make_engine
+from engine.store.schema import upgrade
+from engine.store.serialization import SERIALIZER
+from engine.timers import sla
+from engine.timers.sla import BATCH, sweep
 
 BENCH_DATABASE = "bench_sla"
 TZ = ZoneInfo("Asia/Shanghai")  # the engine's default TIMEZONE, for case references
@@ -130,7 +135,7 @@ def deploy_processes(database: Database, clock, quick_dir: Path | None = None) -
         bundles.append([(path.name, path.read_bytes())])
     with database.session() as session:
         for files in bundles:
-            definitions.deploy(session, files, actor="bench", clock=clock)
+            deployment.deploy(session, files, actor="bench", clock=clock)
 
 
 # ------------------------------------------------------------------------------------- copying a case
@@ -308,7 +313,8 @@ def claim_queries(now: datetime) -> dict[str, Select]:
     """The first claim of each sweep of an SLA tick, exactly as the engine builds it: each sweep is called with
     its drain loop (``drain_batches`` for timers, ``drain`` for the others) replaced by a stand-in that keeps the
     sweep's ``due(now)`` query, with the LIMIT of its first claim, and acts on nothing."""
-    from engine import ladder, regulatory, sla
+    from engine.cases import regulatory
+    from engine.timers import ladder, sla
 
     captured: dict[str, Select] = {}
     sweeps = {
@@ -492,7 +498,7 @@ PHASES = (
     ("read the batch's case rows (per case)", sla, "_read_cases"),
     ("deserialize the state", SERIALIZER, "load_state"),
     ("snapshot before", projection.Snapshot, "of"),
-    ("refresh_timers + do_engine_steps", stepping.Step, "advance"),
+    ("refresh_timers + do_engine_steps", Step, "advance"),
     ("projection.sync (UPDATE timer)", projection, "sync"),
     ("insert work item", projection, "insert_rows"),
     ("serialize the state", SERIALIZER, "dump_state"),

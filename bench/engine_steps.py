@@ -55,7 +55,7 @@ from bench._common import (
     sqlite_database,
 )
 from engine import audit
-from engine.db import Database
+from engine.store.db import Database
 
 STEPS = 6  # the start and five completions
 TASKS = 5

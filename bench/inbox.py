@@ -35,8 +35,8 @@ from bench import _inbox_fill
 from bench._common import DEFAULT_PG_URL, Http, gunicorn, load_average, own_postgres, percentile, revision
 from engine import accounts
 from engine.clock import system_clock
-from engine.db import Database
 from engine.models import User, WorkItemState
+from engine.store.db import Database
 from web.api import queries
 
 PG_DATABASE = "bench_inbox"

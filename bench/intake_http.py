@@ -40,8 +40,8 @@ from bench._common import (
     percentile,
     revision,
 )
-from engine.db import make_engine
-from engine.demo import DEMO_COMPLAINTS
+from engine.cases.demo import DEMO_COMPLAINTS
+from engine.store.db import make_engine
 
 PG_DATABASE = "bench_intake"
 RATE_LIMITS = json.dumps({"intake": [1_000_000, 60]})

@@ -75,9 +75,9 @@ from bench._sla_common import (
 )
 from engine import audit
 from engine.clock import FrozenClock
-from engine.db import Database
 from engine.models import Case, Timer, TimerStatus
-from engine.sla import BATCH, sweep
+from engine.store.db import Database
+from engine.timers.sla import BATCH, sweep
 
 T0 = datetime(2035, 1, 8, 1, 0, tzinfo=UTC)
 BURST = T0 + timedelta(hours=1)  # the burst's due times: BURST .. BURST + 1 s
@@ -254,7 +254,7 @@ def claims(database: Database, copier: Copier, batch: int, n: int = 5000) -> Non
 def tick_queries(database: Database) -> None:
     """What one SLA tick costs with nothing due, and the plan of each of its three claim queries."""
     from engine.clock import system_clock
-    from engine.sla import tick
+    from engine.timers.sla import tick
 
     now = system_clock()
     tick(database.session, system_clock, {})  # warm

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.clock import Clock, as_utc
-from engine.db import begin_write
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, User
+from engine.store.db import begin_write
 
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,150}$")

@@ -36,6 +36,24 @@ class CustomerHistory(Protocol):
         """Earlier complaints, open cases, segment, risk flags and the repeat verdict for one customer."""
 
 
+# What a customer the bank has never seen has on record.
+NO_HISTORY = {
+    "earlier": [],
+    "open_cases": 0,
+    "segment": "standard",
+    "risk_flags": [],
+    "is_repeat": False,
+    "repeat_of": None,
+}
+
+
+class NoHistory:
+    """The history of a customer the bank has never seen, whoever is asked about (dry runs, tests)."""
+
+    def for_customer(self, customer_id, category, description, exclude_case_id) -> dict:
+        return dict(NO_HISTORY)
+
+
 class LocalCoreBanking:
     """Stands in for the core banking system: records requests in the log and returns a reference."""
 

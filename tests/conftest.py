@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import accounts, definitions
+from engine import accounts
 from engine.clock import FrozenClock
-from engine.db import Database, is_sqlite
-from engine.migrations import upgrade
+from engine.deploy import deployment
 from engine.models import Base
-from engine.serialization import SPECS
+from engine.store.db import Database, is_sqlite
+from engine.store.schema import upgrade
+from engine.store.serialization import SPECS
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -89,7 +90,7 @@ def deploy(session, clock):
     def _deploy(*names: str, handlers=None, actor: str = "tests"):
         files = [(Path(n).name, (DATA / n).read_bytes()) for n in names]
         kwargs = {"handlers": handlers} if handlers is not None else {}
-        return definitions.deploy(session, files, actor=actor, clock=clock, **kwargs)
+        return deployment.deploy(session, files, actor=actor, clock=clock, **kwargs)
 
     return _deploy
 

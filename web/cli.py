@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import functools
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine import accounts, audit, definitions, migrations, outbox
+import processes
+from engine import accounts, audit
+from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
-from engine.housekeeping import purge_idempotency_keys
+from engine.messaging import outbox
 from engine.models import Role
-from engine.sla import tick
-
-PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+from engine.store import schema
+from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.sla import tick
 
 
 def _database():
@@ -62,7 +63,7 @@ def friendly(fn):
 def init_db():
     """Create or upgrade the database schema (Alembic migrations) and the standard departments."""
     database = _database()
-    migrations.upgrade(database.engine)
+    schema.upgrade(database.engine)
     with database.session() as session:
         accounts.ensure_departments(session)
         session.commit()
@@ -70,16 +71,17 @@ def init_db():
 
 
 @click.command("deploy")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--actor", default="cli", show_default=True, help="Who is deploying, for the audit log.")
 @friendly
 def deploy(paths, actor):
-    """Validate and deploy BPMN/DMN/form files or folders as one bundle."""
-    files = definitions.read_paths(list(paths))
+    """Validate and deploy BPMN/DMN/form files or folders as one bundle (no PATH: the shipped processes)."""
+    paths = paths or (str(processes.FOLDER),)
+    files = deployment.read_paths(list(paths))
     if not files:
         raise click.ClickException("no .bpmn, .dmn or .json files found in " + ", ".join(paths))
     with _database().session() as session:
-        result = definitions.deploy(session, files, actor=actor, clock=_clock())
+        result = deployment.deploy(session, files, actor=actor, clock=_clock())
     for version in result.deployed:
         click.echo(f"deployed {version.label} ({version.sha256[:12]})")
     for version in result.unchanged:
@@ -90,7 +92,7 @@ def deploy(paths, actor):
 @friendly
 def seed_demo():
     """Load demo users for every role (idempotent); prints their sign-in."""
-    from engine.demo import seed, seed_complaints
+    from engine.cases.demo import seed, seed_complaints
 
     with _database().session() as session:
         created = seed(session, _clock())

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from engine.db import Database
-from engine.runtime import CaseEngine
+from engine.cases.engine import CaseEngine
+from engine.store.db import Database
 
 
 def database() -> Database:

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from engine import staff_notices
 from engine.clock import as_utc
 from engine.errors import Forbidden
+from engine.messaging import staff_notices
 from engine.models import User
 from web import auth
 from web.db import session

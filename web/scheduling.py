@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from engine import outbox
-from engine.housekeeping import purge_idempotency_keys
-from engine.sla import tick
+from engine.messaging import outbox
+from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.sla import tick
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:

@@ -18,10 +18,13 @@ from pathlib import Path
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from engine import accounts, definitions, demo, migrations
+from engine import accounts
+from engine.cases import demo
 from engine.clock import FrozenClock
+from engine.deploy import deployment
 from engine.models import Case, WorkItem
-from engine.sla import tick
+from engine.store import schema
+from engine.timers.sla import tick
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -39,11 +42,11 @@ def build(directory: Path, clock: FrozenClock):
         }
     )
     database = app.extensions["database"]
-    migrations.upgrade(database.engine)
+    schema.upgrade(database.engine)
     with database.session() as session:
         accounts.ensure_departments(session)
         session.commit()
-        definitions.deploy(session, definitions.read_paths([ROOT / "processes"]), actor="demo", clock=clock)
+        deployment.deploy(session, deployment.read_paths([ROOT / "processes"]), actor="demo", clock=clock)
         demo.seed(session, clock)
         demo.seed_complaints(session, clock)
     clock.advance(timedelta(hours=6))

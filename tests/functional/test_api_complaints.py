@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import Case, Escalation, IdempotencyRecord
-from engine.sla import sweep
+from engine.timers.sla import sweep
 from tests.conftest import fresh
 from tests.functional.test_api_support import PREFIX, start, submission
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from engine import definitions
+from engine.deploy import deployment
 from tests.conftest import DATA
 from tests.functional.test_api_support import PREFIX, PROCESSES, start
 
@@ -30,7 +30,7 @@ def listed(api) -> list[tuple[str, int, str]]:
 
 
 def test_a_bundle_is_deployed_once_and_unchanged_files_deploy_nothing(api):
-    files = definitions.read_paths([PROCESSES])
+    files = deployment.read_paths([PROCESSES])
     first = upload(api, files)
     assert first.status_code == 201
     assert (
@@ -43,7 +43,7 @@ def test_a_bundle_is_deployed_once_and_unchanged_files_deploy_nothing(api):
 
 
 def test_a_changed_form_deploys_a_new_version_of_the_process_using_it(api):
-    files = definitions.read_paths([PROCESSES])
+    files = deployment.read_paths([PROCESSES])
     upload(api, files)
     changed = []
     for name, content in files:
@@ -60,7 +60,7 @@ def test_a_changed_form_deploys_a_new_version_of_the_process_using_it(api):
 
 @pytest.mark.parametrize("name", ["link_event.bpmn", "complex_gateway.bpmn", "script_import_os.bpmn"])
 def test_a_refused_bundle_names_file_element_and_reason_and_deploys_nothing(api, name):
-    files = [*definitions.read_paths([PROCESSES]), (name, (DATA / "validation" / name).read_bytes())]
+    files = [*deployment.read_paths([PROCESSES]), (name, (DATA / "validation" / name).read_bytes())]
     response = upload(api, files)
     assert response.status_code == 422
     body = response.get_json()
@@ -83,7 +83,7 @@ def test_an_xml_entity_attack_is_refused(api):
 def test_client_folders_in_file_names_are_dropped(api):
     files = [
         (f"processes/forms/{name}" if n % 2 else f"../../{name}", content)
-        for n, (name, content) in enumerate(definitions.read_paths([PROCESSES]))
+        for n, (name, content) in enumerate(deployment.read_paths([PROCESSES]))
     ]
     assert upload(api, files).status_code == 201
     assert {v["source_file"] for v in api.get(URL, "pete").get_json()["items"]} == {
@@ -107,7 +107,7 @@ def test_bad_uploads_are_refused_before_anything_is_read(api, app):
 
 
 def test_only_process_owners_and_administrators_deploy(api):
-    files = definitions.read_paths([PROCESSES])
+    files = deployment.read_paths([PROCESSES])
     for who in ("ann", "sue", "aud"):
         assert upload(api, files, who=who).status_code == 403
     assert api.get(URL, "ann").status_code == 403

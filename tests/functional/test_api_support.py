@@ -22,7 +22,8 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from engine import accounts, definitions
+from engine import accounts
+from engine.deploy import deployment
 from engine.models import ApiToken, Department, Deployment, DeploymentFile, ProcessVersion, User
 from tests.conftest import DATA
 
@@ -203,16 +204,16 @@ def deploy_processes(session, clock) -> None:
     Validating the bundle takes longer than most API tests, and its result never changes within a run.
     """
     if not _deployed:
-        definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+        deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="tests", clock=clock)
         for version in session.scalars(select(ProcessVersion).options(undefer("*"))):
             columns = {c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}
             _deployed.append({k: v for k, v in columns.items() if k not in ("id", "deployment_id")})
         return
-    deployment = Deployment(deployed_at=clock(), deployed_by="tests")
-    deployment.versions = [ProcessVersion(**{**row, "created_at": clock()}) for row in _deployed]
-    for name, content in definitions.read_paths([PROCESSES]):
-        deployment.files.append(
+    record = Deployment(deployed_at=clock(), deployed_by="tests")
+    record.versions = [ProcessVersion(**{**row, "created_at": clock()}) for row in _deployed]
+    for name, content in deployment.read_paths([PROCESSES]):
+        record.files.append(
             DeploymentFile(name=name, sha256=hashlib.sha256(content).hexdigest(), content=content)
         )
-    session.add(deployment)
+    session.add(record)
     session.commit()

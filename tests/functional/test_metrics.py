@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from engine import accounts
-from engine.runtime import CaseEngine
-from engine.sla import sweep
+from engine.cases.engine import CaseEngine
+from engine.timers.sla import sweep
 
 
 def test_lag_percentiles_and_overdue_counts_are_measured(app, deploy, session, clock, db, make_user):

@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import accounts, ownership, regulatory
+from engine import accounts
+from engine.cases import assignment, regulatory
+from engine.cases.engine import CaseEngine
 from engine.models import AuditEvent, Incident
-from engine.runtime import CaseEngine
-from engine.sla import sweep
+from engine.timers.sla import sweep
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import PREFIX, start
 
@@ -60,7 +61,7 @@ def handled(api, app, db, session, clock):
     regulatory.pause(engine, case["id"], actor="sue", reason="Card sent for appraisal")
     clock.advance(hours=30)
     regulatory.resume(engine, case["id"], actor="sue")
-    ownership.change_owner(engine, case["id"], users["bob"], actor="sue", reason="Ann is on leave")
+    assignment.change_owner(engine, case["id"], users["bob"], actor="sue", reason="Ann is on leave")
     return case
 
 

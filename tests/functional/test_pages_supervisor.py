@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import ladder
 from engine.models import AuditEvent, Case, Escalation, OutboxMessage, WorkItem
+from engine.timers import ladder
 from tests.conftest import fresh
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import start

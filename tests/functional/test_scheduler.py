@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from app import create_app
+from engine.cases.engine import CaseEngine
 from engine.models import Timer, TimerStatus
-from engine.runtime import CaseEngine
 from tests.conftest import fresh
 from web.scheduling import start_scheduler
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import assignment, definitions
+from engine.cases import assignment
+from engine.cases.engine import CaseEngine
+from engine.cases.intake import file_complaint
+from engine.deploy import deployment
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from engine.intake import file_complaint
 from engine.models import AuditEvent, Case, Escalation, OutboxMessage, WorkItem, WorkItemState
-from engine.runtime import CaseEngine
-from engine.sla import tick
+from engine.timers.sla import tick
 from tests.conftest import DATA, fresh
 
 SETTINGS = {"ESCALATION_NEAR_MINUTES": 0, "ESCALATION_GRACE_MINUTES": (30, 120)}
@@ -21,8 +22,8 @@ SETTINGS = {"ESCALATION_NEAR_MINUTES": 0, "ESCALATION_GRACE_MINUTES": (30, 120)}
 
 @pytest.fixture
 def engine(session, clock):
-    definitions.deploy(
-        session, definitions.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
+    deployment.deploy(
+        session, deployment.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
     )
     return CaseEngine(session, clock, settings=SETTINGS)
 

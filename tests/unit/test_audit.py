@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from engine import audit
+from engine.cases.engine import CaseEngine
 from engine.models import AuditEvent, WorkItem
-from engine.runtime import CaseEngine
 
 
 @pytest.fixture

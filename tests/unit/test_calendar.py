@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.calendar import (
+from engine.calendar.business import (
     ChineseCalendar,
     calendar_from_settings,
     calendar_scope,
     current_calendar,
 )
-from engine.sandbox import evaluate
+from engine.scripting.sandbox import evaluate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -138,7 +138,7 @@ def test_an_unknown_year_counts_weekdays_warns_once_and_takes_overrides(caplog):
     monday = next(date(year, 7, d) for d in range(1, 8) if date(year, 7, d).weekday() == 0)
     tuesday, saturday = (date.fromordinal(monday.toordinal() + n) for n in (1, 5))
     cal = ChineseCalendar(overrides={tuesday: False})
-    with caplog.at_level(logging.WARNING, logger="engine.calendar"):
+    with caplog.at_level(logging.WARNING, logger="engine.calendar.business"):
         assert cal.is_working_day(monday)
         assert not cal.is_working_day(saturday)
         assert not cal.is_working_day(tuesday)

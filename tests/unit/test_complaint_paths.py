@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions
+from engine.cases.engine import CaseEngine
+from engine.cases.intake import file_complaint
+from engine.deploy import deployment
 from engine.errors import InvalidState, ValidationFailed
-from engine.intake import file_complaint
 from engine.models import (
     AuditEvent,
     Case,
@@ -24,8 +25,7 @@ from engine.models import (
     WorkItem,
     WorkItemState,
 )
-from engine.runtime import CaseEngine
-from engine.sla import sweep
+from engine.timers.sla import sweep
 from tests.conftest import DATA, fresh
 
 PROCESSES = DATA.parent.parent / "processes"
@@ -67,7 +67,7 @@ def people(make_user):
 
 @pytest.fixture
 def engine(session, clock):
-    definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="tests", clock=clock)
     return CaseEngine(session, clock)
 
 
@@ -204,7 +204,7 @@ def test_fee_disputes_up_to_the_agents_authority_are_paid_without_approval(
         assert pending == ["approve_supervisor"]
         work(engine, session, case.id, "approve_supervisor", people["sue"], {"approved": True})
     assert [i.spec_id for i in open_items(session, case.id)] == ["send_result"]
-    workflow_data = engine._load(session.get(Case, case.id)).last_task.data
+    workflow_data = engine.load_workflow(session.get(Case, case.id)).last_task.data
     assert workflow_data["compensation"]["amount"] == amount
     approval_steps = [s for s in history(session, case.id) if s.spec_id.startswith("approve_")]
     assert len(approval_steps) == approvals
@@ -358,7 +358,7 @@ def test_a_repeat_after_the_first_closed_is_linked_and_counted(engine, session, 
     session.refresh(second)
     assert second.repeat_of_id == first.id
     assert second.priority in {"P1", "P2"}  # a repeat raises the priority one step
-    data = engine._load(second).last_task.data
+    data = engine.load_workflow(second).last_task.data
     assert data["history"]["is_repeat"] is True and data["history"]["repeat_of"] == first.reference
 
 

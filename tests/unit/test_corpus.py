@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.deploy.bundle import load_bundle
 from engine.errors import DeploymentRejected
-from engine.validation import load_bundle
 from handlers import registry
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "bpmn"

@@ -7,10 +7,12 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from engine import audit, customer_updates, definitions
+from engine import audit
+from engine.cases import customer_updates
+from engine.cases.engine import CaseEngine
+from engine.deploy import deployment
 from engine.errors import InvalidState, ValidationFailed
 from engine.models import AuditEvent, CaseNote, OutboxMessage
-from engine.runtime import CaseEngine
 from tests.conftest import fresh
 from tests.unit.test_complaint_paths import PROCESSES, file, open_items, work
 
@@ -19,7 +21,7 @@ WEEKEND = "What are your opening hours on weekends? Are you open on weekends?"
 
 @pytest.fixture
 def engine(session, clock):
-    definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="tests", clock=clock)
     return CaseEngine(session, clock)
 
 

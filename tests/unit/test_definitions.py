@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine import definitions
+from engine.cases.engine import CaseEngine
+from engine.deploy import deployment
 from engine.errors import DeploymentRejected
 from engine.models import AuditEvent, Deployment, DeploymentFile, ProcessVersion
-from engine.runtime import CaseEngine
 from tests.conftest import DATA
 
 FIVE = (DATA / "engine/five_tasks.bpmn").read_bytes()
 
 
 def deploy_bytes(session, clock, *files):
-    return definitions.deploy(session, list(files), actor="owner.huang", clock=clock)
+    return deployment.deploy(session, list(files), actor="owner.huang", clock=clock)
 
 
 def test_versions_are_numbered_per_key_hashed_and_unchanged_bundles_add_nothing(session, clock):
@@ -60,14 +60,14 @@ def test_two_files_with_the_same_name_are_refused(session, clock, tmp_path):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "five_tasks.bpmn").write_bytes(FIVE)
-    files = definitions.read_paths([tmp_path])
+    files = deployment.read_paths([tmp_path])
     with pytest.raises(DeploymentRejected, match="two files in the bundle have this name"):
         deploy_bytes(session, clock, *files)
 
 
 def test_missing_paths_are_named(tmp_path):
     with pytest.raises(DeploymentRejected, match="nowhere: no such file or folder"):
-        definitions.read_paths([tmp_path / "nowhere"])
+        deployment.read_paths([tmp_path / "nowhere"])
 
 
 def corpus_files():

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.housekeeping import purge_idempotency_keys
 from engine.models import IdempotencyRecord
+from engine.store.housekeeping import purge_idempotency_keys
 from tests.conftest import fresh
 
 

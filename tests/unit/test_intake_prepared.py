@@ -8,19 +8,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from engine import definitions, intake
-from engine.case_ids import reserve_case_id
-from engine.db import begin_write
+from engine.cases import intake
+from engine.cases.engine import CaseEngine
+from engine.deploy import deployment
 from engine.errors import ValidationFailed
 from engine.models import AuditEvent, Case, CaseNote, CaseStatus, Customer, OutboxMessage, WorkItem
-from engine.runtime import CaseEngine
+from engine.store.db import begin_write
+from engine.store.ids import reserve_case_id
 from tests.conftest import fresh
 from tests.unit.test_complaint_paths import PROCESSES, submission
 
 
 @pytest.fixture
 def engine(session, clock):
-    definitions.deploy(session, definitions.read_paths([PROCESSES]), actor="tests", clock=clock)
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="tests", clock=clock)
     return CaseEngine(session, clock)
 
 
@@ -87,7 +88,7 @@ def test_history_that_changed_while_preparing_is_what_the_case_starts_with(engin
     result = intake.write(engine, prepared, actor="c")
     assert result.case.id == case_id
     fresh(session)
-    history = engine._load(session.get(Case, case_id)).last_task.data["history"]
+    history = engine.load_workflow(session.get(Case, case_id)).last_task.data["history"]
     assert history["open_cases"] == 2
     assert between.case.reference in [c["reference"] for c in history["earlier"]]
 

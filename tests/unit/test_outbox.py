@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import audit, outbox
+from engine import audit
+from engine.messaging import outbox
 from engine.models import AuditEvent, OutboxMessage
 from handlers.adapters import DeliveryFailed, LocalNotifier
 from tests.conftest import fresh

@@ -25,11 +25,11 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 import handlers
-from engine import sandbox
 from engine.clock import FrozenClock, engine_clock
-from engine.definitions import read_paths
-from engine.scripting import SandboxScriptEngine
-from engine.validation import load_bundle
+from engine.deploy.bundle import load_bundle
+from engine.deploy.deployment import read_paths
+from engine.scripting import sandbox
+from engine.scripting.script_engine import SandboxScriptEngine
 from handlers import HandlerContext
 from handlers.adapters import KnowledgeBase, LocalCoreBanking
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, ownership
+from engine import audit
+from engine.cases import assignment
+from engine.cases.engine import CaseEngine
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.models import AuditEvent, Case, CaseStatus, Incident, Timer, TimerStatus, WorkItem, WorkItemState
-from engine.runtime import CaseEngine
-from engine.serialization import SERIALIZER
-from engine.sla import sweep
+from engine.store.serialization import SERIALIZER
+from engine.timers.sla import sweep
 from handlers import HandlerError
 from handlers import registry as base_registry
 from tests.conftest import fresh
@@ -330,9 +331,9 @@ def test_a_running_case_stays_on_the_version_it_started_on(deploy, session, cloc
     from tests.conftest import DATA
 
     changed.write_bytes((DATA / "engine/five_tasks.bpmn").read_bytes().replace(b"Step two", b"Step 2"))
-    from engine import definitions
+    from engine.deploy import deployment
 
-    result = definitions.deploy(session, [("five_tasks.bpmn", changed.read_bytes())], actor="t", clock=clock)
+    result = deployment.deploy(session, [("five_tasks.bpmn", changed.read_bytes())], actor="t", clock=clock)
     assert [v.version for v in result.deployed] == [2]
 
     new = engine.start_case("five_tasks", {}, actor="channel")
@@ -346,7 +347,7 @@ def test_a_running_case_stays_on_the_version_it_started_on(deploy, session, cloc
 def test_spiffworkflows_direct_environment_calls_are_sandboxed_too(session, clock):
     """SpiffWorkflow evaluates message correlations through script_engine.environment, not evaluate()."""
     from engine.errors import SandboxViolation
-    from engine.scripting import SandboxScriptEngine
+    from engine.scripting.script_engine import SandboxScriptEngine
 
     environment = SandboxScriptEngine(base_registry, lambda task: None).environment
     assert environment.evaluate("amount * 2", {"amount": 21}) == 42
@@ -362,12 +363,12 @@ def test_changing_the_owner_needs_a_reason_moves_their_tasks_and_is_audited(
     ann, bob = make_user("ann"), make_user("bob")
     case = engine.start_case("review", {"category": "fees", "amount": 10}, actor="channel")
     item = ready(session, case.id, "review_task")
-    ownership.change_owner(engine, case.id, ann, actor="supervisor.liu", reason="first contact")
+    assignment.change_owner(engine, case.id, ann, actor="supervisor.liu", reason="first contact")
     engine.claim(item.id, ann)
 
     with pytest.raises(ValidationFailed):
-        ownership.change_owner(engine, case.id, bob, actor="supervisor.liu", reason="  ")
-    ownership.change_owner(engine, case.id, bob, actor="supervisor.liu", reason="Ann is on leave")
+        assignment.change_owner(engine, case.id, bob, actor="supervisor.liu", reason="  ")
+    assignment.change_owner(engine, case.id, bob, actor="supervisor.liu", reason="Ann is on leave")
 
     assert session.get(Case, case.id).owner_id == bob.id
     assert session.get(WorkItem, item.id).assignee_id == bob.id

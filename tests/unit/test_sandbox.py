@@ -3,10 +3,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from engine import sandbox
 from engine.clock import FrozenClock, engine_clock
 from engine.errors import SandboxViolation
-from engine.sandbox import SAFE_HELPERS, check_source, evaluate, execute, register_helper
+from engine.scripting import sandbox
+from engine.scripting.sandbox import SAFE_HELPERS, check_source, evaluate, execute, register_helper
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
+from engine.cases.engine import CaseEngine
 from engine.models import AuditEvent, Case, CaseStatus, Incident, OutboxMessage, Timer, TimerStatus, WorkItem
-from engine.runtime import CaseEngine
-from engine.sla import sweep
+from engine.timers.sla import sweep
 from handlers import registry as base_registry
 from tests.conftest import fresh
 

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import definitions, regulatory
+from engine.cases import regulatory
+from engine.cases.engine import CaseEngine
+from engine.cases.intake import file_complaint
+from engine.deploy import deployment
 from engine.errors import Conflict, Forbidden, InvalidState, ValidationFailed
-from engine.intake import file_complaint
 from engine.models import AuditEvent, Case, Escalation, OutboxMessage, WorkItem
-from engine.runtime import CaseEngine
-from engine.sla import tick
+from engine.timers.sla import tick
 from tests.conftest import DATA, fresh
 
 SETTINGS = {
@@ -24,8 +25,8 @@ SETTINGS = {
 
 @pytest.fixture
 def engine(session, clock):
-    definitions.deploy(
-        session, definitions.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
+    deployment.deploy(
+        session, deployment.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
     )
     return CaseEngine(session, clock, settings=SETTINGS)
 
@@ -111,8 +112,8 @@ def test_a_task_done_in_time_never_climbs_the_ladder(engine, session, db, clock,
 
 def test_near_deadlines_remind_before_the_deadline_when_configured(session, db, clock, make_user):
     settings = {**SETTINGS, "ESCALATION_NEAR_MINUTES": 30}
-    definitions.deploy(
-        session, definitions.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
+    deployment.deploy(
+        session, deployment.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
     )
     engine = CaseEngine(session, clock, settings=settings)
     case = complaint(engine)
@@ -261,7 +262,7 @@ WORKING_DAYS_BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_working_day_deadlines_in_diagrams_follow_the_chinese_calendar(session, clock, overrides, due_day):
     from datetime import UTC, datetime
 
-    definitions.deploy(session, [("wd.bpmn", WORKING_DAYS_BPMN)], actor="t", clock=clock)
+    deployment.deploy(session, [("wd.bpmn", WORKING_DAYS_BPMN)], actor="t", clock=clock)
     received = datetime(2026, 9, 30, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Shanghai, the eve of National Day
     clock.set(received)
     settings = {"CALENDAR_OVERRIDES": overrides} if overrides else {}

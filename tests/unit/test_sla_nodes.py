@@ -27,12 +27,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from engine import audit
+from engine.cases.engine import CaseEngine
 from engine.clock import FrozenClock
-from engine.db import Database
 from engine.models import AuditEvent, Case, Timer, TimerStatus, WorkItem
-from engine.runtime import CaseEngine
-from engine.serialization import SERIALIZER, SPECS
-from engine.sla import sweep
+from engine.store.db import Database
+from engine.store.serialization import SERIALIZER, SPECS
+from engine.timers.sla import sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 1000

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from engine.cases.engine import CaseEngine
 from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
-from engine.runtime import CaseEngine
-from engine.sla import sweep
+from engine.timers.sla import sweep
 from handlers import HandlerError
 from handlers import registry as base_registry
 from tests.conftest import fresh

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine.definitions import read_paths
-from engine.dryrun import dry_run
-from engine.validation import load_bundle
+from engine.deploy.bundle import load_bundle
+from engine.deploy.deployment import read_paths
+from engine.runtime.dryrun import dry_run
 from handlers import registry
 from tests.conftest import DATA
 

@@ -10,9 +10,12 @@ import pytest
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine import validation, validation_checks, validation_files
+from engine.deploy import bundle as bundle_rules
+from engine.deploy import checks
+from engine.deploy import files as file_rules
+from engine.deploy.bundle import Bundle, load_bundle
+from engine.deploy.files import UPLOAD
 from engine.errors import DeploymentRejected, Problem
-from engine.validation import load_bundle
 from handlers import registry
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "validation"
@@ -25,7 +28,7 @@ def files(*names: str) -> list[tuple[str, bytes]]:
     return [(name, (DATA / name).read_bytes()) for name in names]
 
 
-def load(bundle: list[tuple[str, bytes]], **kwargs) -> validation.Bundle:
+def load(bundle: list[tuple[str, bytes]], **kwargs) -> Bundle:
     kwargs.setdefault("handler_names", registry.names())
     return load_bundle(bundle, **kwargs)
 
@@ -231,7 +234,7 @@ def test_two_files_defining_the_same_decision_are_refused():
 
 def test_decisions_alone_are_not_a_deployment():
     problems = refused(files("tier.dmn"))
-    assert any(p.file == validation_files.UPLOAD and "has no BPMN diagram" in p.message for p in problems)
+    assert any(p.file == UPLOAD and "has no BPMN diagram" in p.message for p in problems)
 
 
 # --- files and forms ----------------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def test_decisions_alone_are_not_a_deployment():
 
 def test_empty_bundle_is_refused():
     (problem,) = refused([])
-    assert problem.file == validation_files.UPLOAD
+    assert problem.file == UPLOAD
     assert "is empty" in problem.message
 
 
@@ -249,7 +252,7 @@ def test_file_of_another_type_is_refused():
 
 
 def test_bundle_over_the_size_cap_is_refused(monkeypatch):
-    monkeypatch.setattr(validation_files, "MAX_BUNDLE_BYTES", 1000)
+    monkeypatch.setattr(file_rules, "MAX_BUNDLE_BYTES", 1000)
     (problem,) = refused(files("valid.bpmn", "review.json"))
     assert "the limit is 1,000 bytes" in problem.message
 
@@ -300,7 +303,7 @@ def test_five_thousand_tasks_in_a_row_are_refused_as_too_long_quickly():
 
 
 def test_recursion_error_inside_spiffworkflow_becomes_the_same_problem(monkeypatch):
-    monkeypatch.setattr(validation_checks, "MAX_STEPS_PER_LEVEL", 1_000_000)
+    monkeypatch.setattr(checks, "MAX_STEPS_PER_LEVEL", 1_000_000)
     problems = refused([("chain.bpmn", chain_bpmn(5000))])
     assert [(p.file, p.element) for p in problems] == [("chain.bpmn", "long_chain")]
     assert "is too long to run" in problems[0].message
@@ -329,7 +332,7 @@ def test_spiffworkflow_validation_error_names_the_element(monkeypatch):
 
 
 def test_problem_list_is_capped_with_a_count_of_the_rest(monkeypatch):
-    monkeypatch.setattr(validation, "MAX_PROBLEMS", 2)
+    monkeypatch.setattr(bundle_rules, "MAX_PROBLEMS", 2)
     problems = refused(files("bad_timers.bpmn"))
     assert len(problems) == 3
     assert problems[-1].message == "5 more problems are not listed; fix these first."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine.cases.engine import CaseEngine
 from engine.models import Case, WorkItem
-from engine.runtime import CaseEngine
 from tests.conftest import fresh
 
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from engine.db import begin_write, make_engine
-from engine.writer_gate import GatedConnection, WriterGate
+from engine.store.db import begin_write, make_engine
+from engine.store.writer_gate import GatedConnection, WriterGate
 
 
 @pytest.fixture

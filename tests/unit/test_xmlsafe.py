@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from engine.deploy.xmlsafe import parse_xml
 from engine.errors import DeploymentRejected
-from engine.xmlsafe import parse_xml
 
 BPMN = b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"/>'
 

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from engine import definitions
+from engine.deploy import deployment
 from engine.errors import Conflict, DeploymentRejected
 from engine.models import Role
 from web.admin import bp, queries
@@ -25,7 +25,7 @@ def _page(errors: dict[str, str] | None = None, problems=None, status: int = 200
             versions=queries.versions(session()),
             errors=errors or {},
             problems=problems or [],
-            suffixes=definitions.DEPLOYABLE_SUFFIXES,
+            suffixes=deployment.DEPLOYABLE_SUFFIXES,
         ),
         status,
     )
@@ -53,7 +53,7 @@ def deploy():
     files = []
     for upload in uploads:
         name = PurePosixPath(upload.filename.replace("\\", "/")).name
-        if not name.lower().endswith(definitions.DEPLOYABLE_SUFFIXES):
+        if not name.lower().endswith(deployment.DEPLOYABLE_SUFFIXES):
             return _page(
                 {"files": _("%(name)s is not a .bpmn, .dmn or .json file.", name=name[:100])}, status=422
             )
@@ -64,7 +64,7 @@ def deploy():
             status=413,
         )
     try:
-        result = definitions.deploy(session(), files, actor=me().username, clock=current_app.config["CLOCK"])
+        result = deployment.deploy(session(), files, actor=me().username, clock=current_app.config["CLOCK"])
     except DeploymentRejected as refused:
         return _page(problems=refused.problems, status=422)
     except Conflict:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from engine import staff_notices
-from engine.customer_updates import SURVEY_FORM, survey_answer
+from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.messaging import staff_notices
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
 from web.agent import bp, labels, queries, tasks, workspace

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, Case, Customer, User, WorkItem, WorkItemState
-from engine.serialization import SERIALIZER, LoadedVersion
+from engine.store.serialization import SERIALIZER, LoadedVersion
 from web.api.shapes import mask_phone
 from web.schema_forms import CHOICES, choice_label
 

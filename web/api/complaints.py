@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from engine import intake
+from engine.cases import intake
 from engine.clock import as_utc
 from engine.errors import NotFound
 from engine.models import Customer, Role

@@ -16,8 +16,8 @@ from typing import Any
 from flask import jsonify, request
 from sqlalchemy.exc import IntegrityError
 
+from engine.cases.engine import CaseEngine
 from engine.models import IdempotencyRecord, User
-from engine.runtime import CaseEngine
 from web.api.inputs import ApiError, canonical, idempotency_key
 
 REPLAYED = "Idempotent-Replayed"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from engine import intake
+from engine.cases import intake
 from engine.errors import NotFound
 from web.api import bp
 from web.api.schemas import ID, SCHEMAS, TEXT, obj, ref

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from engine import definitions
+from engine.deploy import deployment
 from engine.errors import ValidationFailed
 from engine.models import Role
 from web.api import bp, queries, shapes
@@ -25,7 +25,7 @@ def deploy():
     """Validate and deploy the uploaded files as one bundle: 201 when a new version was deployed."""
     user = current_user()
     files = _uploaded_files()
-    result = definitions.deploy(session(), files, actor=user.username, clock=current_app.config["CLOCK"])
+    result = deployment.deploy(session(), files, actor=user.username, clock=current_app.config["CLOCK"])
     body = {
         "deployed": [shapes.version(v) for v in result.deployed],
         "unchanged": [shapes.version(v) for v in result.unchanged],

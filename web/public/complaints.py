@@ -14,7 +14,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
-from engine import intake
+from engine.cases import intake
 from engine.errors import ValidationFailed
 from engine.models import Case
 from web.api import ratelimit

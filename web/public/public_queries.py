@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.customer_updates import knowledge_base_answer
+from engine.cases.customer_updates import knowledge_base_answer
+from engine.cases.ownership import FRONTLINE
 from engine.models import Case, CaseStatus, WorkItem, WorkItemState
-from engine.ownership import FRONTLINE
 
 
 @dataclass(frozen=True)

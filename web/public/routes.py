@@ -2,8 +2,8 @@ from flask import Response, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from engine.clock import as_utc
-from engine.metrics import prometheus, sla_figures
 from engine.models import Role
+from engine.timers.metrics import prometheus, sla_figures
 from web.auth import roles_required
 from web.db import session
 from web.pages import public_page

@@ -13,9 +13,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
-from engine import customer_updates
+from engine.cases import customer_updates
+from engine.cases.engine import CaseEngine
 from engine.models import Case, CaseNote
-from engine.runtime import CaseEngine
 from web import schema_forms
 from web.api.track import _view
 

@@ -15,7 +15,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
-from engine import customer_updates
+from engine.cases import customer_updates
 from engine.errors import InvalidState, NotFound, ValidationFailed
 from engine.models import Case
 from web import schema_forms

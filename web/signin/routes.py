@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
 from engine import accounts
-from engine.demo import DEMO_PASSWORD, DEMO_USERS
+from engine.cases.demo import DEMO_PASSWORD, DEMO_USERS
 from web import auth
 from web.api import ratelimit
 from web.db import session as db_session

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import assignment, ownership
+from engine.cases import assignment
 from engine.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, Role, User, WorkItem
 from web.db import case_engine, session
@@ -100,7 +100,7 @@ def change_owner(case_id: int):
         reason = forms.reason(request.form, errors)
         if not errors:
             try:
-                ownership.change_owner(case_engine(), case.id, chosen, actor=me().username, reason=reason)
+                assignment.change_owner(case_engine(), case.id, chosen, actor=me().username, reason=reason)
             except (Conflict, InvalidState):
                 flash(_("Someone changed the case's owner first; check who owns it now."), "error")
                 return redirect(url_for("supervisor.change_owner", case_id=case_id, next=_back()))

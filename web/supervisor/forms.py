@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from engine.assignment import REASON_MAX
+from engine.cases.assignment import REASON_MAX
 from engine.models import User
 
 

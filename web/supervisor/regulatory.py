@@ -12,7 +12,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from engine import accounts
-from engine import regulatory as clock_rules
+from engine.cases import regulatory as clock_rules
 from engine.errors import Conflict, InvalidState, ValidationFailed
 from engine.models import Case, CaseStatus, Role, User
 from web.api import ratelimit

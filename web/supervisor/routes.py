@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import assignment
+from engine.cases import assignment
 from engine.errors import Conflict
 from engine.models import Role
 from web.api.queries import every_lane

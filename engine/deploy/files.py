@@ -1,0 +1,123 @@
+"""Read an uploaded bundle: file names, types and sizes, XML parsed safely, form schemas checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any
+
+from jsonschema import validators
+from jsonschema.exceptions import SchemaError
+from lxml import etree
+
+from engine.deploy.checks import BPMN_NS, local
+from engine.deploy.xmlsafe import MAX_BYTES, parse_xml
+from engine.errors import DeploymentRejected, Problem
+
+MAX_BUNDLE_BYTES = 20_000_000
+MAX_FILES = 200
+UPLOAD = "(upload)"  # the file named by problems that concern the bundle as a whole
+
+
+Files = tuple[dict[str, bytes], dict[str, etree._Element], dict[str, etree._Element], dict[str, dict]]
+
+
+def read_files(files: list[tuple[str, bytes]], problems: list[Problem]) -> Files:
+    """Sort the upload into (sources, BPMN roots, DMN roots, form schemas), appending what is wrong."""
+    sources: dict[str, bytes] = {}
+    bpmn: dict[str, etree._Element] = {}
+    dmn: dict[str, etree._Element] = {}
+    forms: dict[str, dict] = {}
+    if not files:
+        problems.append(
+            Problem(UPLOAD, "is empty: add the .bpmn file(s), their .dmn decisions and .json forms.")
+        )
+    elif len(files) > MAX_FILES:
+        problems.append(Problem(UPLOAD, f"has {len(files)} files; the limit is {MAX_FILES}."))
+    elif (total := sum(len(data) for _, data in files)) > MAX_BUNDLE_BYTES:
+        problems.append(Problem(UPLOAD, f"is {total:,} bytes; the limit is {MAX_BUNDLE_BYTES:,} bytes."))
+    if problems:
+        return sources, bpmn, dmn, forms
+    for name, data in files:
+        refusal = _name_problem(name, sources)
+        if refusal:
+            problems.append(Problem(name if isinstance(name, str) and name.strip() else UPLOAD, refusal))
+            continue
+        sources[name] = data
+        suffix = PurePosixPath(name).suffix.lower()
+        try:
+            if suffix in (".bpmn", ".dmn"):
+                root = parse_xml(data, filename=name)
+                (bpmn if suffix == ".bpmn" else dmn)[name] = root
+                if suffix == ".bpmn" and etree.QName(root) != etree.QName(BPMN_NS, "definitions"):
+                    problems.append(
+                        Problem(name, f"is not a BPMN 2.0 file: its root element is {local(root)!r}.")
+                    )
+                    del bpmn[name]
+            elif suffix == ".json":
+                forms[name] = _load_form(name, data)
+            else:
+                problems.append(
+                    Problem(name, "is not a .bpmn diagram, .dmn decision table or .json form schema.")
+                )
+        except DeploymentRejected as rejected:
+            problems.extend(rejected.problems)
+    return sources, bpmn, dmn, forms
+
+
+def _name_problem(name: Any, seen: dict[str, bytes]) -> str | None:
+    if not isinstance(name, str) or not name.strip():
+        return "has a file without a name."
+    if name in seen:
+        return "appears twice in the upload."
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if name.startswith(("/", "\\")) or ".." in parts or any(ord(c) < 32 for c in name):
+        return "is not a plain relative file name."
+    return None
+
+
+def _load_form(name: str, data: bytes) -> dict:
+    """Return the form's JSON Schema, or raise ``DeploymentRejected`` saying what is wrong with it."""
+
+    def refuse(message: str):
+        raise DeploymentRejected([Problem(name, message)])
+
+    if len(data) > MAX_BYTES:
+        refuse(f"is {len(data):,} bytes; a form schema may have at most {MAX_BYTES:,}.")
+    try:
+        schema = json.loads(data)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        refuse(f"is not valid JSON: {str(error)[:200]}")
+    if not isinstance(schema, dict):
+        refuse("must be a JSON object: the JSON Schema of a form.")
+    declared = schema.get("$schema")
+    if declared is not None and not isinstance(declared, str):
+        refuse('has a "$schema" that is not text.')
+    cls = validators.validator_for(schema, default=None)  # a default means no warning for unknown drafts
+    if cls is None and declared is not None:
+        refuse(f'declares "$schema": "{declared[:100]}", which is not a JSON Schema draft this server knows.')
+    cls = cls or validators.validator_for(schema)
+    try:
+        cls.check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(p) for p in error.path)
+        refuse(f"is not a valid JSON Schema: {error.message[:200]}" + (f" (at {where})" if where else ""))
+    except RecursionError:
+        refuse("is nested too deeply to be a form schema.")
+    for ref in _refs(schema):
+        if not ref.startswith("#"):
+            refuse(f'refers to another schema ("$ref": "{ref[:100]}"); a form schema must be self-contained.')
+    return schema
+
+
+def _refs(schema: Any) -> list[str]:
+    found, stack = [], [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                found.append(node["$ref"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found

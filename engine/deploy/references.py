@@ -1,0 +1,96 @@
+"""Deploy-time checks of what a diagram's elements refer to: handlers, forms, called processes, decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from lxml import etree
+
+from engine.deploy.checks import NS, Diagram, elements, extension
+
+FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+
+
+@dataclass(frozen=True)
+class BundleRefs:
+    """What the elements of a diagram may refer to."""
+
+    handler_names: frozenset[str]
+    forms: frozenset[str]
+    decisions: frozenset[str]
+    processes: frozenset[str]  # executable processes a call activity may call (bundle and library)
+    not_executable: frozenset[str] = frozenset()
+
+
+def check_references(diagram: Diagram, refs: BundleRefs) -> None:
+    """Append a problem for every reference of the executable processes that leads nowhere."""
+    for proc in diagram.processes():
+        _check_references(diagram, proc, refs)
+
+
+def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) -> None:
+    for task in elements(proc, "serviceTask"):
+        _check_service_task(diagram, task, refs.handler_names)
+    for task in elements(proc, "userTask"):
+        properties = task.xpath(
+            "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
+        )
+        for prop in properties:
+            if prop.get("name") in FORM_PROPERTIES and prop.get("value") not in refs.forms:
+                diagram.report(task, _missing_form(prop.get("name"), prop.get("value") or "", refs.forms))
+    for call in elements(proc, "callActivity"):
+        target = (call.get("calledElement") or "").strip()
+        if not target:
+            diagram.report(call, "does not say which process to call; set its called element.")
+        elif target in refs.not_executable:
+            diagram.report(
+                call, f'calls process "{target}", which is not executable; set isExecutable="true" on it.'
+            )
+        elif target not in refs.processes:
+            diagram.report(call, f'calls process "{target}", which is neither in this upload nor deployed.')
+    for task in elements(proc, "businessRuleTask"):
+        decision = extension(task, "calledDecisionId")
+        decision_id = (decision.text or "").strip() if decision is not None else ""
+        if not decision_id:
+            diagram.report(
+                task,
+                "does not name a decision; set spiffworkflow:calledDecisionId to the id of a "
+                "decision in a DMN file of this upload.",
+            )
+        elif decision_id not in refs.decisions:
+            diagram.report(
+                task, f'uses decision "{decision_id}", which is not in any DMN file of this upload.'
+            )
+
+
+def _check_service_task(diagram: Diagram, task: etree._Element, handlers: frozenset[str]) -> None:
+    known = ", ".join(sorted(handlers)) or "(none registered)"
+    operator = extension(task, "serviceTaskOperator")
+    if operator is None:
+        diagram.report(
+            task,
+            f"does not say what to do; add a spiffworkflow:serviceTaskOperator naming one of "
+            f"the handlers: {known}.",
+        )
+        return
+    name = operator.get("id")
+    if name not in handlers:
+        diagram.report(
+            task,
+            f'calls the operation "{name or ""}", which is not one of the handlers this server has: {known}.',
+        )
+    for param in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
+        missing = [a for a in ("id", "type", "value") if param.get(a) is None]
+        if missing:
+            label = f'parameter "{param.get("id")}"' if param.get("id") else "a parameter"
+            diagram.report(task, f"has {label} without {' and '.join(missing)}.")
+
+
+def _missing_form(prop: str, value: str, forms: frozenset[str]) -> str:
+    what = "form" if prop == FORM_PROPERTIES[0] else "form layout"
+    if not value:
+        return f"has an empty {prop} property; name the {what} file (.json) of this upload."
+    same_name = sorted(f for f in forms if PurePosixPath(f).name == PurePosixPath(value).name)
+    hint = f" (the upload has {', '.join(same_name)}; the property must name it exactly)" if same_name else ""
+    return f'uses the {what} "{value}", which is not a .json file of this upload{hint}.'
