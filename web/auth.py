@@ -17,7 +17,7 @@ from werkzeug.exceptions import Unauthorized
 from engine import accounts
 from engine.errors import Forbidden
 from engine.models import User
-from web.db import session
+from web.db import clock, session
 
 # Recording every use would make every read a write; a minute's precision is enough to spot unused tokens.
 TOKEN = "token"
@@ -87,7 +87,7 @@ def _authenticate() -> tuple[User | None, str | None]:
 
 
 def _token_user(token: str) -> User | None:
-    user = accounts.user_for_token(session(), token, current_app.config["CLOCK"])
+    user = accounts.user_for_token(session(), token, clock())
     if user is None:
         current_app.logger.info("refused an unknown, revoked or disabled API token")
     return user

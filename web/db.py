@@ -1,11 +1,14 @@
-"""Per-request database session and engine service, reached through the app's extensions."""
+"""What a request works with: its database session, its case engine and the app's one clock."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
 from engine.cases.engine import CaseEngine
+from engine.clock import Clock, as_utc
 from engine.store.db import Database
 
 
@@ -20,10 +23,23 @@ def session() -> Session:
 
 
 def case_engine() -> CaseEngine:
-    return CaseEngine(session(), current_app.config["CLOCK"], settings=current_app.config)
+    """The request's case engine, on its session and the app's clock and settings (built once per request)."""
+    if "case_engine" not in g:
+        g.case_engine = CaseEngine(session(), clock(), settings=current_app.config)
+    return g.case_engine
+
+
+def clock() -> Clock:
+    """The app's clock (``CLOCK``: tests pass a frozen one); everything in web/ reads the time through it."""
+    return current_app.config["CLOCK"]
+
+
+def now() -> datetime:
+    return as_utc(clock()())
 
 
 def close_session(_exc=None) -> None:
+    g.pop("case_engine", None)
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()

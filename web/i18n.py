@@ -24,6 +24,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_datetime, format_timedelta, get_locale, gettext
 
 from engine.clock import as_utc
+from web.db import now as current_time
 from web.schema_forms import localized
 
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -109,15 +110,11 @@ def day(moment: datetime | None) -> str:
     return "" if moment is None else format_datetime(as_utc(moment), "yyyy-MM-dd")
 
 
-def _now() -> datetime:
-    return as_utc(current_app.config["CLOCK"]())
-
-
 def urgency(due: datetime | None, now: datetime | None = None) -> str:
     """``overdue``, ``near`` (within an hour) or ``ok`` — the CSS class that colours a deadline."""
     if due is None:
         return "none"
-    left = as_utc(due) - (now or _now())
+    left = as_utc(due) - (now or current_time())
     return "overdue" if left <= timedelta(0) else "near" if left <= NEAR else "ok"
 
 
@@ -125,7 +122,7 @@ def time_left(due: datetime | None, now: datetime | None = None) -> str:
     """How long until a deadline, in words of the page's language: "2 hours left", "overdue by 5 minutes"."""
     if due is None:
         return gettext("no deadline")
-    left = as_utc(due) - (now or _now())
+    left = as_utc(due) - (now or current_time())
     if left <= timedelta(0):
         return gettext("overdue by %(time)s", time=format_timedelta(-left, threshold=1.1))
     return gettext("%(time)s left", time=format_timedelta(left, threshold=1.1))

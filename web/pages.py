@@ -8,13 +8,11 @@ sends a visitor who is not signed in to the sign-in page, and answers 403 to a s
 from __future__ import annotations
 
 import functools
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
 
-from engine.clock import as_utc
 from engine.errors import Forbidden
 from engine.messaging import staff_notices
 from engine.models import User
@@ -52,10 +50,6 @@ def me() -> User:
     user = auth.current_user()
     assert user is not None, "me() is for views decorated with @page"
     return user
-
-
-def now() -> datetime:
-    return as_utc(current_app.config["CLOCK"]())
 
 
 def local_target(target: str | None, default: str) -> str:

@@ -1,7 +1,6 @@
 """The administrator's pages: users, roles, departments, API tokens; the deployed processes."""
 
-from flask import Blueprint
+from web.admin import routes  # noqa: F401  (their views register on the blueprint)
+from web.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from web.admin import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -11,8 +11,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.deploy import deployment
 from engine.errors import Conflict, DeploymentRejected
 from engine.models import Role
-from web.admin import bp, queries
-from web.db import session
+from web.admin import queries
+from web.admin.blueprint import bp
+from web.db import clock, session
 from web.pages import me, page
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
@@ -64,7 +65,7 @@ def deploy():
             status=413,
         )
     try:
-        result = deployment.deploy(session(), files, actor=me().username, clock=current_app.config["CLOCK"])
+        result = deployment.deploy(session(), files, actor=me().username, clock=clock())
     except DeploymentRejected as refused:
         return _page(problems=refused.problems, status=422)
     except Conflict:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import accounts
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Role, User
-from web.admin import bp, forms, queries
-from web.db import session
+from web.admin import forms, queries
+from web.admin.blueprint import bp
+from web.db import clock, session
 from web.pages import me, page
-
-
-def _clock():
-    return current_app.config["CLOCK"]
 
 
 def _user(user_id: int) -> User:
@@ -47,7 +44,7 @@ def new_user():
             try:
                 user = accounts.create_user(
                     db,
-                    _clock(),
+                    clock(),
                     username=username,
                     role=role,
                     departments=chosen,
@@ -89,7 +86,7 @@ def edit_user(user_id: int):
             try:
                 accounts.update_user(
                     db,
-                    _clock(),
+                    clock(),
                     user.id,
                     actor=me().username,
                     role=role,
@@ -122,7 +119,7 @@ def reset_password(user_id: int):
             render_template("admin/user_form.html", user=user, departments=known, errors=errors, form={}),
             422,
         )
-    accounts.reset_password(session(), _clock(), user.id, password, actor=me().username)
+    accounts.reset_password(session(), clock(), user.id, password, actor=me().username)
     flash(
         _(
             "The password of %(username)s was reset. Tell them in person, not by email.",

@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from engine import accounts
 from engine.errors import Conflict, ValidationFailed
 from engine.models import Role, User
-from web.admin import bp, queries
-from web.db import session
+from web.admin import queries
+from web.admin.blueprint import bp
+from web.db import clock, session
 from web.pages import me, page
 
 
@@ -50,7 +51,7 @@ def issue_token():
         return _tokens_page(
             {"user": _("Choose an active user from the list.")}, form=request.form, status=422
         )
-    token = accounts.create_token(session(), current_app.config["CLOCK"], user.username, actor=me().username)
+    token = accounts.create_token(session(), clock(), user.username, actor=me().username)
     # Shown on this answer only (not after a redirect): only its hash is stored.
     return _tokens_page(issued=token)
 
@@ -59,7 +60,7 @@ def issue_token():
 @page(Role.ADMIN)
 def revoke_token(token_id: int):
     try:
-        token = accounts.revoke_token(session(), current_app.config["CLOCK"], token_id, actor=me().username)
+        token = accounts.revoke_token(session(), clock(), token_id, actor=me().username)
     except Conflict:
         flash(_("That token was already revoked."), "info")
     else:
@@ -76,7 +77,7 @@ def departments():
         try:
             department = accounts.create_department(
                 db,
-                current_app.config["CLOCK"],
+                clock(),
                 code=request.form.get("code", ""),
                 name=request.form.get("name", ""),
                 actor=me().username,

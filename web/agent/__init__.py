@@ -1,7 +1,6 @@
 """The agent's pages: the inbox, a task with its form, the case workspace."""
 
-from flask import Blueprint
+from web.agent import routes  # noqa: F401  (their views register on the blueprint)
+from web.agent.blueprint import bp
 
-bp = Blueprint("agent", __name__, url_prefix="/agent")
-
-from web.agent import routes  # noqa: E402,F401
+__all__ = ["bp"]

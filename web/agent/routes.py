@@ -14,13 +14,14 @@ from engine.errors import Conflict, Forbidden, InvalidState, NotFound, Validatio
 from engine.messaging import staff_notices
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
-from web.agent import bp, labels, queries, tasks, workspace
+from web.agent import labels, queries, tasks, workspace
 from web.agent import notices as notice_words
-from web.api import ID
+from web.agent.blueprint import bp
 from web.api.queries import can_see_task, users_by_id, visible_case, workable_lanes
-from web.db import case_engine, session
+from web.db import case_engine, now, session
 from web.i18n import bilingual, current_language
-from web.pages import me, now, page
+from web.pages import me, page
+from web.routing import ID
 
 WORKERS = (Role.AGENT, Role.SUPERVISOR)
 TASK = f"/tasks/<{ID}:task_id>"

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, Case, Customer, User, WorkItem, WorkItemState
 from engine.store.serialization import SERIALIZER, LoadedVersion
-from web.api.shapes import mask_phone
+from web.masking import mask_id, mask_phone
 from web.schema_forms import CHOICES, choice_label
 
 INSTRUCTIONS = "instructionsForEndUser"
@@ -40,13 +40,6 @@ _ENDS = re.compile(r"[.:;!?。：；！？]$")
 # The line that starts the Chinese half of a diagram's instructions (see ``in_language``).
 _CHINESE_PART = re.compile(r"^[ \t]*-{3,}[ \t]*中文[ \t]*-{3,}[ \t]*\n?", re.M)
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-
-
-def mask_id(value: str) -> str:
-    """Keep the last four characters of an identifier, hide the rest."""
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "*" * (len(value) - 4) + value[-4:]
 
 
 @dataclass(frozen=True)

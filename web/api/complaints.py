@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import jsonify
 
 from engine.cases import intake
-from engine.clock import as_utc
 from engine.errors import NotFound
 from engine.models import Customer, Role
-from web.api import ID, bp, idempotency, queries, ratelimit, shapes
+from web import ratelimit
+from web.api import idempotency, queries, shapes
+from web.api.blueprint import bp
 from web.api.inputs import json_object
 from web.auth import current_user, roles_required
-from web.db import case_engine, session
+from web.db import case_engine, now, session
+from web.routing import ID
 
 CHANNEL_ROLES = (Role.AGENT, Role.SUPERVISOR)
-
-
-def _now():
-    return as_utc(current_app.config["CLOCK"]())
 
 
 @bp.post("/complaints")
@@ -69,7 +67,7 @@ def show_complaint(case_id: int):
             show_phone=user.id == case.owner_id or user.role == Role.SUPERVISOR,
             tasks=tasks,
             assignees=people,
-            now=_now(),
+            now=now(),
         )
     )
 
@@ -84,12 +82,12 @@ def trace(case_id: int):
         raise NotFound(f"complaint {case_id} does not exist")
     found = queries.trace(db, case.id)
     owner = queries.users_by_id(db, [case.owner_id]).get(case.owner_id)
-    now = _now()
+    moment = now()
     return jsonify(
         {
             "case": shapes.case_summary(case, owner),
             "steps": [
-                shapes.step(item, actor, found.escalations.get(item.id, []), now)
+                shapes.step(item, actor, found.escalations.get(item.id, []), moment)
                 for item, actor in found.steps
             ],
             "events": [shapes.event(e) for e in found.events],

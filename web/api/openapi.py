@@ -12,7 +12,7 @@ from flask import jsonify
 
 from engine.cases import intake
 from engine.errors import NotFound
-from web.api import bp
+from web.api.blueprint import bp
 from web.api.schemas import ID, SCHEMAS, TEXT, obj, ref
 from web.db import case_engine
 

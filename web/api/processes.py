@@ -10,10 +10,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.deploy import deployment
 from engine.errors import ValidationFailed
 from engine.models import Role
-from web.api import bp, queries, shapes
+from web.api import queries, shapes
+from web.api.blueprint import bp
 from web.api.inputs import ApiError, too_large
 from web.auth import current_user, roles_required
-from web.db import session
+from web.db import clock, session
 
 # A whole bundle (app.config["PROCESS_UPLOAD_MAX_BYTES"]); each XML file is also capped by the hardened parser.
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
@@ -25,7 +26,7 @@ def deploy():
     """Validate and deploy the uploaded files as one bundle: 201 when a new version was deployed."""
     user = current_user()
     files = _uploaded_files()
-    result = deployment.deploy(session(), files, actor=user.username, clock=current_app.config["CLOCK"])
+    result = deployment.deploy(session(), files, actor=user.username, clock=clock())
     body = {
         "deployed": [shapes.version(v) for v in result.deployed],
         "unchanged": [shapes.version(v) for v in result.unchanged],

@@ -321,19 +321,3 @@ def latest_versions(session: Session) -> Sequence[tuple[ProcessVersion, Deployme
         .join(Deployment, Deployment.id == ProcessVersion.deployment_id)
         .order_by(ProcessVersion.process_key)
     ).all()
-
-
-# ------------------------------------------------------------------ track
-
-
-def case_by_tracking_code(session: Session, code: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.tracking_code == code))
-
-
-def work_started_at(session: Session, case_id: int) -> datetime | None:
-    """When work on the case visibly began: the first task someone took or finished."""
-    return session.scalar(
-        select(func.min(func.coalesce(WorkItem.claimed_at, WorkItem.completed_at))).where(
-            WorkItem.case_id == case_id
-        )
-    )

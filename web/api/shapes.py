@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from engine.cases.tracking import CustomerView
 from engine.models import AuditEvent, Case, Customer, Deployment, Escalation, ProcessVersion, User, WorkItem
+from web.masking import mask_phone
 
 
 def iso(value: datetime | None) -> str | None:
@@ -17,13 +19,6 @@ def person(user: User | None) -> dict | None:
     if user is None:
         return None
     return {"id": user.id, "username": user.username, "display_name": user.display_name}
-
-
-def mask_phone(phone: str) -> str:
-    """Keep what lets a person recognise the number (the first three and last four digits), hide the rest."""
-    if len(phone) >= 9:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * max(len(phone) - 2, 0) + phone[-2:]
 
 
 def is_overdue(item: WorkItem, now: datetime) -> bool:
@@ -178,4 +173,18 @@ def version(row: ProcessVersion, deployment: Deployment | None = None) -> dict[s
         "lanes": list(row.lanes or []),
         "deployed_at": iso(deployment.deployed_at),
         "deployed_by": deployment.deployed_by,
+    }
+
+
+def tracking(view: CustomerView) -> dict:
+    """The customer's view of their complaint (engine/cases/tracking.py) as the API answers it."""
+    step = view.next_step
+    return {
+        "reference": view.reference,
+        "status": view.status,
+        "milestones": [
+            {"name": m.name, "reached": m.at is not None, "at": iso(m.at)} for m in view.milestones
+        ],
+        "owner": {"first_name": view.owner_first_name} if view.owner_first_name is not None else None,
+        "next_step": {"name": step.name, "due_at": iso(step.due_at)} if step is not None else None,
     }

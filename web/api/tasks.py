@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import jsonify
 
-from engine.clock import as_utc
 from engine.errors import NotFound, ValidationFailed
 from engine.models import Case, Role, User, WorkItem, WorkItemState
-from web.api import ID, bp, idempotency, queries, shapes
+from web.api import idempotency, queries, shapes
+from web.api.blueprint import bp
 from web.api.inputs import ApiError, Query, json_object
 from web.auth import current_user, roles_required
-from web.db import case_engine, session
+from web.db import case_engine, now, session
+from web.routing import ID
 
 STATES = ("open", "ready", "claimed", "completed")
 WORKERS = (Role.AGENT, Role.SUPERVISOR)
 PAGE_MAX = 100
-
-
-def _now():
-    return as_utc(current_app.config["CLOCK"]())
 
 
 @bp.get("/tasks")
@@ -42,7 +39,7 @@ def inbox():
             400, "invalid_parameter", "cursor is not valid", errors={"cursor": "not from this API"}
         ) from None
 
-    now, db = _now(), session()
+    moment, db = now(), session()
     sees_all = user.role in queries.READ_ALL
     task_filter = queries.TaskFilter(
         states=WorkItemState.open_states() if state == "open" else (state,),
@@ -51,7 +48,7 @@ def inbox():
         only_assigned=only_mine,
         lane=lane,
         case_id=case_id,
-        due_before=now if overdue else None,
+        due_before=moment if overdue else None,
     )
     items = queries.inbox_page(db, task_filter, cursor, limit + 1)
     more, items = len(items) > limit, items[:limit]
@@ -60,7 +57,7 @@ def inbox():
     return jsonify(
         {
             "items": [
-                shapes.task(i, case=cases.get(i.case_id), assignee=people.get(i.assignee_id), now=now)
+                shapes.task(i, case=cases.get(i.case_id), assignee=people.get(i.assignee_id), now=moment)
                 for i in items
             ],
             "next": queries.Cursor(items[-1].due_at, items[-1].id).encode() if more else None,
@@ -120,4 +117,4 @@ def _visible(task_id: int, user: User) -> tuple[WorkItem, Case]:
 
 def _task(item: WorkItem, case: Case) -> dict:
     assignee = session().get(User, item.assignee_id) if item.assignee_id is not None else None
-    return shapes.task(item, case=case, assignee=assignee, now=_now())
+    return shapes.task(item, case=case, assignee=assignee, now=now())

@@ -1,7 +1,6 @@
 """The auditor's pages (read-only): find a case, its full trace, the audit chain's verification."""
 
-from flask import Blueprint
+from web.auditor import routes  # noqa: F401  (their views register on the blueprint)
+from web.auditor.blueprint import bp
 
-bp = Blueprint("auditor", __name__, url_prefix="/auditor")
-
-from web.auditor import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -11,14 +11,15 @@ from flask_babel import gettext as _
 
 from engine.errors import NotFound
 from engine.models import Role
-from web.api import ID  # a BIGINT id: larger ones are 404 at routing, never a database error
-from web.auditor import bp, forms, labels, queries
+from web.auditor import forms, labels, queries
+from web.auditor.blueprint import bp
 from web.auditor.chain import MAX_AGE, ChainMonitor
-from web.auditor.masking import mask
 from web.auditor.trace import case_trace
-from web.db import session
+from web.db import now, session
 from web.labels import TIERS
-from web.pages import now, page
+from web.masking import mask
+from web.pages import page
+from web.routing import ID
 from web.schema_forms import choice_label, localized
 
 READERS = (Role.AUDITOR, Role.SUPERVISOR)

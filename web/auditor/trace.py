@@ -33,7 +33,7 @@ from engine.models import (
 )
 from web.api import queries as api_queries
 from web.auditor.clock import RegulatoryClock, parse_time, regulatory_clock
-from web.auditor.masking import Masker
+from web.masking import Masker
 
 # The order of entries of one engine step (they share its time): what causes before what follows from it.
 KINDS = (

@@ -17,12 +17,13 @@ from werkzeug.exceptions import TooManyRequests
 from engine.cases import intake
 from engine.errors import ValidationFailed
 from engine.models import Case
-from web.api import ratelimit
-from web.db import case_engine
+from web import ratelimit
+from web.db import case_engine, now
 from web.db import session as db_session
 from web.i18n import current_language
-from web.pages import now, public_page
-from web.public import bp, complaint_form, public_queries
+from web.pages import public_page
+from web.public import complaint_form, public_queries
+from web.public.blueprint import bp
 
 ACTOR = "channel:web"
 # How long the browser that filed may come back to the confirmation.

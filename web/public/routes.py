@@ -1,13 +1,13 @@
 from flask import Response, current_app, jsonify, render_template
 from sqlalchemy import text
 
-from engine.clock import as_utc
 from engine.models import Role
 from engine.timers.metrics import prometheus, sla_figures
 from web.auth import roles_required
-from web.db import session
+from web.db import now, session
 from web.pages import public_page
-from web.public import bp, public_queries
+from web.public import public_queries
+from web.public.blueprint import bp
 
 
 @bp.get("/")
@@ -27,7 +27,7 @@ MONITORS = (Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
 @roles_required(*MONITORS)
 def sla_metrics():
     """Timer lag (p50/p95/max over the last hour) and what is overdue now, for monitoring."""
-    figures = sla_figures(session(), as_utc(current_app.config["CLOCK"]()))
+    figures = sla_figures(session(), now())
     return jsonify(figures.as_dict())
 
 
@@ -35,7 +35,7 @@ def sla_metrics():
 @roles_required(*MONITORS)
 def prometheus_metrics():
     """The SLA figures as Prometheus gauges."""
-    figures = sla_figures(session(), as_utc(current_app.config["CLOCK"]()))
+    figures = sla_figures(session(), now())
     return Response(prometheus(figures), mimetype="text/plain; version=0.0.4")
 
 

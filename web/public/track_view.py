@@ -1,6 +1,7 @@
-"""The tracking page's content: the API's customer view (reused, not copied) turned into what a page shows.
+"""The tracking page's content: the customer's view of their case (engine/cases/tracking.py, which the API
+also shows) turned into what a page shows.
 
-Only the API's view and the customer's own words reach the page: status, milestones with their times, the
+Only that view and the customer's own words reach the page: status, milestones with their times, the
 owner's first name, the next step with its promised time, the knowledge-base answer that was sent to them,
 the information they added, the survey when the follow-up is due. Nothing of other lanes, staff or cases.
 """
@@ -13,11 +14,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
-from engine.cases import customer_updates
+from engine.cases import customer_updates, tracking
 from engine.cases.engine import CaseEngine
 from engine.models import Case, CaseNote
 from web import schema_forms
-from web.api.track import _view
 
 STATUS = {
     "received": lazy_gettext("We have your complaint"),
@@ -84,20 +84,19 @@ def build(
     survey: dict | None = None,
 ) -> TrackView:
     """The page's content for ``case``; ``survey`` carries posted values and errors to show again."""
-    shown = _view(case)
+    shown = tracking.customer_view(engine.session, case)
     milestones = [
-        Milestone(m["name"], str(STATUS[m["name"]]), str(MILESTONE_HINTS[m["name"]]), _moment(m["at"]))
-        for m in shown["milestones"]
+        Milestone(m.name, str(STATUS[m.name]), str(MILESTONE_HINTS[m.name]), m.at) for m in shown.milestones
     ]
-    step = shown["next_step"]
+    step = shown.next_step
     view = TrackView(
-        reference=shown["reference"],
-        status=shown["status"],
-        status_label=str(STATUS[shown["status"]]),
+        reference=shown.reference,
+        status=shown.status,
+        status_label=str(STATUS[shown.status]),
         milestones=milestones,
-        owner_first_name=(shown["owner"] or {}).get("first_name") or None,
-        next_step=str(NEXT_STEP.get(step["name"], step["name"])) if step else None,
-        next_due=_moment(step["due_at"]) if step else None,
+        owner_first_name=shown.owner_first_name or None,
+        next_step=str(NEXT_STEP.get(step.name, step.name)) if step else None,
+        next_due=step.due_at if step else None,
         closed=customer_updates.is_closed(case),
     )
     if view.closed:
@@ -121,7 +120,3 @@ def build(
                     label, hint = SURVEY_WORDING[item.name]
                     item.label, item.hint = str(label), str(hint)
     return view
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None

@@ -1,9 +1,9 @@
 """The customer's tracking page, reached with the tracking code alone, and what they can do there: add
 information, reply to a knowledge-base answer, answer the follow-up survey.
 
-What the page shows is the API's tracking view (``web/api/track.py``: status, milestones, the owner's first
-name, the next step and its promised time — nothing internal), plus the customer's own words. Unknown,
-malformed and expired codes get one and the same "not found" page; every look-up counts against the client's
+What the page shows is the customer's view of the case (``engine/cases/tracking.py``: status, milestones, the
+owner's first name, the next step and its promised time — nothing internal), plus the customer's own words.
+Unknown, malformed and expired codes get one and the same "not found" page; every look-up counts against the client's
 tracking limit, hits and misses alike.
 """
 
@@ -15,17 +15,17 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
-from engine.cases import customer_updates
+from engine.cases import customer_updates, tracking
 from engine.errors import InvalidState, NotFound, ValidationFailed
 from engine.models import Case
-from web import schema_forms
-from web.api import ratelimit
-from web.api.track import REPLIES, _case_for
+from web import ratelimit, schema_forms
+from web.api.track import case_for
 from web.db import case_engine
 from web.db import session as db_session
 from web.i18n import current_language
 from web.pages import public_page
-from web.public import bp, track_view
+from web.public import track_view
+from web.public.blueprint import bp
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -80,10 +80,10 @@ def reply(code: str):
     """The customer's answer to the knowledge-base reply: it helped, or they want a person."""
     case = _find(code)
     answer = request.form.get("answer", "")
-    if answer not in REPLIES:
+    if answer not in tracking.REPLIES:
         raise ValidationFailed(_("Choose one of the answers."), {"answer": _("Choose one of the answers.")})
     try:
-        case_engine().deliver_message(case.id, REPLIES[answer], {}, actor=customer_updates.CUSTOMER)
+        case_engine().deliver_message(case.id, tracking.REPLIES[answer], {}, actor=customer_updates.CUSTOMER)
     except InvalidState:
         flash(_("We already have your reply to this answer."), "info")
         return redirect(url_for("public.track", code=code), 303)
@@ -134,7 +134,7 @@ def _find(code: str) -> Case:
             retry_after=max(1, math.ceil(wait)),
         )
     try:
-        return _case_for(code)
+        return case_for(code)
     except NotFound:
         raise _Missing("no complaint has this tracking code") from None
 

@@ -1,7 +1,6 @@
 """Signing in and out, and choosing the pages' language."""
 
-from flask import Blueprint
+from web.signin import routes  # noqa: F401  (their views register on the blueprint)
+from web.signin.blueprint import bp
 
-bp = Blueprint("signin", __name__)
-
-from web.signin import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -13,12 +13,12 @@ from werkzeug.exceptions import TooManyRequests
 
 from engine import accounts
 from engine.cases.demo import DEMO_PASSWORD, DEMO_USERS
-from web import auth
-from web.api import ratelimit
+from web import auth, ratelimit
+from web.db import clock
 from web.db import session as db_session
 from web.i18n import LANGUAGES
 from web.pages import home_for, local_target, page, public_page
-from web.signin import bp
+from web.signin.blueprint import bp
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -35,7 +35,7 @@ def signin():
     keys = (client, "user:" + username)  # failed tries are limited per client and per username
     if any(ratelimit.wait("signin", key, count=False) is not None for key in keys):
         raise TooManyRequests(_("Too many failed sign-ins. Wait a few minutes and try again."))
-    user = accounts.sign_in(db_session(), current_app.config["CLOCK"], username, password, client)
+    user = accounts.sign_in(db_session(), clock(), username, password, client)
     if user is None:
         for key in keys:
             ratelimit.wait("signin", key)
@@ -55,7 +55,7 @@ def signout():
     user = auth.current_user()
     accounts.record(
         db_session(),
-        current_app.config["CLOCK"],
+        clock(),
         f"user:{user.id}",
         "user.signed_out",
         {"username": user.username},

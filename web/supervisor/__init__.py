@@ -1,7 +1,6 @@
 """The supervisor's pages: the escalation inbox, reassigning tasks and owners, extending the regulatory deadline."""
 
-from flask import Blueprint
+from web.supervisor import routes  # noqa: F401  (their views register on the blueprint)
+from web.supervisor.blueprint import bp
 
-bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
-
-from web.supervisor import routes  # noqa: E402,F401
+__all__ = ["bp"]

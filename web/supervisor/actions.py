@@ -11,7 +11,8 @@ from engine.models import Case, Role, User, WorkItem
 from web.db import case_engine, session
 from web.i18n import bilingual
 from web.pages import local_target, me, page
-from web.supervisor import bp, forms, queries
+from web.supervisor import forms, queries
+from web.supervisor.blueprint import bp
 
 
 def _task(task_id: int) -> tuple[WorkItem, Case]:
@@ -21,7 +22,7 @@ def _task(task_id: int) -> tuple[WorkItem, Case]:
     return item, session().get(Case, item.case_id)
 
 
-def _case(case_id: int) -> Case:
+def case_or_404(case_id: int) -> Case:
     case = session().get(Case, case_id)
     if case is None:
         raise NotFound(_("There is no such case."))
@@ -91,7 +92,7 @@ def reassign_task(task_id: int):
 @page(Role.SUPERVISOR)
 def change_owner(case_id: int):
     """Give the case to another frontline agent; their claimed tasks of the case follow."""
-    case = _case(case_id)
+    case = case_or_404(case_id)
     db = session()
     people = [u for u in queries.frontline_agents(db) if u.id != case.owner_id]
     errors: dict[str, str] = {}

@@ -8,18 +8,19 @@ an audit event, so this form cannot be used to guess passwords.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import accounts
 from engine.cases import regulatory as clock_rules
 from engine.errors import Conflict, InvalidState, ValidationFailed
 from engine.models import Case, CaseStatus, Role, User
-from web.api import ratelimit
-from web.db import case_engine, session
+from web import ratelimit
+from web.db import case_engine, clock, session
 from web.pages import local_target, me, page
-from web.supervisor import bp, forms, queries
-from web.supervisor.actions import _case
+from web.supervisor import forms, queries
+from web.supervisor.actions import case_or_404
+from web.supervisor.blueprint import bp
 
 
 def _open(case: Case) -> bool:
@@ -52,13 +53,13 @@ def _page(case: Case, errors: dict[str, str] | None = None, form=None, status: i
 @bp.get("/cases/<int(max=9223372036854775807):case_id>/regulatory")
 @page(Role.SUPERVISOR)
 def regulatory(case_id: int):
-    return _page(_case(case_id))
+    return _page(case_or_404(case_id))
 
 
 @bp.post("/cases/<int(max=9223372036854775807):case_id>/regulatory/extend")
 @page(Role.SUPERVISOR)
 def extend(case_id: int):
-    case = _case(case_id)
+    case = case_or_404(case_id)
     here = url_for("supervisor.regulatory", case_id=case_id)
     next_days, needs_approval = clock_rules.EXTENSIONS.get(case.regulatory_days, (None, False))
     if str(next_days) != request.form.get("to_days"):
@@ -105,7 +106,7 @@ def extend(case_id: int):
 @bp.post("/cases/<int(max=9223372036854775807):case_id>/regulatory/pause")
 @page(Role.SUPERVISOR)
 def pause(case_id: int):
-    case = _case(case_id)
+    case = case_or_404(case_id)
     errors: dict[str, str] = {}
     reason = forms.reason(request.form, errors, "pause_reason")
     if errors:
@@ -122,7 +123,7 @@ def pause(case_id: int):
 @bp.post("/cases/<int(max=9223372036854775807):case_id>/regulatory/resume")
 @page(Role.SUPERVISOR)
 def resume(case_id: int):
-    case = _case(case_id)
+    case = case_or_404(case_id)
     try:
         clock_rules.resume(case_engine(), case.id, actor=me().username)
     except (Conflict, InvalidState):
@@ -141,7 +142,7 @@ def _approved_by(approver: User, case: Case, password: str) -> bool:
         ratelimit.wait("signin", key)
         accounts.record(
             session(),
-            current_app.config["CLOCK"],
+            clock(),
             me().username,
             "regulatory.approval_refused",
             {"approver": approver.username, "reason": "wrong password"},

@@ -9,9 +9,10 @@ from engine.cases import assignment
 from engine.errors import Conflict
 from engine.models import Role
 from web.api.queries import every_lane
-from web.db import case_engine, session
-from web.pages import local_target, me, now, page
-from web.supervisor import bp, links, queries
+from web.db import case_engine, now, session
+from web.pages import local_target, me, page
+from web.supervisor import links, queries
+from web.supervisor.blueprint import bp
 
 
 @bp.context_processor

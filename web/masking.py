@@ -1,8 +1,10 @@
-"""Personal data on the auditor's pages: the customer's phone and ID are shown masked, wherever they appear.
+"""Masking the customer's phone and ID: the helpers every page and the API use, and the auditor's masker.
 
-Auditors see everything about a case but do not need the customer's raw numbers to judge how it was handled.
-The numbers are masked in the case facts, in the notices' recipients and in the audit events' payloads (where a
-task's data may carry them), by value and by shape (mainland mobile and ID card numbers).
+Where a number is shown in clear is decided by each view (an agent's customer-facing task needs the phone);
+everywhere else it is masked. Auditors see everything about a case but do not need the customer's raw numbers
+to judge how it was handled: on their pages the numbers are masked in the case facts, in the notices'
+recipients and in the audit events' payloads (where a task's data may carry them), by value and by shape
+(mainland mobile and ID card numbers).
 """
 
 from __future__ import annotations
@@ -12,13 +14,26 @@ import re
 from typing import Any
 
 from engine.models import Customer
-from web.api.shapes import mask_phone
 
 # A mainland mobile number, or an 18-character resident ID, standing alone (not inside a case reference).
 _MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 SUMMARY_MAX = 240
 VALUE_MAX = 80
+
+
+def mask_phone(phone: str) -> str:
+    """Keep what lets a person recognise the number (the first three and last four digits), hide the rest."""
+    if len(phone) >= 9:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return "*" * max(len(phone) - 2, 0) + phone[-2:]
+
+
+def mask_id(value: str) -> str:
+    """Keep the last four characters of an identifier, hide the rest."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
 
 
 def mask(value: str | None) -> str:

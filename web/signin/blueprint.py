@@ -1,0 +1,6 @@
+"""The ``signin`` blueprint and what applies to all of its views; the views register on it from their own
+modules, which the package imports."""
+
+from flask import Blueprint
+
+bp = Blueprint("signin", __name__)
