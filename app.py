@@ -7,7 +7,7 @@ import os
 from flask import Flask
 
 from engine.store.db import Database
-from web import admin, agent, auditor, cli, config, db, i18n, pages, security, supervisor
+from web import admin, agent, auditor, cli, config, db, i18n, pages, ratelimit, security, supervisor
 from web.api import bp as api_bp
 from web.errors import register_error_handlers
 from web.public import bp as public_bp
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
 
     security.init_app(app)
+    ratelimit.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)
     register_error_handlers(app)

@@ -34,10 +34,10 @@ from tqdm import tqdm
 from bench import _inbox_fill
 from bench._common import DEFAULT_PG_URL, Http, gunicorn, load_average, own_postgres, percentile, revision
 from engine import accounts
+from engine.cases import inbox
 from engine.clock import system_clock
 from engine.models import User, WorkItemState
 from engine.store.db import Database
-from web.api import queries
 
 PG_DATABASE = "bench_inbox"
 PAGE = "/agent/"  # the inbox page
@@ -57,24 +57,19 @@ def plans(database: Database) -> None:
     with database.session() as session:
         for username, overdue in (("bench.agent", False), ("bench.agent", True), ("bench.supervisor", False)):
             user = session.scalar(User.by_username(username))
-            sees_all = user.role in queries.READ_ALL
-            flt = queries.TaskFilter(
-                states=WorkItemState.open_states(),
-                lanes=None if sees_all else queries.workable_lanes(user),
-                assignee_id=None if sees_all else user.id,
-                due_before=datetime.now(UTC) if overdue else None,
-            )
+            query = inbox.api_query(user, WorkItemState.open_states(), overdue=overdue)
+            now = datetime.now(UTC)
             times = []
             for _ in range(21):
                 began = perf_counter()
-                queries.inbox_page(session, flt, None, 51)
+                inbox.page(session, query, None, now, 50)
                 times.append(perf_counter() - began)
             event.listen(database.engine, "before_cursor_execute", capture)
             captured.clear()
-            queries.inbox_page(session, flt, None, 51)
+            inbox.page(session, query, None, now, 50)
             event.remove(database.engine, "before_cursor_execute", capture)
             label = f"{username}{', overdue' if overdue else ''}"
-            print(f"  query plan, {label}: inbox_page in-process p50 {percentile(times, 50) * 1000:.2f} ms")
+            print(f"  query plan, {label}: inbox.page in-process p50 {percentile(times, 50) * 1000:.2f} ms")
             page = next(c for c in captured if "UNION" in c[0])
             for line in explain(session, *page):
                 print(f"      {line}")

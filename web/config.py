@@ -57,6 +57,8 @@ def load(instance_path: str) -> dict:
             k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()
         },
         "TRACKING_DAYS_AFTER_CLOSE": int(os.environ.get("TRACKING_DAYS_AFTER_CLOSE", "90")),
+        # Tasks per page of the agent's inbox.
+        "INBOX_PAGE_SIZE": int(os.environ.get("INBOX_PAGE_SIZE", "50")),
         # The pages: their default language (each user may choose), and the session cookie. Secure cookies
         # travel over HTTPS only, and over http://127.0.0.1 or localhost, which browsers treat as secure; turn
         # it off only for a plain-HTTP test host other than loopback.

@@ -13,15 +13,12 @@ Limits come from ``app.config["API_RATE_LIMITS"]``: ``{"track": (30, 60), "intak
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from datetime import datetime
 
 import redis
-from flask import current_app
-
-from web.api.inputs import ApiError
+from flask import Flask, current_app
 
 DEFAULT_LIMITS = {
     "track": (30, 60.0),
@@ -98,8 +95,13 @@ def make_limiter(config: dict, clock: Callable[[], datetime]) -> RateLimiter | R
     return RateLimiter(clock)
 
 
+def init_app(app: Flask) -> None:
+    """One limiter per app, counting in Redis when ``RATE_LIMIT_STORE`` says so, else in this process."""
+    app.extensions["rate_limiter"] = make_limiter(app.config, lambda: app.config["CLOCK"]())
+
+
 def limiter() -> RateLimiter | RedisRateLimiter:
-    return current_app.extensions["api_rate_limiter"]
+    return current_app.extensions["rate_limiter"]
 
 
 def wait(bucket: str, client: str, *, count: bool = True) -> float | None:
@@ -107,15 +109,3 @@ def wait(bucket: str, client: str, *, count: bool = True) -> float | None:
     limits = {**DEFAULT_LIMITS, **current_app.config.get("API_RATE_LIMITS", {})}
     limit, period = limits[bucket]
     return limiter().hit(bucket, client, int(limit), float(period), count=count)
-
-
-def check(bucket: str, client: str) -> None:
-    """Refuse the request with 429 (and Retry-After) when ``client`` has used up ``bucket``."""
-    wait_seconds = wait(bucket, client)
-    if wait_seconds is not None:
-        raise ApiError(
-            429,
-            "rate_limited",
-            "too many requests; try again later",
-            headers={"Retry-After": str(max(1, math.ceil(wait_seconds)))},
-        )

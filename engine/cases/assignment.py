@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from engine.cases import access
 from engine.cases.engine import CaseEngine
 from engine.cases.ownership import take_ownership
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
@@ -77,7 +78,7 @@ def reassign(
         if item.assignee_id == new_assignee.id:
             raise InvalidState(f"task {item.id} is already assigned to {new_assignee.username}")
         case = engine.session.get(Case, item.case_id)
-        if item.assign_to == "owner" and case.owner_id not in (None, new_assignee.id):
+        if access.is_owner_task(item, case) and case.owner_id != new_assignee.id:
             raise ValidationFailed(
                 "this task faces the customer and goes to the case owner",
                 {"assignee": "must be the case owner; change the case owner to move this task"},

@@ -30,10 +30,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, forms
 from engine.calendar.business import calendar_scope
+from engine.cases import access
 from engine.cases.adapters import calendar_for, default_adapters
 from engine.cases.ownership import FRONTLINE, take_ownership
 from engine.clock import Clock, as_utc, engine_clock
-from engine.errors import Conflict, Forbidden, InvalidState, NotFound
+from engine.errors import Conflict, InvalidState, NotFound
 from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
 from engine.runtime.step import Step
 from engine.runtime.unit import Unit
@@ -183,12 +184,8 @@ class CaseEngine:
     def claim(self, work_item_id: int, user: User) -> WorkItem:
         with self.unit(user.username) as unit:
             item = self._work_item(work_item_id)
-            if item.state == WorkItemState.CLAIMED and item.assignee_id == user.id:
+            if access.check_claim(user, item):
                 return item
-            if item.state != WorkItemState.READY or item.assignee_id is not None:
-                raise Conflict(f"task {item.id} is no longer available to claim ({item.state})")
-            if not user.can_work_lane(item.lane):
-                raise Forbidden(f"task {item.id} belongs to the {item.lane!r} lane, which is not yours")
             claimed = self.session.execute(
                 update(WorkItem)
                 .where(
@@ -209,12 +206,7 @@ class CaseEngine:
         """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
         with self.unit(user.username) as unit:
             item, case = self._work_item_and_case(work_item_id)
-            if not item.is_open:
-                raise Conflict(f"task {item.id} is already {item.state}")
-            if item.assignee_id is not None and item.assignee_id != user.id:
-                raise Forbidden(f"task {item.id} is claimed by another user")
-            if item.assignee_id is None and not user.can_work_lane(item.lane):
-                raise Forbidden(f"task {item.id} belongs to the {item.lane!r} lane, which is not yours")
+            access.check_completion(user, item)
             workflow = self.load_workflow(case)
             task = self._task(workflow, item.task_id)
             if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
@@ -229,8 +221,6 @@ class CaseEngine:
                 "completed_by_id": user.id,
                 "ladder_next_at": None,
             }
-            if item.assignee_id is None:
-                done.update(assignee_id=user.id, claimed_at=unit.now)
             writes.update_row(self.session, item, **done)
             unit.record(
                 "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,3 +166,24 @@ def _library(session: Session) -> dict[str, bytes]:
         if content is not None:
             library.setdefault(source_file, content)
     return library
+
+
+def latest_versions(session: Session) -> Sequence[tuple[ProcessVersion, Deployment]]:
+    """The newest version of every process key, with the deployment that brought it."""
+    newest = (
+        select(ProcessVersion.process_key, func.max(ProcessVersion.version).label("version"))
+        .group_by(ProcessVersion.process_key)
+        .subquery()
+    )
+    return session.execute(
+        select(ProcessVersion, Deployment)
+        .join(
+            newest,
+            and_(
+                newest.c.process_key == ProcessVersion.process_key,
+                newest.c.version == ProcessVersion.version,
+            ),
+        )
+        .join(Deployment, Deployment.id == ProcessVersion.deployment_id)
+        .order_by(ProcessVersion.process_key)
+    ).all()

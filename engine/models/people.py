@@ -62,6 +62,11 @@ class User(Base):
     departments: Mapped[list[Department]] = relationship(secondary=user_departments, lazy="selectin")
 
     @property
+    def shown_name(self) -> str:
+        """How pages name the person: their display name, or their username when they have none."""
+        return self.display_name or self.username
+
+    @property
     def lanes(self) -> set[str]:
         return {d.code for d in self.departments}
 

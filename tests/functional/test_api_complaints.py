@@ -243,7 +243,7 @@ def test_agents_see_only_complaints_they_own_or_have_work_in(api):
 
 def test_the_trace_lists_steps_with_actors_breaches_escalations_and_the_audit_events(api, db, clock, session):
     case = api.file()
-    direction = api.task_named("ann", case["id"], "direction")
+    direction = api.claimed("ann", case["id"], "direction")
     clock.advance(hours=5)  # one hour past the 4-hour limit for the handling direction
     sweep(db.session, clock)
     api.post(

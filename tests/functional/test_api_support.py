@@ -163,6 +163,15 @@ class Api:
         [task] = [t for t in self.tasks(who, case_id=case_id) if name_part in t["name"].lower()]
         return task
 
+    def claimed(self, who: str, case_id: int, name_part: str) -> dict:
+        """The task, claimed by ``who`` unless it is theirs already (a queued task is claimed before it is done)."""
+        task = self.task_named(who, case_id, name_part)
+        if task["state"] == "ready":
+            response = self.post(f"{PREFIX}/tasks/{task['id']}/claim", who)
+            assert response.status_code == 200, response.get_json()
+            task = response.get_json()
+        return task
+
 
 def start(app, session, clock, *, deploy: bool = True) -> Api:
     """People with tokens and (unless told otherwise) the shipped processes deployed."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
+from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import PREFIX, start
 
 TASKS = f"{PREFIX}/tasks"
@@ -62,7 +66,7 @@ def test_the_inbox_pages_by_due_time_then_id_with_undated_tasks_last(api, clock)
         clock.advance(minutes=1)
         cases.append(api.file(customer=f"C-{n}"))
     for case in cases[3:]:  # their next task (the settlement) has no deadline
-        direction = api.task_named("ann", case["id"], "direction")
+        direction = api.claimed("ann", case["id"], "direction")
         api.post(f"{TASKS}/{direction['id']}/complete", "ann", json={"data": DIRECTION})
     expected = [t["id"] for t in api.tasks("ann", limit=100)]
     everything = api.tasks("ann", limit=100)
@@ -168,17 +172,17 @@ def test_completing_someone_elses_claimed_task_is_403(api):
 )
 def test_completing_with_bad_data_is_422_by_field(api, body, errors):
     case = api.file()
-    direction = api.task_named("ann", case["id"], "direction")
+    direction = api.claimed("ann", case["id"], "direction")
     response = api.post(f"{TASKS}/{direction['id']}/complete", "ann", json=body)
     assert response.status_code == 422
     found = response.get_json()["errors"]
     assert set(found) == set(errors) and all(found[k] == v for k, v in errors.items() if v != "...")
-    assert api.get(f"{TASKS}/{direction['id']}", "ann").get_json()["state"] == "ready"
+    assert api.get(f"{TASKS}/{direction['id']}", "ann").get_json()["state"] == "claimed"  # as before the try
 
 
 def test_completing_with_a_malformed_body_is_400(api):
     case = api.file()
-    direction = api.task_named("ann", case["id"], "direction")
+    direction = api.claimed("ann", case["id"], "direction")
     response = api.post(
         f"{TASKS}/{direction['id']}/complete",
         "ann",
@@ -190,7 +194,7 @@ def test_completing_with_a_malformed_body_is_400(api):
 
 def test_completing_runs_the_case_on_and_completing_twice_conflicts(api):
     case = api.file()
-    direction = api.task_named("ann", case["id"], "direction")
+    direction = api.claimed("ann", case["id"], "direction")
     done = api.post(f"{TASKS}/{direction['id']}/complete", "ann", json={"data": DIRECTION})
     assert done.status_code == 200
     assert done.get_json()["task"]["state"] == "completed"
@@ -202,7 +206,7 @@ def test_completing_runs_the_case_on_and_completing_twice_conflicts(api):
 
 def test_a_completion_retried_with_its_idempotency_key_is_answered_not_redone(api):
     case = api.file()
-    direction = api.task_named("ann", case["id"], "direction")
+    direction = api.claimed("ann", case["id"], "direction")
     url, key = f"{TASKS}/{direction['id']}/complete", {"Idempotency-Key": "done-1"}
     first = api.post(url, "ann", json={"data": DIRECTION}, headers=key)
     again = api.post(url, "ann", json={"data": DIRECTION}, headers=key)
@@ -212,3 +216,27 @@ def test_a_completion_retried_with_its_idempotency_key_is_answered_not_redone(ap
     assert other.status_code == 422 and other.get_json()["code"] == "idempotency_key_reused"
     # Without the key, the second completion is what it is: too late.
     assert api.post(url, "ann", json={"data": DIRECTION}).status_code == 409
+
+
+def test_a_task_in_the_queue_is_claimed_before_it_is_completed_through_the_api_as_on_the_page(api, app):
+    case = api.file()
+    direction = api.task_named("ann", case["id"], "direction")
+    refused = api.post(f"{TASKS}/{direction['id']}/complete", "ann", json={"data": DIRECTION})
+    assert refused.status_code == 409 and "claim it" in refused.get_json()["message"]
+    assert api.get(f"{TASKS}/{direction['id']}", "ann").get_json()["state"] == "ready"  # nothing changed
+    # The page refuses the same task with the same rule (engine/cases/access.py).
+    page = Browser(app).as_user(api.users["ann"].id)
+    answer = page.post(f"/agent/tasks/{direction['id']}", data={"direction": DIRECTION["direction"]})
+    assert answer.status_code == 409 and "Claim this task before completing it" in answer.text
+    api.post(f"{TASKS}/{direction['id']}/claim", "ann")
+    assert api.post(f"{TASKS}/{direction['id']}/complete", "ann", json={"data": DIRECTION}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cursor", [[0, None, 2**70], [9, None, 1], [0, None, -1], [True, None, 1], "[[[[", "x"]
+)
+def test_a_cursor_this_api_did_not_hand_out_is_a_clear_400(api, cursor):
+    text = cursor if isinstance(cursor, str) else json.dumps(cursor)
+    encoded = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    response = api.get(TASKS, "ann", query_string={"cursor": encoded})
+    assert response.status_code == 400 and response.get_json()["errors"] == {"cursor": "not from this API"}

@@ -46,20 +46,20 @@ def test_a_new_complaint_is_received_and_promises_a_decision_by_the_regulatory_d
 
 def test_the_view_names_only_the_owner_by_first_name_and_nothing_internal(api, clock):
     case = api.file(description="My card was stolen and money taken", category="card_theft", amount=800)
-    contact = api.task_named("ann", case["id"], "contact")
+    contact = api.claimed("ann", case["id"], "contact")
     api.post(
         f"{PREFIX}/tasks/{contact['id']}/complete",
         "ann",
         json={"data": {"reached": True, "note": "Spoke to her"}},
     )
     clock.advance(minutes=30)
-    safeguards = api.task_named("otto", case["id"], "safeguards")
+    safeguards = api.claimed("otto", case["id"], "safeguards")
     api.post(
         f"{PREFIX}/tasks/{safeguards['id']}/complete",
         "otto",
         json={"data": {"action": "freeze", "account": "6222020200112233"}},
     )
-    trace = api.task_named("rita", case["id"], "trace")
+    trace = api.claimed("rita", case["id"], "trace")
     api.post(
         f"{PREFIX}/tasks/{trace['id']}/complete",
         "rita",
@@ -113,7 +113,7 @@ def test_the_customer_accepts_the_answer_and_the_code_expires_90_days_after_clos
     again = api.post(f"{url}/reply", json={"answer": "accepted"})
     assert again.status_code == 409 and again.get_json()["code"] == "invalid_state"
 
-    visit = api.task_named("ann", case["id"], "follow")
+    visit = api.claimed("ann", case["id"], "follow")
     clock.advance(hours=2)
     data = {"resolved": True, "satisfaction": 5, "recommend": 9, "comments": "Thanks"}
     assert api.post(f"{PREFIX}/tasks/{visit['id']}/complete", "ann", json={"data": data}).status_code == 200

@@ -107,11 +107,8 @@ def test_the_inbox_sorts_by_due_time_newest_or_tier(app, api, clock):
     ]
 
 
-def test_the_inbox_pages_by_keyset_and_keeps_its_filters(app, api, clock, monkeypatch):
-    from web.agent import queries
-
-    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
-    monkeypatch.setattr(queries.inbox, "__defaults__", (2,))
+def test_the_inbox_pages_by_keyset_and_keeps_its_filters(app, api, clock):
+    app.config["INBOX_PAGE_SIZE"] = 2
     made = []
     for n in range(5):
         clock.advance(minutes=1)

@@ -48,9 +48,9 @@ def section(page_html: str, heading_id: str, until: str) -> str:
 def handled(api, app, db, session, clock):
     """A fee dispute answered an hour late, escalated, extended, paused and resumed, and given to another owner."""
     case = api.file(description=f"I was charged an annual fee twice, call me on {PHONE}")
-    direction = api.task_named("ann", case["id"], "direction")
     clock.advance(hours=5)  # an hour past the 4-hour limit for the handling direction
     sweep(db.session, clock)
+    direction = api.claimed("ann", case["id"], "direction")
     done = api.post(
         f"{PREFIX}/tasks/{direction['id']}/complete", "ann", json={"data": {"direction": "Refund in 3 days"}}
     )

@@ -68,14 +68,14 @@ def test_a_new_complaint_shows_its_status_milestones_and_promised_decision(api, 
 
 def test_the_page_names_only_the_owner_by_first_name_and_nothing_internal(api, browser, clock):
     case = api.file(description="My card was stolen and money taken", category="card_theft", amount=800)
-    contact = api.task_named("ann", case["id"], "contact")
+    contact = api.claimed("ann", case["id"], "contact")
     api.post(
         f"{PREFIX}/tasks/{contact['id']}/complete",
         "ann",
         json={"data": {"reached": True, "note": "Spoke to her"}},
     )
     clock.advance(minutes=30)
-    safeguards = api.task_named("otto", case["id"], "safeguards")
+    safeguards = api.claimed("otto", case["id"], "safeguards")
     api.post(
         f"{PREFIX}/tasks/{safeguards['id']}/complete",
         "otto",
@@ -126,7 +126,7 @@ def test_look_ups_are_rate_limited_per_client_hits_and_misses_alike(app, api, br
 
 def test_an_expired_code_gets_the_same_page(api, browser, clock):
     case = in_follow_up(api, clock)
-    visit = api.task_named("ann", case["id"], "follow")
+    visit = api.claimed("ann", case["id"], "follow")
     data = {"resolved": True, "satisfaction": 5}
     api.post(f"{PREFIX}/tasks/{visit['id']}/complete", "ann", json={"data": data})
     page = browser.get(f"/track/{case['tracking_code']}")
@@ -169,7 +169,7 @@ def test_empty_or_oversized_information_is_refused_and_kept(api, browser, sessio
 
 def test_a_closed_complaint_refuses_information_with_a_clear_message(api, browser, session, clock):
     case = in_follow_up(api, clock)
-    visit = api.task_named("ann", case["id"], "follow")
+    visit = api.claimed("ann", case["id"], "follow")
     api.post(f"{PREFIX}/tasks/{visit['id']}/complete", "ann", json={"data": {"resolved": True}})
     page = browser.post(f"/track/{case['tracking_code']}/information", {"text": "One more thing"})
     assert page.status_code == 409 and "This complaint is closed" in page.text

@@ -26,6 +26,7 @@ def history(deploy, session, clock, make_user):
             item = session.scalars(
                 select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "ready")
             ).one()
+            engine.claim(item.id, ann)
             engine.complete(item.id, ann, {})
     return session
 

@@ -75,6 +75,7 @@ def test_completion_is_validated_against_the_form_with_a_message_per_field(
     ann = make_user("ann")
     case = engine.start_case("review", {"category": "fees", "amount": 900}, actor="channel")
     item = ready(session, case.id, "review_task")
+    engine.claim(item.id, ann)
 
     with pytest.raises(ValidationFailed) as refused:
         engine.complete(item.id, ann, {"risky": "yes", "extra": 1})
@@ -84,7 +85,7 @@ def test_completion_is_validated_against_the_form_with_a_message_per_field(
         "risky": "'yes' is not of type 'boolean'",
         "extra": "is not a field of this form",
     }
-    assert session.get(WorkItem, item.id).state == WorkItemState.READY
+    assert session.get(WorkItem, item.id).state == WorkItemState.CLAIMED  # as claimed, nothing more
 
 
 def test_gateway_condition_routes_on_form_data_and_audit_records_the_diff(review, engine, session, make_user):
@@ -113,7 +114,9 @@ def test_a_case_runs_to_completion_and_is_closed(deploy, engine, session, make_u
     case = engine.start_case("five_tasks", {}, actor="channel")
     for step in ("t1", "t2", "t3", "t4", "t5"):
         clock.advance(minutes=5)
-        engine.complete(ready(session, case.id, step).id, ann, {})
+        item = ready(session, case.id, step)
+        engine.claim(item.id, ann)
+        engine.complete(item.id, ann, {})
 
     case = session.get(Case, case.id)
     assert case.status == CaseStatus.COMPLETED
@@ -175,6 +178,7 @@ def test_completing_twice_is_a_conflict_and_changes_nothing(review, engine, sess
     ann = make_user("ann")
     case = engine.start_case("review", {"category": "fees", "amount": 10}, actor="channel")
     item = ready(session, case.id, "review_task")
+    engine.claim(item.id, ann)
     engine.complete(item.id, ann, {"risky": False, "note": "fine"})
     revision = session.get(Case, case.id).revision
 
@@ -189,6 +193,7 @@ def test_two_simultaneous_completions_of_one_task_exactly_one_wins(review, db, c
     ann = make_user("ann")
     case = CaseEngine(session, clock).start_case("review", {"category": "fees", "amount": 10}, actor="c")
     item_id = ready(session, case.id, "review_task").id
+    CaseEngine(session, clock).claim(item_id, ann)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -287,6 +292,7 @@ def test_a_crash_before_commit_leaves_the_case_exactly_as_it_was(
     ann = make_user("ann")
     case = engine.start_case("review", {"category": "fees", "amount": 900}, actor="channel")
     item = ready(session, case.id, "review_task")
+    engine.claim(item.id, ann)
     before = (
         session.get(Case, case.id).revision,
         session.scalar(select(func.count()).select_from(AuditEvent)),
@@ -305,7 +311,7 @@ def test_a_crash_before_commit_leaves_the_case_exactly_as_it_was(
         session.get(Case, case.id).revision,
         session.scalar(select(func.count()).select_from(AuditEvent)),
     ) == before
-    assert session.get(WorkItem, item.id).state == WorkItemState.READY
+    assert session.get(WorkItem, item.id).state == WorkItemState.CLAIMED
     assert session.scalar(select(func.count()).where(WorkItem.spec_id == "risk_check")) == 0
     engine.complete(item.id, ann, {"risky": True, "note": "fraud"})  # and it still works afterwards
     assert ready(session, case.id, "risk_check")
@@ -337,8 +343,10 @@ def test_a_running_case_stays_on_the_version_it_started_on(deploy, session, cloc
     assert [v.version for v in result.deployed] == [2]
 
     new = engine.start_case("five_tasks", {}, actor="channel")
-    engine.complete(ready(session, old.id, "t1").id, ann, {})
-    engine.complete(ready(session, new.id, "t1").id, ann, {})
+    for case in (old, new):
+        item = ready(session, case.id, "t1")
+        engine.claim(item.id, ann)
+        engine.complete(item.id, ann, {})
     assert ready(session, old.id, "t2").name == "Step two"
     assert ready(session, new.id, "t2").name == "Step 2"
     assert (old.process_version.version, new.process_version.version) == (1, 2)

@@ -104,6 +104,7 @@ def test_a_task_done_in_time_never_climbs_the_ladder(engine, session, db, clock,
     ann = make_user("ann")
     case = complaint(engine)
     item = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()
+    engine.claim(item.id, ann)
     engine.complete(item.id, ann, {"direction": "We will refund within 3 days"})
     clock.advance(hours=10)
     run_tick(db, clock)
@@ -219,6 +220,8 @@ def test_the_decision_reaching_the_customer_stops_the_regulatory_clock(engine, s
         item = session.scalars(
             select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == spec)
         ).one()
+        if item.state == "ready":
+            engine.claim(item.id, ann)
         engine.complete(item.id, ann, data)
     fresh(session)
     decided = session.get(Case, case.id)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from engine.cases import access
+from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
+from engine.cases.reads import users_by_id
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.messaging import staff_notices
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
-from web.agent import labels, queries, tasks, workspace
+from web.agent import labels, tasks, workspace
 from web.agent import notices as notice_words
 from web.agent.blueprint import bp
-from web.api.queries import can_see_task, users_by_id, visible_case, workable_lanes
 from web.db import case_engine, now, session
 from web.i18n import bilingual, current_language
 from web.pages import me, page
@@ -34,22 +36,22 @@ bp.record_once(labels.init)
 def inbox():
     """The tasks the person may work, filtered and sorted as the query string says (unknown values: ignored)."""
     user = me()
-    lanes = workable_lanes(user)
+    lanes = access.workable_lanes(user)
     args = request.args
-    query = queries.InboxQuery(
-        lanes=lanes,
-        user_id=user.id,
+    query = inbox_model.worker_query(
+        user,
         lane=args.get("lane") if args.get("lane") in lanes else None,
-        tier=args.get("tier") if args.get("tier") in queries.TIERS else None,
+        tier=args.get("tier") if args.get("tier") in inbox_model.TIERS else None,
         overdue=args.get("overdue") == "1",
         mine=args.get("mine") == "1",
-        sort=args.get("sort") if args.get("sort") in queries.SORTS else "due",
+        sort=args.get("sort") if args.get("sort") in inbox_model.SORTS else "due",
     )
     try:
-        after = queries.Cursor.decode(args["after"]) if args.get("after") else None
+        after = inbox_model.Cursor.decode(args["after"]) if args.get("after") else None
     except ValueError:
         after = None  # a mangled link: start from the first page
-    result = queries.inbox(session(), query, after, now())
+    size = current_app.config.get("INBOX_PAGE_SIZE", inbox_model.PAGE_SIZE)
+    result = inbox_model.page(session(), query, after, now(), size)
     filters = _filters(query)
     return render_template(
         "agent/inbox.html",
@@ -158,7 +160,7 @@ def notices():
 @page(*WORKERS)
 def case(case_id: int):
     user = me()
-    found = visible_case(session(), user, case_id)
+    found = access.visible_case(session(), user, case_id)
     if found is None:
         raise NotFound(gettext("There is no such case, or it is not open to you."))
     view = workspace.load(session(), user, found, now())
@@ -167,13 +169,15 @@ def case(case_id: int):
         item.id: _entry_rows(forms.get(item.form) if item.form else None, values)
         for item, _actor, values in view.other_lanes
     }
-    return render_template("agent/case.html", w=view, user=user, can_see_task=can_see_task, entries=entries)
+    return render_template(
+        "agent/case.html", w=view, user=user, can_see_task=access.can_see_task, entries=entries
+    )
 
 
 # ------------------------------------------------------------------ helpers
 
 
-def _filters(query: queries.InboxQuery) -> dict[str, str]:
+def _filters(query: inbox_model.InboxQuery) -> dict[str, str]:
     """The query string of the inbox as filtered now (defaults left out), for its links."""
     found = {"lane": query.lane, "tier": query.tier, "sort": query.sort if query.sort != "due" else None}
     found.update(overdue="1" if query.overdue else None, mine="1" if query.mine else None)
@@ -183,7 +187,7 @@ def _filters(query: queries.InboxQuery) -> dict[str, str]:
 def _visible_task(task_id: int, user: User) -> tuple[WorkItem, Case]:
     db = session()
     item = db.get(WorkItem, task_id, populate_existing=True)
-    if item is None or not can_see_task(user, item):
+    if item is None or not access.can_see_task(user, item):
         raise NotFound(gettext("There is no such task, or it is not open to you."))
     return item, db.get(Case, item.case_id)
 
@@ -195,26 +199,32 @@ def _schema(case: Case, item: WorkItem) -> dict | None:
 
 
 def _cannot_complete(item: WorkItem, user: User) -> str | None:
-    """Why ``user`` cannot complete the task now, in words for them; None when they can."""
-    if item.state == WorkItemState.COMPLETED:
-        who = users_by_id(session(), [item.completed_by_id]).get(item.completed_by_id)
-        return gettext(
-            "This task was already completed by %(name)s. Nothing you entered was saved; it is shown below.",
-            name=_name(who),
-        )
-    if item.state == WorkItemState.CANCELLED:
-        return gettext(
-            "This task was cancelled (the case moved on without it). Nothing you entered was saved."
-        )
-    if item.state == WorkItemState.READY:
-        return gettext("Claim this task before completing it. Your entries are kept below.")
-    if item.assignee_id != user.id:
-        who = users_by_id(session(), [item.assignee_id]).get(item.assignee_id)
-        return gettext(
-            "This task is claimed by %(name)s; only they can complete it. Nothing you entered was saved.",
-            name=_name(who),
-        )
-    return None
+    """Why ``user`` cannot complete the task now (engine/cases/access.py decides), in words for them."""
+    verdict = access.completion(user, item)
+    other = users_by_id(session(), [verdict.other_user_id]).get(verdict.other_user_id)
+    match verdict.refusal:
+        case None:
+            return None
+        case access.Refusal.COMPLETED:
+            return gettext(
+                "This task was already completed by %(name)s. Nothing you entered was saved; it is shown below.",
+                name=_name(other),
+            )
+        case access.Refusal.CANCELLED:
+            return gettext(
+                "This task was cancelled (the case moved on without it). Nothing you entered was saved."
+            )
+        case access.Refusal.NOT_CLAIMED:
+            return gettext("Claim this task before completing it. Your entries are kept below.")
+        case access.Refusal.NOT_YOUR_LANE:
+            return gettext(
+                "“%(task)s” is not in one of your lanes, so you cannot claim it.", task=bilingual(item.name)
+            )
+        case _:
+            return gettext(
+                "This task is claimed by %(name)s; only they can complete it. Nothing you entered was saved.",
+                name=_name(other),
+            )
 
 
 def _shown_fields(schema: dict, values: dict, timezone: str) -> list:
@@ -234,7 +244,7 @@ def _entry_rows(schema: dict | None, values: dict) -> list[tuple[str, str]]:
 
 
 def _name(user: User | None) -> str:
-    return (user.display_name or user.username) if user else gettext("someone else")
+    return user.shown_name if user else gettext("someone else")
 
 
 def _task_page(item: WorkItem, case: Case, *, values=None, errors=None, problem=None, status: int = 200):
@@ -267,10 +277,10 @@ def _task_page(item: WorkItem, case: Case, *, values=None, errors=None, problem=
             fields=fields,
             errors=errors or {},
             problem=problem,
-            works=tasks.may_work(user, item),
+            works=access.may_work(user, item),
             mine=item.state == WorkItemState.CLAIMED and item.assignee_id == user.id,
             recorded=_shown_fields(schema, tasks.recorded(db, item), timezone) if schema else [],
-            names={uid: u.display_name or u.username for uid, u in people.items()},
+            names={uid: u.shown_name for uid, u in people.items()},
             user=user,
             schema=schema,
         ),

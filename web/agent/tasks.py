@@ -210,13 +210,6 @@ def masked_data(data: dict, shown: Needs) -> dict:
 # ------------------------------------------------------------------ around the task
 
 
-def may_work(user: User, item: WorkItem) -> bool:
-    """Whether ``user`` may complete the task now: it is theirs, or it is ready in one of their lanes."""
-    if item.state == WorkItemState.CLAIMED:
-        return item.assignee_id == user.id
-    return item.state == WorkItemState.READY and user.can_work_lane(item.lane)
-
-
 def entered(events) -> dict[int, dict]:
     """What was entered on each completed task, by work item id, from the case's ``task.completed`` events."""
     out: dict[int, dict] = {}

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import access, reads
+from engine.cases.reads import users_by_id
 from engine.models import (
     AuditEvent,
     Case,
@@ -27,8 +29,6 @@ from engine.models import (
     WorkItemState,
 )
 from web.agent.tasks import Person, entered
-from web.api import queries as api_queries
-from web.api.queries import READ_ALL, users_by_id, workable_lanes
 
 HISTORY_LIMIT = 20
 # Outbox channels that reach the customer; "inbox" messages go to staff.
@@ -68,22 +68,6 @@ class Workspace:
     regulatory_breached: bool = False
 
 
-def visible_ids(session: Session, user: User, ids: set[int]) -> set[int]:
-    """Which of the cases ``ids`` the user may open (web/api/queries.visible_case's rule, for many at once)."""
-    if not ids or user.role in READ_ALL:
-        return set(ids)
-    involved = exists().where(
-        WorkItem.case_id == Case.id,
-        or_(
-            WorkItem.lane.in_(workable_lanes(user)),
-            WorkItem.assignee_id == user.id,
-            WorkItem.completed_by_id == user.id,
-        ),
-    )
-    condition = or_(Case.owner_id == user.id, involved) if user.role == "agent" else Case.owner_id == user.id
-    return set(session.scalars(select(Case.id).where(Case.id.in_(ids), condition)))
-
-
 def load(session: Session, user: User, case: Case, now: datetime) -> Workspace:
     customer = session.get(Customer, case.customer_id) if case.customer_id is not None else None
     history, more = _history(session, case)
@@ -92,11 +76,11 @@ def load(session: Session, user: User, case: Case, now: datetime) -> Workspace:
     )
     repeat_of = session.get(Case, case.repeat_of_id) if case.repeat_of_id is not None else None
     related = [*history, *repeats, *([repeat_of] if repeat_of else [])]
-    openable = visible_ids(session, user, {c.id for c in related})
+    openable = access.visible_case_ids(session, user, {c.id for c in related})
 
-    trace = api_queries.trace(session, case.id)
+    trace = reads.trace(session, case.id)
     changes = entered(trace.events)
-    mine = set(workable_lanes(user))
+    mine = set(access.workable_lanes(user))
     other_lanes = [
         (item, actor, changes.get(item.id, {}))
         for item, actor in trace.steps

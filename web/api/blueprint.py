@@ -7,16 +7,9 @@ from werkzeug.exceptions import RequestEntityTooLarge, Unauthorized
 from engine.errors import Forbidden
 from web import auth
 from web.api.inputs import ApiError, too_large
-from web.ratelimit import make_limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-@bp.record_once
-def _set_up(state) -> None:
-    app = state.app
-    app.extensions.setdefault("api_rate_limiter", make_limiter(app.config, lambda: app.config["CLOCK"]()))
 
 
 @bp.before_request

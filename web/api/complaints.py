@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from engine.cases import intake
+from engine.cases import access, intake, reads
 from engine.errors import NotFound
 from engine.models import Customer, Role
-from web import ratelimit
-from web.api import idempotency, queries, shapes
+from web.api import idempotency, shapes
 from web.api.blueprint import bp
-from web.api.inputs import json_object
+from web.api.inputs import json_object, rate_limit
 from web.auth import current_user, roles_required
 from web.db import case_engine, now, session
 from web.routing import ID
@@ -23,7 +22,7 @@ CHANNEL_ROLES = (Role.AGENT, Role.SUPERVISOR)
 def file_complaint():
     """File a complaint (201), or join it to the same customer's open case for the same issue (200)."""
     user = current_user()
-    ratelimit.check("intake", f"user:{user.id}")
+    rate_limit("intake", f"user:{user.id}")
     engine = case_engine()
     _, form = intake.intake_schema(engine)
     # The sections a complaint has are the deployed intake form's, so a process owner can add one.
@@ -53,11 +52,11 @@ def intake_form():
 def show_complaint(case_id: int):
     """A case as its workers see it; the customer's phone is masked except for the owner and supervisors."""
     user, db = current_user(), session()
-    case = queries.visible_case(db, user, case_id)
+    case = access.visible_case(db, user, case_id)
     if case is None:
         raise NotFound(f"complaint {case_id} does not exist")
-    tasks = queries.open_tasks(db, case.id)
-    people = queries.users_by_id(db, [case.owner_id, *(t.assignee_id for t in tasks)])
+    tasks = reads.open_tasks(db, case.id)
+    people = reads.users_by_id(db, [case.owner_id, *(t.assignee_id for t in tasks)])
     record = db.get(Customer, case.customer_id) if case.customer_id is not None else None
     return jsonify(
         shapes.complaint(
@@ -77,11 +76,11 @@ def show_complaint(case_id: int):
 def trace(case_id: int):
     """Every step of the case in order (who, when, due, breaches, escalations) and its audit events."""
     db = session()
-    case = queries.visible_case(db, current_user(), case_id)
+    case = access.visible_case(db, current_user(), case_id)
     if case is None:
         raise NotFound(f"complaint {case_id} does not exist")
-    found = queries.trace(db, case.id)
-    owner = queries.users_by_id(db, [case.owner_id]).get(case.owner_id)
+    found = reads.trace(db, case.id)
+    owner = reads.users_by_id(db, [case.owner_id]).get(case.owner_id)
     moment = now()
     return jsonify(
         {

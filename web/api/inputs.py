@@ -15,6 +15,7 @@ from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import ValidationFailed
+from web import ratelimit
 
 JSON_BODY_MAX_BYTES = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -35,6 +36,18 @@ class ApiError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, **self.details}
+
+
+def rate_limit(bucket: str, client: str) -> None:
+    """Refuse the request with 429 (and Retry-After) when ``client`` has used up ``bucket``."""
+    wait_seconds = ratelimit.wait(bucket, client)
+    if wait_seconds is not None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many requests; try again later",
+            headers={"Retry-After": str(max(1, math.ceil(wait_seconds)))},
+        )
 
 
 def too_large(limit: int) -> ApiError:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.deploy import deployment
 from engine.errors import ValidationFailed
 from engine.models import Role
-from web.api import queries, shapes
+from web.api import shapes
 from web.api.blueprint import bp
 from web.api.inputs import ApiError, too_large
 from web.auth import current_user, roles_required
@@ -38,7 +38,7 @@ def deploy():
 @roles_required(Role.PROCESS_OWNER, Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 def list_processes():
     """The latest version of every deployed process."""
-    return jsonify({"items": [shapes.version(v, d) for v, d in queries.latest_versions(session())]})
+    return jsonify({"items": [shapes.version(v, d) for v, d in deployment.latest_versions(session())]})
 
 
 def _uploaded_files() -> list[tuple[str, bytes]]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from engine.cases import access
+from engine.cases import inbox as inbox_model
 from engine.errors import NotFound, ValidationFailed
 from engine.models import Case, Role, User, WorkItem, WorkItemState
-from web.api import idempotency, queries, shapes
+from web.api import idempotency, shapes
 from web.api.blueprint import bp
 from web.api.inputs import ApiError, Query, json_object
 from web.auth import current_user, roles_required
@@ -33,34 +35,20 @@ def inbox():
     after = query.text("cursor", 200)
     query.done()
     try:
-        cursor = queries.Cursor.decode(after) if after else None
+        cursor = inbox_model.Cursor.decode(after) if after else None
     except ValueError:
         raise ApiError(
             400, "invalid_parameter", "cursor is not valid", errors={"cursor": "not from this API"}
         ) from None
 
-    moment, db = now(), session()
-    sees_all = user.role in queries.READ_ALL
-    task_filter = queries.TaskFilter(
-        states=WorkItemState.open_states() if state == "open" else (state,),
-        lanes=None if sees_all else queries.workable_lanes(user),
-        assignee_id=None if sees_all and not only_mine else user.id,
-        only_assigned=only_mine,
-        lane=lane,
-        case_id=case_id,
-        due_before=moment if overdue else None,
-    )
-    items = queries.inbox_page(db, task_filter, cursor, limit + 1)
-    more, items = len(items) > limit, items[:limit]
-    cases = queries.cases_by_id(db, (i.case_id for i in items))
-    people = queries.users_by_id(db, (i.assignee_id for i in items))
+    moment = now()
+    states = WorkItemState.open_states() if state == "open" else (state,)
+    query = inbox_model.api_query(user, states, mine=only_mine, lane=lane, case_id=case_id, overdue=overdue)
+    found = inbox_model.page(session(), query, cursor, moment, limit)
     return jsonify(
         {
-            "items": [
-                shapes.task(i, case=cases.get(i.case_id), assignee=people.get(i.assignee_id), now=moment)
-                for i in items
-            ],
-            "next": queries.Cursor(items[-1].due_at, items[-1].id).encode() if more else None,
+            "items": [shapes.task(r.item, case=r.case, assignee=r.assignee, now=moment) for r in found.rows],
+            "next": found.next.encode() if found.next else None,
         }
     )
 
@@ -110,7 +98,7 @@ def _visible(task_id: int, user: User) -> tuple[WorkItem, Case]:
     """The task and its case, or 404 when it does not exist or is none of the user's business."""
     db = session()
     item = db.get(WorkItem, task_id)
-    if item is None or not queries.can_see_task(user, item):
+    if item is None or not access.can_see_task(user, item):
         raise NotFound(f"task {task_id} does not exist")
     return item, db.get(Case, item.case_id)
 

@@ -11,24 +11,23 @@ from flask import current_app, jsonify, request
 from engine.cases import tracking
 from engine.errors import ValidationFailed
 from engine.models import Case
-from web import ratelimit
 from web.api import shapes
 from web.api.blueprint import bp
-from web.api.inputs import json_object
+from web.api.inputs import json_object, rate_limit
 from web.db import case_engine, now, session
 
 
 @bp.get("/track/<tracking_code>")
 def track(tracking_code: str):
     """What the customer may know about their complaint."""
-    ratelimit.check("track", request.remote_addr or "unknown")
+    rate_limit("track", request.remote_addr or "unknown")
     return jsonify(shapes.tracking(tracking.customer_view(session(), case_for(tracking_code))))
 
 
 @bp.post("/track/<tracking_code>/reply")
 def reply(tracking_code: str):
     """The customer's answer to the knowledge-base reply: accepted, or they want a person (409 if not asked)."""
-    ratelimit.check("track", request.remote_addr or "unknown")
+    rate_limit("track", request.remote_addr or "unknown")
     case = case_for(tracking_code)
     body = json_object(allowed={"answer"}, required={"answer"})
     if body["answer"] not in tracking.REPLIES:

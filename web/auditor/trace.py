@@ -1,7 +1,7 @@
 """A case's full trace for the auditor: its steps, everything that happened to it in time order, its regulatory
 clock and its raw audit events. No Flask here: a Session, a case id and the time in, plain objects out.
 
-The steps, escalations and events come from the API's trace (``web.api.queries.trace``); the rest is read from
+The steps, escalations and events come from the case's trace (``engine.cases.reads.trace``); the rest is read from
 the rows the engine keeps (timers, incidents, notices, notes) and, for what has no row of its own (owner
 changes, reassignments, the regulatory clock's extensions and pauses), from the audit events.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import reads
 from engine.clock import as_utc
 from engine.models import (
     AuditEvent,
@@ -31,7 +32,6 @@ from engine.models import (
     WorkItem,
     WorkItemState,
 )
-from web.api import queries as api_queries
 from web.auditor.clock import RegulatoryClock, parse_time, regulatory_clock
 from web.masking import Masker
 
@@ -122,9 +122,9 @@ def case_trace(session: Session, case_id: int, now: datetime) -> CaseTrace | Non
         return None
     customer = session.get(Customer, case.customer_id) if case.customer_id is not None else None
     masker = Masker(customer)
-    found = api_queries.trace(session, case.id)
+    found = reads.trace(session, case.id)
     events = found.events
-    by_id = api_queries.users_by_id(session, [case.owner_id, *(item.assignee_id for item, _ in found.steps)])
+    by_id = reads.users_by_id(session, [case.owner_id, *(item.assignee_id for item, _ in found.steps)])
     steps = _steps(found, events, by_id, now)
     timeline = _timeline(session, case, steps, events, by_id, masker, now)
     version = session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.cases import assignment
+from engine.cases import access, assignment
 from engine.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from engine.models import Case, Role, User, WorkItem
 from web.db import case_engine, session
@@ -39,10 +39,8 @@ def reassign_task(task_id: int):
     """Give an open task to someone else who works its lane."""
     item, case = _task(task_id)
     db = session()
-    people = [u for u in assignment.candidates(db, item.lane) if u.id != item.assignee_id]
-    owner_task = item.assign_to == "owner" and case.owner_id is not None
-    if owner_task:
-        people = [u for u in people if u.id == case.owner_id]
+    people = access.reassignment_candidates(item, case, assignment.candidates(db, item.lane))
+    owner_task = access.is_owner_task(item, case)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not item.is_open:
@@ -64,7 +62,7 @@ def reassign_task(task_id: int):
                         "“%(task)s” of case %(case)s now lies with %(person)s; they have been told.",
                         task=bilingual(item.name),
                         case=case.reference,
-                        person=chosen.display_name or chosen.username,
+                        person=chosen.shown_name,
                     ),
                     "success",
                 )
@@ -112,7 +110,7 @@ def change_owner(case_id: int):
                     _(
                         "Case %(case)s is now owned by %(person)s; their open tasks of the case went with it.",
                         case=case.reference,
-                        person=chosen.display_name or chosen.username,
+                        person=chosen.shown_name,
                     ),
                     "success",
                 )

@@ -6,9 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.cases import assignment
+from engine.cases.inbox import every_lane
 from engine.errors import Conflict
 from engine.models import Role
-from web.api.queries import every_lane
 from web.db import case_engine, now, session
 from web.pages import local_target, me, page
 from web.supervisor import links, queries
