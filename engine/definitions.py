@@ -61,10 +61,12 @@ def deploy(
     actor: str,
     clock: Clock,
     handlers: HandlerRegistry = default_registry,
+    reason: str | None = None,
 ) -> DeployResult:
     """Validate ``files`` as one bundle and deploy a new version of every process whose content changed.
 
     All or nothing: a refused bundle raises ``DeploymentRejected`` and leaves every deployed version as it was.
+    ``reason`` (the studio asks for one) is recorded in each ``process.deployed`` audit event.
     """
     names = [name for name, _ in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -123,7 +125,8 @@ def deploy(
                 actor,
                 "process.deployed",
                 None,
-                {"process": pid, "version": version.version, "sha256": digest, "files": names},
+                {"process": pid, "version": version.version, "sha256": digest, "files": names}
+                | ({"reason": reason} if reason else {}),
             )
         )
     if not result.deployed:
