@@ -240,7 +240,9 @@ def _dmn_elements(name: str, data: bytes) -> dict[str, _Element]:
             properties = {}
             for index, entry in enumerate(e for e in node if local(e) in ("inputEntry", "outputEntry")):
                 text = next(entry.iter("{*}text"), None)
-                properties[f"{local(entry)} {index + 1}"] = (text.text or "").strip() if text is not None else ""
+                properties[f"{local(entry)} {index + 1}"] = (
+                    (text.text or "").strip() if text is not None else ""
+                )
             note = next((c for c in node if local(c) == "description"), None)
             if note is not None:
                 properties["annotation"] = (note.text or "").strip()

@@ -113,7 +113,9 @@ def save(
         current = {f.name: f for f in draft.files}
         missing = sorted(set(deleted) - set(current))
         if missing:
-            raise ValidationFailed("cannot delete files the draft does not have", {"deleted": ", ".join(missing)})
+            raise ValidationFailed(
+                "cannot delete files the draft does not have", {"deleted": ", ".join(missing)}
+            )
         after = {name: f.content for name, f in current.items() if name not in deleted}
         after.update(files)
         _check_bundle(after)
@@ -179,7 +181,9 @@ def deploy(
     if draft.deployed_at is not None:
         raise InvalidState(f"draft {draft_id} was already deployed")
     if draft.revision != revision:
-        raise Conflict(f"draft {draft_id} changed since you checked it (now revision {draft.revision}); reload")
+        raise Conflict(
+            f"draft {draft_id} changed since you checked it (now revision {draft.revision}); reload"
+        )
     files = files_of(draft)
     session.rollback()
     result = definitions.deploy(session, files, actor=actor, clock=clock, reason=reason, **kwargs)
