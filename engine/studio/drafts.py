@@ -106,9 +106,7 @@ def save(
             raise Conflict(
                 f"draft {draft_id} was saved by {draft.saved_by} at {draft.saved_at:%Y-%m-%d %H:%M} UTC "
                 f"(revision {draft.revision}) after you opened it (revision {revision}); reload it, then "
-                "make your change again",
-                revision=draft.revision,
-                saved_by=draft.saved_by,
+                "make your change again"
             )
         current = {f.name: f for f in draft.files}
         missing = sorted(set(deleted) - set(current))

@@ -51,4 +51,4 @@ def _too_large(_error: RequestEntityTooLarge):
     return jsonify(error.to_dict()), 413
 
 
-from web.api import complaints, openapi, processes, tasks, track  # noqa: E402,F401
+from web.api import complaints, openapi, processes, studio, tasks, track  # noqa: E402,F401
