@@ -28,3 +28,69 @@ ROUTES = [
     Route("POST", DRAFT + "/deploy", OWNERS, "/api/v1/drafts/999999/deploy", data={"json": {}}),
     Route("POST", "/api/v1/migrations", OWNERS, data={"json": {}}),
 ]
+
+PAGE_ID = "<int(max=9223372036854775807):{}>"
+ROUTES += [
+    Route("GET", "/owner/", OWNERS),
+    Route("POST", "/owner/drafts", OWNERS, data={"version_id": "999999"}),
+    Route("GET", "/owner/drafts/" + PAGE_ID.format("draft_id"), OWNERS, "/owner/drafts/999999"),
+    Route(
+        "GET",
+        "/owner/drafts/" + PAGE_ID.format("draft_id") + "/download",
+        OWNERS,
+        "/owner/drafts/999999/download",
+    ),
+    Route(
+        "POST",
+        "/owner/drafts/" + PAGE_ID.format("draft_id") + "/discard",
+        OWNERS,
+        "/owner/drafts/999999/discard",
+    ),
+    Route(
+        "GET",
+        "/owner/drafts/" + PAGE_ID.format("draft_id") + "/compare",
+        OWNERS,
+        "/owner/drafts/999999/compare",
+    ),
+    Route("GET", "/owner/drafts/" + PAGE_ID.format("draft_id") + "/try", OWNERS, "/owner/drafts/999999/try"),
+    Route("POST", "/owner/drafts/" + PAGE_ID.format("draft_id") + "/try", OWNERS, "/owner/drafts/999999/try"),
+    Route("GET", "/owner/drafts/" + PAGE_ID.format("draft_id") + "/run", OWNERS, "/owner/drafts/999999/run"),
+    Route("POST", "/owner/drafts/" + PAGE_ID.format("draft_id") + "/run", OWNERS, "/owner/drafts/999999/run"),
+    Route(
+        "GET",
+        "/owner/drafts/" + PAGE_ID.format("draft_id") + "/deploy",
+        OWNERS,
+        "/owner/drafts/999999/deploy",
+    ),
+    Route(
+        "POST",
+        "/owner/drafts/" + PAGE_ID.format("draft_id") + "/deploy",
+        OWNERS,
+        "/owner/drafts/999999/deploy",
+    ),
+    Route(
+        "GET",
+        "/owner/versions/" + PAGE_ID.format("version_id") + "/files/<path:name>",
+        OWNERS,
+        "/owner/versions/1/files/complaint.bpmn",
+    ),
+    Route(
+        "GET",
+        "/owner/versions/" + PAGE_ID.format("version_id") + "/compare/" + PAGE_ID.format("other_id"),
+        OWNERS,
+        "/owner/versions/1/compare/2",
+    ),
+    Route(
+        "GET",
+        "/owner/versions/" + PAGE_ID.format("version_id") + "/migrate",
+        OWNERS,
+        "/owner/versions/1/migrate",
+    ),
+    Route(
+        "POST",
+        "/owner/versions/" + PAGE_ID.format("version_id") + "/migrate",
+        OWNERS,
+        "/owner/versions/1/migrate",
+    ),
+    Route("POST", "/owner/form-preview", OWNERS),
+]
