@@ -4,6 +4,7 @@ the form preview and the download."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from datetime import timedelta
 
@@ -129,11 +130,25 @@ def test_deploy_needs_a_reason_then_waiting_cases_move_after_a_dry_run(owner, se
 
 
 def test_the_form_preview_draws_the_schema_as_the_task_page_does(owner):
-    schema = b'{"type": "object", "title": "Direction \\u5904\\u7406", "properties": {"direction": {"type": "string", "title": "Direction"}}, "required": ["direction"]}'
-    preview = owner.client.post(
-        "/owner/form-preview", data=schema, headers={**owner.headers, "X-CSRFToken": ""}
+    schema = json.dumps(
+        {
+            "type": "object",
+            "title": "Direction 处理方向",
+            "properties": {"direction": {"type": "string", "title": "Direction 方向"}},
+            "required": ["direction"],
+        }
     )
-    assert preview.status_code in (200, 400)
+    owner.get("/owner/")  # the page the preview is asked from gives the CSRF token
+    headers = {**owner.headers, "X-CSRFToken": owner._token}
+    preview = owner.client.post(
+        "/owner/form-preview", data=schema, headers=headers, content_type="application/json"
+    )
+    assert preview.status_code == 200
+    assert 'name="direction"' in preview.text and "<h3>Direction</h3>" in preview.text
+    broken = owner.client.post(
+        "/owner/form-preview", data="{", headers=headers, content_type="application/json"
+    )
+    assert "not valid JSON" in broken.text
 
 
 def test_download_is_the_drafts_files_as_a_zip(owner, session):
