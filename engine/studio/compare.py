@@ -212,9 +212,13 @@ def _extension_properties(extensions: etree._Element, properties: dict[str, str]
 
 
 def _bounds(shape: etree._Element) -> str:
+    """Where a shape or edge is drawn (its own bounds or waypoints, not its label's), to whole pixels."""
     points = [
-        ",".join(p.get(k, "") for k in ("x", "y", "width", "height"))
-        for p in shape.iter(f"{{{DC_NS}}}Bounds", f"{{{DI_NS}}}waypoint")
+        ",".join(
+            str(round(float(p.get(k, "0")))) for k in ("x", "y", "width", "height") if p.get(k) is not None
+        )
+        for p in shape
+        if isinstance(p.tag, str) and local(p) in ("Bounds", "waypoint")
     ]
     return ";".join(points)
 

@@ -103,6 +103,11 @@ async function start(root) {
   });
   showProblems(await api(`${draftUrl}/checks`));
   scheduleLint();
+  // ?element=ID opens the editor with that element selected (links from problems and from the compare page).
+  const wanted = new URLSearchParams(window.location.search).get('element');
+  if (wanted && markers) {
+    markers.focus(wanted);
+  }
   root.dataset.ready = 'true';
 }
 
