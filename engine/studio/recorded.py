@@ -31,6 +31,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import projection
 from engine.models import AuditEvent, Case, WorkItem
 from engine.serialization import SERIALIZER, SPECS, LoadedVersion
 
@@ -64,6 +65,7 @@ class Recorded:
     path: list[str]  # BPMN ids of completed elements, in completion order
     waiting: list[str]  # BPMN ids of the human tasks it waits at
     names: dict[str, str]  # BPMN id -> element name, for reports
+    timers: dict[str, list[datetime]]  # BPMN id -> due times of its timers that fired or wait
 
 
 def read_cases(
@@ -137,6 +139,7 @@ def _recorded(case: Case, state: str, loaded: LoadedVersion, inputs: list[Input]
         path=path,
         waiting=waiting,
         names=names,
+        timers=timer_dues(workflow),
     )
 
 
@@ -149,6 +152,17 @@ def path_of(workflow: BpmnWorkflow) -> tuple[list[str], list[str], dict[str, str
     ]
     names = {t.task_spec.bpmn_id: t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in (*done, *ready)}
     return [t.task_spec.bpmn_id for t in done], [t.task_spec.bpmn_id for t in ready], names
+
+
+def timer_dues(workflow: BpmnWorkflow) -> dict[str, list[datetime]]:
+    """When each timer of the path fell or falls due (SpiffWorkflow keeps the value after the timer fired)."""
+    dues: dict[str, list[datetime]] = {}
+    for task in workflow.get_tasks(state=TaskState.COMPLETED | TaskState.WAITING):
+        if task.task_spec.bpmn_id is not None and projection.timer_definition(task.task_spec) is not None:
+            due = projection.timer_due(task)
+            if due is not None:
+                dues.setdefault(task.task_spec.bpmn_id, []).append(due)
+    return {element: sorted(times) for element, times in dues.items()}
 
 
 def _service_results(workflow: BpmnWorkflow) -> dict[str, list[Any]]:

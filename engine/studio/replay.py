@@ -22,7 +22,7 @@ from engine import projection
 from engine.calendar import BusinessCalendar, calendar_scope
 from engine.clock import FrozenClock, engine_clock
 from engine.scripting import SandboxScriptEngine
-from engine.studio.recorded import Recorded, path_of
+from engine.studio.recorded import Recorded, path_of, timer_dues
 from handlers import HandlerContext, HandlerRegistry
 from handlers.adapters import LocalCoreBanking
 
@@ -211,7 +211,24 @@ def _judge(recorded: Recorded, runner: Runner, parted) -> Outcome:
         outcome.result = DIFFERENT
     if outcome.result != SAME:
         _where_they_part(outcome, recorded.path + recorded.waiting, path + waiting, names)
+    else:
+        outcome.detail = _moved_deadlines(recorded.timers, timer_dues(runner.workflow), names)
     return outcome
+
+
+def _moved_deadlines(recorded: dict[str, list], draft: dict[str, list], names: dict[str, str]) -> str:
+    """The same path, at other times: each timer whose due time the draft moves (UTC)."""
+    moved = [
+        f"{names.get(element, element)}: {_hhmm(before)} → {_hhmm(after)}"
+        for element, times in recorded.items()
+        for before, after in zip(times, draft.get(element, []), strict=False)
+        if before != after
+    ]
+    return "; ".join(moved)
+
+
+def _hhmm(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _where_they_part(outcome: Outcome, recorded: list[str], draft: list[str], names: dict[str, str]) -> None:

@@ -22,6 +22,7 @@ from engine import accounts, definitions, demo, migrations
 from engine.clock import FrozenClock
 from engine.models import Case, WorkItem
 from engine.sla import tick
+from tests.e2e.screenshots_studio import shoot_studio
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -105,6 +106,7 @@ def shoot(base: str, out: Path, app) -> list[Path]:
         capture(auditor, f"/auditor/cases/{urgent.id}", "auditor-trace-zh")
         capture(auditor, "/auditor/chain", "auditor-chain-zh")
         capture(page_for("en-US", "admin"), "/admin/users", "admin-users-en")
+        shoot_studio(base, app, page_for, capture, out, saved)
         browser.close()
     return saved
 

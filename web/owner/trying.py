@@ -47,7 +47,7 @@ def try_page(draft_id: int):
                 )
             except InvalidState as refused:
                 problems = refused.details.get("problems", [])
-    shown = [o for o in report.outcomes if o.result != "same"] if report else []
+    shown = [o for o in report.outcomes if o.result != "same" or o.detail] if report else []
     return render_template(
         "owner/try.html",
         draft=draft,

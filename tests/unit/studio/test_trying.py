@@ -55,6 +55,15 @@ def test_a_shorter_deadline_shows_the_cases_it_would_have_escalated(session, clo
     assert counts(session) == before  # the try wrote nothing
 
 
+def test_a_deadline_that_fires_on_both_versions_is_the_same_path_at_another_time(session, clock, db, demo_cases):
+    clock.advance(timedelta(hours=6))
+    sla.tick(db.session, clock, {})
+    report = try_draft(session, clock, shorter_direction_deadline(shipped()))
+    moved = [o for o in report.outcomes if "4 hours from receipt" in o.detail]
+    assert len(moved) == 4 and {o.result for o in moved} == {"same"}
+    assert "2026-03-02 05:00 UTC → 2026-03-02 02:00 UTC" in moved[0].detail
+
+
 def test_a_case_whose_recorded_task_the_draft_never_reaches_parts_there(session, clock, db, demo_cases):
     # The demo's first fee dispute had its direction told; in a draft where that task has another id, the
     # recorded submission finds nothing to complete.
