@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format bench bench-sla bench-web bench-all screenshots clean frontend
+.PHONY: run test lint format bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -71,7 +71,10 @@ bench-web: $(STAMP)
 	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.intake_http --configs 2x1,4x1,2x4 --count 1500
 
-bench-all: bench bench-sla bench-web
+bench-studio: $(STAMP)
+	$(BIN)/python -m bench.try_draft
+
+bench-all: bench bench-sla bench-web bench-studio
 
 # The README's pictures: the main pages from the demo data, in Debian's Chromium (apt-get install chromium).
 screenshots: $(STAMP) frontend
