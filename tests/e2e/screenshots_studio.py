@@ -25,7 +25,11 @@ def shoot_studio(base: str, app, page_for, capture, out, saved: list) -> None:
             select(ProcessVersion.id).where(ProcessVersion.process_key == "complaint")
         )
         draft = drafts.create(
-            session, clock, version_id=general.id, actor="owner.huang", title="General: direction within 8 hours"
+            session,
+            clock,
+            version_id=general.id,
+            actor="owner.huang",
+            title="General: direction within 8 hours",
         )
         original = dict(drafts.files_of(drafts.get(session, draft.id, with_content=True)))["general.bpmn"]
         # Longer than the 4 hours of v1: the cases v1 escalated after 4 hours would not be escalated yet.

@@ -55,7 +55,9 @@ def test_a_shorter_deadline_shows_the_cases_it_would_have_escalated(session, clo
     assert counts(session) == before  # the try wrote nothing
 
 
-def test_a_deadline_that_fires_on_both_versions_is_the_same_path_at_another_time(session, clock, db, demo_cases):
+def test_a_deadline_that_fires_on_both_versions_is_the_same_path_at_another_time(
+    session, clock, db, demo_cases
+):
     clock.advance(timedelta(hours=6))
     sla.tick(db.session, clock, {})
     report = try_draft(session, clock, shorter_direction_deadline(shipped()))
