@@ -147,6 +147,11 @@ def deploy(
     return result
 
 
+def deployed_library(session: Session) -> dict[str, bytes]:
+    """What ``deploy`` resolves call activities against: for checking a bundle the same way (the studio)."""
+    return _library(session)
+
+
 def _library(session: Session) -> dict[str, bytes]:
     """The BPMN sources of the latest version of every deployed process, for call activities to resolve."""
     rows = session.execute(

@@ -33,7 +33,7 @@ def check(
     """Validate ``files`` as deploy would, against the processes deployed now (for the calls they make)."""
     try:
         # The library of deployed processes is what deploy loads for call activities the bundle lacks.
-        library = definitions._library(session)
+        library = definitions.deployed_library(session)
         bundle = load_bundle(files, handler_names=handlers.names(), library=library)
     except DeploymentRejected as refused:
         return Checked(problems=refused.problems)

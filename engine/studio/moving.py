@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, undefer
 
 from engine import projection
@@ -39,6 +41,14 @@ from engine.serialization import SERIALIZER, LoadedVersion
 from engine.stepping import Step
 
 BATCH = 50
+_CASE = (
+    select(Case)
+    .where(Case.id == bindparam("case_id"))
+    .options(undefer(Case.state))
+    .execution_options(populate_existing=True)
+)
+# SpiffWorkflow compares task specs through a serializer registry; the stock one of the spiff extensions does.
+_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
 MAX_CASES = 5000
 _WAITING = TaskState.READY | TaskState.WAITING
 
@@ -157,10 +167,13 @@ def _reference(session: Session, case_id: int) -> str | None:
 
 
 def _move_one(engine: CaseEngine, unit, case_id: int, old: ProcessVersion, new: ProcessVersion) -> CaseMove:
-    case = engine._case(case_id)
-    workflow = engine._load(case) if case.process_version_id == old.id else None
-    if workflow is None:
+    # Read fresh inside the step's savepoint: the revision it carries is what the move's UPDATE checks.
+    case = engine.session.scalar(_CASE, {"case_id": case_id})
+    if case is None:
+        raise Refused("the case does not exist")
+    if case.process_version_id != old.id:
         raise Refused(f"the case is on another version now, not {old.label}")
+    workflow = SERIALIZER.load_state(case.state, *engine.specs(old))
     step = Step(engine, unit, case, workflow)
     result = _check(engine.session, case, workflow, old, engine.loaded(new.id), new)
     if not result.movable:
@@ -245,7 +258,7 @@ def _waiting_since(session: Session, case: Case) -> dict[str, datetime]:
 
 
 def _migrate(workflow: BpmnWorkflow, new: LoadedVersion, label: str, since: dict[str, datetime]) -> None:
-    registry = SERIALIZER._inner.registry
+    registry = _REGISTRY
     plans = [(workflow, new.spec)]
     for sub in workflow.subprocesses.values():
         spec = new.subprocess_specs.get(sub.spec.name)

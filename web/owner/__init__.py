@@ -1,27 +1,7 @@
-"""The process owner's studio: versions, drafts edited in bpmn-js and dmn-js, checks, compare, try, deploy and
-moving waiting cases. Process owners and administrators.
+"""The process owner's studio (pages): versions, drafts, the editor, compare, try, run one case, deploy, moving
+waiting cases. The blueprint and its Content-Security-Policy are in ``blueprint.py``; the views import it."""
 
-The studio's pages run bpmn-js, dmn-js and the properties panel (bundled from the npm registry into
-``web/static/build/``). Those libraries set element styles from script, and a few of their templates carry
-``style`` attributes, so these pages, and only these, allow inline style *attributes*
-(``style-src-attr 'unsafe-inline'``): a style attribute cannot run script, and ``<style>`` elements and
-inline scripts stay forbidden here as everywhere. Every other header is the app's.
-"""
+from web.owner import comparing, deploying, routes, trying  # noqa: F401
+from web.owner.blueprint import bp
 
-from flask import Blueprint
-
-from web.security import CONTENT_SECURITY_POLICY
-
-bp = Blueprint("owner", __name__, url_prefix="/owner")
-
-STUDIO_CSP = CONTENT_SECURITY_POLICY + "; style-src-attr 'unsafe-inline'"
-
-
-@bp.after_request
-def _studio_policy(response):
-    # Set before the app's own after_request, which only fills headers that are not set yet.
-    response.headers["Content-Security-Policy"] = STUDIO_CSP
-    return response
-
-
-from web.owner import comparing, deploying, routes, trying  # noqa: E402,F401
+__all__ = ["bp"]

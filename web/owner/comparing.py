@@ -8,7 +8,7 @@ from engine.errors import NotFound
 from engine.studio import catalog, drafts
 from engine.studio.compare import compare
 from web.db import session
-from web.owner import bp
+from web.owner.blueprint import bp
 from web.owner.routes import OWNERS, draft_or_404
 from web.pages import page
 
@@ -19,7 +19,7 @@ def compare_draft(draft_id: int):
     db = session()
     draft = draft_or_404(draft_id, with_content=True)
     version_id = request.args.get("version", type=int) or draft.base_version_id
-    before = _version(version_id)
+    before = version_or_404(version_id)
     comparison = compare(catalog.files_of_version(db, before.id), drafts.files_of(draft))
     return _page(comparison, before=before, draft=draft, after=None)
 
@@ -28,12 +28,12 @@ def compare_draft(draft_id: int):
 @page(*OWNERS)
 def compare_versions(version_id: int, other_id: int):
     db = session()
-    before, after = _version(version_id), _version(other_id)
+    before, after = version_or_404(version_id), version_or_404(other_id)
     comparison = compare(catalog.files_of_version(db, before.id), catalog.files_of_version(db, after.id))
     return _page(comparison, before=before, draft=None, after=after)
 
 
-def _version(version_id: int):
+def version_or_404(version_id: int):
     try:
         return catalog.version(session(), version_id)
     except NotFound:

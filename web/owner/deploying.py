@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from engine.errors import Conflict, DeploymentRejected, InvalidState, ValidationFailed
 from engine.studio import catalog, drafts, moving
 from web.db import case_engine, session
-from web.owner import bp
-from web.owner.comparing import _version
+from web.owner.blueprint import bp
+from web.owner.comparing import version_or_404
 from web.owner.routes import OWNERS, clock, draft_or_404
 from web.pages import me, page
 
@@ -55,7 +55,7 @@ def deploy(draft_id: int):
 @page(*OWNERS)
 def migrate(version_id: int):
     """A dry run first (the default action), then the move of the cases the dry run found movable."""
-    version = _version(version_id)
+    version = version_or_404(version_id)
     targets = [
         row.version
         for row in catalog.versions(session())

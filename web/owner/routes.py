@@ -12,7 +12,8 @@ from engine.models import Role
 from engine.studio import catalog, drafts
 from web.db import session
 from web.i18n import current_language
-from web.owner import bp, texts
+from web.owner.blueprint import bp
+from web.owner.texts import editor_texts
 from web.pages import me, page
 from web.schema_forms import fields
 
@@ -66,7 +67,7 @@ def editor(draft_id: int):
         names=names,
         chosen=chosen,
         forms=[n for n in names if n.endswith(".json")],
-        texts=json.dumps(texts.editor_texts(), ensure_ascii=False),
+        texts=json.dumps(editor_texts(), ensure_ascii=False),
     )
 
 

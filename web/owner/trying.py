@@ -13,7 +13,7 @@ from engine.studio import drafts
 from engine.studio.run_one import run_one
 from engine.studio.trying import DEFAULT_DAYS, try_draft
 from web.db import session
-from web.owner import bp
+from web.owner.blueprint import bp
 from web.owner.routes import OWNERS, clock, draft_or_404
 from web.pages import page
 
