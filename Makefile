@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format bench bench-sla bench-web bench-all screenshots clean
+.PHONY: run test lint format bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -18,13 +18,30 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-run: $(STAMP)
+# The studio's scripts and styles (web/frontend/ -> web/static/build/), from the npm registry by the lock file.
+# npm ci runs when the lock file changes; the bundle is rebuilt when a source changes.
+NODE_STAMP     := node_modules/.installed
+FRONTEND_STAMP := web/static/build/.built
+FRONTEND_SRC   := $(shell find web/frontend -type f 2>/dev/null)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to build the studio (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(FRONTEND_STAMP): $(NODE_STAMP) $(FRONTEND_SRC)
+	npm run --silent build
+	@touch $@
+
+frontend: $(FRONTEND_STAMP)
+
+run: $(STAMP) frontend
 	$(FLASK) init-db
 	@if ls processes/*.bpmn >/dev/null 2>&1; then $(FLASK) deploy processes/; fi
 	$(FLASK) seed-demo
 	SCHEDULER_ENABLED=1 DEMO_MODE=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) frontend
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@echo "== the suite on SQLite =="
@@ -54,11 +71,14 @@ bench-web: $(STAMP)
 	$(BIN)/python -m bench.inbox
 	$(BIN)/python -m bench.intake_http --configs 2x1,4x1,2x4 --count 1500
 
-bench-all: bench bench-sla bench-web
+bench-studio: $(STAMP)
+	$(BIN)/python -m bench.try_draft
+
+bench-all: bench bench-sla bench-web bench-studio
 
 # The README's pictures: the main pages from the demo data, in Debian's Chromium (apt-get install chromium).
-screenshots: $(STAMP)
+screenshots: $(STAMP) frontend
 	$(BIN)/python -m tests.e2e.screenshots --out docs/screenshots
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules web/static/build

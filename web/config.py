@@ -50,7 +50,7 @@ def load(instance_path: str) -> dict:
         "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
         # The REST API: per-client limits ({"track": [30, 60], "intake": [600, 60]} = count per seconds), how long
         # a tracking code works after its case closes, and the largest diagram upload.
-        # Where the rate limits count (web/api/ratelimit.py): unset, each process on its own; a redis:// URL,
+        # Where the rate limits count (web/ratelimit.py): unset, each process on its own; a redis:// URL,
         # shared by every worker and node.
         "RATE_LIMIT_STORE": os.environ.get("RATE_LIMIT_STORE") or None,
         "API_RATE_LIMITS": {

@@ -75,7 +75,7 @@ def home_for(user: User) -> str:
         "supervisor": "supervisor.escalations",
         "auditor": "auditor.search",
         "admin": "admin.users",
-        "process_owner": "public.home",
+        "process_owner": "owner.home",
     }
     endpoint = endpoints.get(user.role, "public.home")
     return url_for(endpoint) if endpoint in current_app.view_functions else url_for("public.home")
@@ -87,6 +87,7 @@ NAVIGATION = [
     ("agent.notices", lazy_gettext("Notifications"), ("agent", "supervisor")),
     ("supervisor.escalations", lazy_gettext("Escalations"), ("supervisor",)),
     ("auditor.search", lazy_gettext("Cases"), ("auditor", "supervisor")),
+    ("owner.home", lazy_gettext("Studio"), ("process_owner", "admin")),
     ("admin.processes", lazy_gettext("Processes"), ("process_owner", "admin")),
     ("admin.users", lazy_gettext("Users"), ("admin",)),
     ("admin.tokens", lazy_gettext("API tokens"), ("admin",)),

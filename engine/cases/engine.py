@@ -162,7 +162,7 @@ class CaseEngine:
         )
         loaded = self.loaded(version_id)
         workflow = BpmnWorkflow(loaded.spec, loaded.subprocess_specs)
-        step = self._step(unit, Case(**values), workflow)
+        step = self.step_for(unit, Case(**values), workflow)
         start_data = {**data, "case": {"id": case_id, "reference": values["reference"]}}
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(start_data)
@@ -212,7 +212,7 @@ class CaseEngine:
             if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
                 raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
             forms.validate(self._form_schema(case, item.form), data)
-            step = self._step(unit, case, workflow)
+            step = self.step_for(unit, case, workflow)
             take_ownership(self.session, unit, item, user, step)
             diff = step.complete_human_task(task, data)
             done = {
@@ -248,7 +248,7 @@ class CaseEngine:
             case = self.read_case(case_id)
             if case.status != CaseStatus.INCIDENT:
                 raise InvalidState(f"case {case.reference} has no open incident")
-            step = self._step(unit, case, self.load_workflow(case))
+            step = self.step_for(unit, case, self.load_workflow(case))
             step.retry_failed()
             step.save()
         return case
@@ -281,7 +281,7 @@ class CaseEngine:
             event = BpmnEvent(MessageEventDefinition(name), payload or {})
             if not any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
                 raise InvalidState(f"case {case.reference} is not waiting for {name!r}")
-            step = self._step(unit, case, workflow)
+            step = self.step_for(unit, case, workflow)
             workflow.catch(event)
             unit.record("message.received", case.id, message=name)
             step.advance()
@@ -298,7 +298,7 @@ class CaseEngine:
             case = case if case is not None else self.read_case(case_id)
             if case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
                 return False
-            step = self._step(unit, case, self.load_workflow(case))
+            step = self.step_for(unit, case, self.load_workflow(case))
             step.advance(refresh_timers=True)
             changes = step.save()
         return bool(changes.fired_timers)
@@ -368,7 +368,8 @@ class CaseEngine:
         loaded = self.loaded(version.id)
         return loaded.spec, loaded.subprocess_specs
 
-    def _step(self, unit: Unit, case: Case, workflow: BpmnWorkflow) -> Step:
+    def step_for(self, unit: Unit, case: Case, workflow: BpmnWorkflow) -> Step:
+        """A step over ``case`` in ``unit``, with this engine's handlers, settings and adapters."""
         return Step(
             unit, case, workflow, handlers=self.handlers, settings=self.settings, adapters=self.adapters
         )

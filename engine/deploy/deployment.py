@@ -62,10 +62,12 @@ def deploy(
     actor: str,
     clock: Clock,
     handlers: HandlerRegistry = default_registry,
+    reason: str | None = None,
 ) -> DeployResult:
     """Validate ``files`` as one bundle and deploy a new version of every process whose content changed.
 
     All or nothing: a refused bundle raises ``DeploymentRejected`` and leaves every deployed version as it was.
+    ``reason`` (the studio asks for one) is recorded in each ``process.deployed`` audit event.
     """
     names = [name for name, _ in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -124,7 +126,8 @@ def deploy(
                 actor,
                 "process.deployed",
                 None,
-                {"process": pid, "version": version.version, "sha256": digest, "files": names},
+                {"process": pid, "version": version.version, "sha256": digest, "files": names}
+                | ({"reason": reason} if reason else {}),
             )
         )
     if not result.deployed:
@@ -143,6 +146,11 @@ def deploy(
         session.rollback()
         raise Conflict("another deployment of the same process finished first; deploy again") from None
     return result
+
+
+def deployed_library(session: Session) -> dict[str, bytes]:
+    """What ``deploy`` resolves call activities against: for checking a bundle the same way (the studio)."""
+    return _library(session)
 
 
 def _library(session: Session) -> dict[str, bytes]:

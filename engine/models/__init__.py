@@ -14,6 +14,7 @@ from engine.models.case import (
     WorkItem,
     WorkItemState,
 )
+from engine.models.draft import Draft, DraftFile
 from engine.models.idempotency import IdempotencyRecord
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
@@ -31,6 +32,8 @@ __all__ = [
     "Department",
     "Deployment",
     "DeploymentFile",
+    "Draft",
+    "DraftFile",
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",

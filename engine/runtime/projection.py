@@ -168,7 +168,10 @@ _FIRE_TIMERS = (
     update(_TIMERS).where(*_WAITING_TIMERS).values(status=TimerStatus.FIRED, fired_at=bindparam("now"))
 )
 _CANCEL_TIMERS = update(_TIMERS).where(*_WAITING_TIMERS).values(status=TimerStatus.CANCELLED)
-_MOVE_TIMER = update(_TIMERS).where(_TIMERS.c.task_id == bindparam("task_id")).values(due_at=bindparam("due"))
+# (The parameter is not named task_id: that name is reserved for the column in an UPDATE.)
+_MOVE_TIMER = (
+    update(_TIMERS).where(_TIMERS.c.task_id == bindparam("timer_task")).values(due_at=bindparam("due"))
+)
 _INSERT_ITEMS, _INSERT_TIMERS = insert(_ITEMS), insert(_TIMERS)
 
 
@@ -221,7 +224,7 @@ def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Change
         due = timer_due(task)
         if task_id in before.timers:
             if due is not None and due != before.timers[task_id]:  # a cycle timer moved on
-                session.execute(_MOVE_TIMER, {"task_id": task_id, "due": due})
+                session.execute(_MOVE_TIMER, {"timer_task": task_id, "due": due})
             continue
         if due is None:
             continue

@@ -25,6 +25,7 @@ from engine.deploy import deployment
 from engine.models import Case, WorkItem
 from engine.store import schema
 from engine.timers.sla import tick
+from tests.e2e.screenshots_studio import shoot_studio
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -108,6 +109,7 @@ def shoot(base: str, out: Path, app) -> list[Path]:
         capture(auditor, f"/auditor/cases/{urgent.id}", "auditor-trace-zh")
         capture(auditor, "/auditor/chain", "auditor-chain-zh")
         capture(page_for("en-US", "admin"), "/admin/users", "admin-users-en")
+        shoot_studio(base, app, page_for, capture, out, saved)
         browser.close()
     return saved
 

@@ -32,10 +32,34 @@ ROUTES = {
     ("GET", "/track/{tracking_code}"): PUBLIC,
     ("POST", "/track/{tracking_code}/reply"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
+    # The process owner's studio (web/api/studio.py).
+    ("GET", "/studio/versions"): {OWNER, ADMIN},
+    ("GET", "/studio/handlers"): {OWNER, ADMIN},
+    ("GET", "/studio/versions/{version_id}/compare/{other_id}"): {OWNER, ADMIN},
+    ("GET", "/drafts"): {OWNER, ADMIN},
+    ("POST", "/drafts"): {OWNER, ADMIN},
+    ("GET", "/drafts/{draft_id}"): {OWNER, ADMIN},
+    ("PUT", "/drafts/{draft_id}"): {OWNER, ADMIN},
+    ("DELETE", "/drafts/{draft_id}"): {OWNER, ADMIN},
+    ("GET", "/drafts/{draft_id}/files/{name}"): {OWNER, ADMIN},
+    ("GET", "/drafts/{draft_id}/checks"): {OWNER, ADMIN},
+    ("GET", "/drafts/{draft_id}/compare"): {OWNER, ADMIN},
+    ("POST", "/drafts/{draft_id}/try"): {OWNER, ADMIN},
+    ("POST", "/drafts/{draft_id}/run"): {OWNER, ADMIN},
+    ("POST", "/drafts/{draft_id}/deploy"): {OWNER, ADMIN},
+    ("POST", "/migrations"): {OWNER, ADMIN},
 }
 # Ids that exist nowhere: an allowed caller gets past authorization and is told so (404), or is refused for
 # the (empty) body; never 401 or 403.
-VALUES = {"case_id": "987654", "task_id": "987654", "tracking_code": "no-such-code-0000000000000"}
+VALUES = {
+    "case_id": "987654",
+    "task_id": "987654",
+    "tracking_code": "no-such-code-0000000000000",
+    "draft_id": "987654",
+    "version_id": "987654",
+    "other_id": "987655",
+    "name": "general.bpmn",
+}
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ ENGINE_LAYERS = {
     3: {"runtime", "deploy"},
     4: {"cases"},
     5: {"timers"},
+    6: {"studio"},
 }
 LAYER_OF = {area: layer for layer, areas in ENGINE_LAYERS.items() for area in areas}
 

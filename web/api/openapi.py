@@ -12,6 +12,7 @@ from flask import jsonify
 
 from engine.cases import intake
 from engine.errors import NotFound
+from web.api import studio_openapi
 from web.api.blueprint import bp
 from web.api.schemas import ID, SCHEMAS, TEXT, obj, ref
 from web.db import case_engine
@@ -244,12 +245,13 @@ def document(intake_form: dict | None = None) -> dict:
         "info": {
             "title": "Complaint handling API",
             "version": "1.0.0",
-            "description": "Complaints, tasks, processes and the customer's tracking view. Errors are JSON: "
+            "description": "Complaints, tasks, processes, the process owner's studio and the customer's tracking "
+            "view. Errors are JSON: "
             '{"code", "message"} plus "errors" by field (422) or "problems" (a refused deployment).',
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
-        "paths": paths(body),
+        "paths": {**paths(body), **studio_openapi.paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -264,7 +266,7 @@ def document(intake_form: dict | None = None) -> dict:
                     "description": "the signed-in browser; changes also need an X-Requested-With header",
                 },
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **studio_openapi.SCHEMAS},
             "parameters": PARAMETERS,
             "responses": responses,
         },
