@@ -7,7 +7,21 @@ import os
 from flask import Flask
 
 from engine.store.db import Database
-from web import admin, agent, auditor, cli, config, db, i18n, owner, pages, ratelimit, security, supervisor
+from web import (
+    admin,
+    agent,
+    auditor,
+    cli,
+    config,
+    db,
+    i18n,
+    ops,
+    owner,
+    pages,
+    ratelimit,
+    security,
+    supervisor,
+)
 from web.api import bp as api_bp
 from web.errors import register_error_handlers
 from web.public import bp as public_bp
@@ -33,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(signin_bp)
+    app.register_blueprint(ops.bp)
     for audience in (agent, supervisor, auditor, admin, owner):
         app.register_blueprint(audience.bp)
     app.register_blueprint(api_bp)

@@ -20,9 +20,8 @@ from engine.models import Base
 from engine.store.db import Database, is_sqlite
 from engine.store.schema import upgrade
 from engine.store.serialization import SPECS
+from tests.paths import CORPUS, DATA
 
-DATA = Path(__file__).resolve().parent / "data"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Shanghai
 
 

@@ -1,11 +1,19 @@
 """Run the SLA sweep, the outbox dispatcher and the housekeeping in the app process with APScheduler
-(``SCHEDULER_ENABLED``)."""
+(``SCHEDULER_ENABLED``).
+
+Each job is a row of ``JOBS``: what it runs (on the app's database sessions, clock and settings), how often,
+whether it runs at once when the node starts, and what the log says when a run fails. A failed run (a
+database outage, say) is logged and the next run tries again; one job never stops another.
+"""
 
 from __future__ import annotations
 
 import atexit
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -15,55 +23,70 @@ from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
 
 
+@dataclass(frozen=True)
+class Job:
+    id: str
+    run: Callable[[Flask], Any]
+    every: Callable[[dict], dict]  # the app's config -> the interval trigger's arguments
+    at_start: bool  # run at once when the node starts
+    failure: str  # what the log says when a run fails
+
+
+def _database(app: Flask):
+    return app.extensions["database"]
+
+
+JOBS = (
+    # Sweep at once on start: timers that fell due while the node was down fire now, in due order.
+    Job(
+        "sla-sweep",
+        lambda app: tick(_database(app).session, app.config["CLOCK"], app.config),
+        lambda config: {"seconds": config["SLA_SWEEP_SECONDS"]},
+        True,
+        "SLA sweep failed; retrying on the next tick",
+    ),
+    Job(
+        "outbox",
+        lambda app: outbox.dispatch(_database(app).session, app.config["CLOCK"], app.config["NOTIFIER"]),
+        lambda config: {"seconds": config["OUTBOX_SECONDS"]},
+        True,
+        "outbox dispatch failed; retrying on the next run",
+    ),
+    Job(
+        "housekeeping",
+        lambda app: purge_idempotency_keys(_database(app).session, app.config["CLOCK"], app.config),
+        lambda config: {"hours": 1},
+        False,
+        "housekeeping failed; retrying in an hour",
+    ),
+)
+
+
+def _guarded(app: Flask, job: Job) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job.run(app)
+        except Exception:
+            app.logger.exception(job.failure)
+
+    return run
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     # Under the reloader the parent process only watches files; the child (WERKZEUG_RUN_MAIN) serves.
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return None
-    database = app.extensions["database"]
-    clock = app.config["CLOCK"]
-
-    def run_tick() -> None:
-        try:
-            tick(database.session, clock, app.config)
-        except Exception:  # a database outage: log it, the next tick tries again
-            app.logger.exception("SLA sweep failed; retrying on the next tick")
-
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        run_tick,
-        "interval",
-        seconds=app.config["SLA_SWEEP_SECONDS"],
-        id="sla-sweep",
-        max_instances=1,
-        coalesce=True,
-        # Sweep at once on start: timers that fell due while the node was down fire now, in due order.
-        next_run_time=datetime.now(UTC),
-    )
-    notifier = app.config["NOTIFIER"]
-
-    def send_notices() -> None:
-        try:
-            outbox.dispatch(database.session, clock, notifier)
-        except Exception:
-            app.logger.exception("outbox dispatch failed; retrying on the next run")
-
-    scheduler.add_job(
-        send_notices,
-        "interval",
-        seconds=app.config["OUTBOX_SECONDS"],
-        id="outbox",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-
-    def housekeeping() -> None:
-        try:
-            purge_idempotency_keys(database.session, clock, app.config)
-        except Exception:
-            app.logger.exception("housekeeping failed; retrying in an hour")
-
-    scheduler.add_job(housekeeping, "interval", hours=1, id="housekeeping", max_instances=1, coalesce=True)
+    for job in JOBS:
+        scheduler.add_job(
+            _guarded(app, job),
+            "interval",
+            **job.every(app.config),
+            id=job.id,
+            max_instances=1,
+            coalesce=True,
+            **({"next_run_time": datetime.now(UTC)} if job.at_start else {}),
+        )
     scheduler.start()
     atexit.register(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
     app.extensions["scheduler"] = scheduler

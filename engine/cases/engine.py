@@ -85,6 +85,8 @@ class CaseEngine:
         self.calendar = calendar_for(self.settings)
         self._database_key = session.get_bind().url.render_as_string(hide_password=True)
         self.tz = ZoneInfo(self.settings.get("TIMEZONE", "Asia/Shanghai"))
+        # Reads that do not change during one engine's life (one request or job): the intake form, say.
+        self.reads: dict[tuple, Any] = {}
 
     def now(self) -> datetime:
         return as_utc(self.clock())

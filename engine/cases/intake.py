@@ -51,6 +51,14 @@ def clean(value: Any) -> Any:
 def intake_schema(
     engine: CaseEngine, process_key: str = INTAKE_PROCESS
 ) -> tuple[ProcessVersion, dict | None]:
+    """The deployed intake process's latest version and its start form; read once per engine (per request)."""
+    key = ("intake_schema", process_key)
+    if key not in engine.reads:
+        engine.reads[key] = _read_intake_schema(engine, process_key)
+    return engine.reads[key]
+
+
+def _read_intake_schema(engine: CaseEngine, process_key: str) -> tuple[ProcessVersion, dict | None]:
     version = engine.session.scalars(ProcessVersion.latest(process_key)).first()
     if version is None:
         raise NotFound(f"no process is deployed under the key {process_key!r}; deploy processes/ first")

@@ -26,6 +26,7 @@ from engine.models import Case, WorkItem
 from engine.store import schema
 from engine.timers.sla import tick
 from tests.e2e.screenshots_studio import shoot_studio
+from tests.paths import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
@@ -47,7 +48,7 @@ def build(directory: Path, clock: FrozenClock):
     with database.session() as session:
         accounts.ensure_departments(session)
         session.commit()
-        deployment.deploy(session, deployment.read_paths([ROOT / "processes"]), actor="demo", clock=clock)
+        deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="demo", clock=clock)
         demo.seed(session, clock)
         demo.seed_complaints(session, clock)
     clock.advance(timedelta(hours=6))

@@ -18,6 +18,7 @@ from engine.deploy import deployment
 from engine.models import AuditEvent, Case, ProcessVersion
 from engine.timers import sla
 from tests.conftest import fresh
+from tests.paths import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "web" / "static" / "build" / "studio-editor.js"
@@ -29,7 +30,7 @@ def recorded(app, session, clock, db):
     """The shipped processes, the demo people and complaints, two hours on (the sweep caught up)."""
     if not BUILD.exists():
         pytest.fail("the studio's scripts are not built: run 'make frontend' (make test does)")
-    deployment.deploy(session, deployment.read_paths([ROOT / "processes"]), actor="demo", clock=clock)
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="demo", clock=clock)
     demo.seed(session, clock)
     demo.seed_complaints(session, clock)
     clock.advance(timedelta(hours=2))

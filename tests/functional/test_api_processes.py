@@ -8,8 +8,8 @@ import json
 import pytest
 
 from engine.deploy import deployment
-from tests.conftest import DATA
 from tests.functional.test_api_support import PREFIX, PROCESSES, start
+from tests.paths import DATA
 
 URL = f"{PREFIX}/processes"
 KEYS = ["advisory_path", "complaint", "general_path", "result_and_follow_up", "urgent_path"]

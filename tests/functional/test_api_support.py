@@ -25,9 +25,8 @@ from sqlalchemy.orm import undefer
 from engine import accounts
 from engine.deploy import deployment
 from engine.models import ApiToken, Department, Deployment, DeploymentFile, ProcessVersion, User
-from tests.conftest import DATA
+from tests.paths import PROCESSES
 
-PROCESSES = DATA.parent.parent / "processes"
 PREFIX = "/api/v1"
 DOCUMENT_URI = "urn:complaints-api"
 

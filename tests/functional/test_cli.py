@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from engine.models import ApiToken, AuditEvent, OutboxMessage, User
-from tests.conftest import DATA
+from tests.paths import DATA, PROCESSES
 
 
 def run(app, *args):
@@ -145,7 +145,7 @@ def test_deploying_hostile_xml_is_refused_by_the_cli_without_a_traceback(app, tm
 def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session):
     from engine.models import Case, User
 
-    processes = DATA.parent.parent / "processes"
+    processes = PROCESSES
     assert run(app, "deploy", str(processes)).exit_code == 0
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.stderr

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import ProcessVersion
-from tests.conftest import DATA, fresh
+from tests.conftest import fresh
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import PROCESSES, start
+from tests.paths import DATA
 
 
 @pytest.fixture

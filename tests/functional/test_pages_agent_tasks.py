@@ -263,7 +263,7 @@ def test_the_workspace_shows_history_steps_other_lanes_notes_notices_and_deadlin
         and "6222 0000 1111" in html
     )
     assert "I also lost my ID card" in html and "Added by the customer" in html
-    assert "Safeguards in place" in html  # the SMS to the customer
+    assert "Notice of the safeguards in place" in html  # the SMS to the customer
     assert "Deadlines ahead" in html and "Regulatory decision" in html and "15 calendar days" in html
     assert "Complaint received, case opened" in html and "Task completed" in html  # the audit trail
     assert "Otto Brandt" in html or "otto" in html

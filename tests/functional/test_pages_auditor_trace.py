@@ -80,7 +80,7 @@ def test_the_trace_shows_each_step_with_its_lane_actor_due_and_actual_times(app,
     )
     settlement_text = " ".join(re.sub(r"<[^>]+>", " ", settlement[1]).split())
     assert not settlement[0] and "Propose a settlement" in settlement_text
-    assert "In progress" in settlement_text and "with Bob Stone (bob)" in settlement_text
+    assert "Claimed" in settlement_text and "with Bob Stone (bob)" in settlement_text
     assert "1 step late" in page.text
 
 

@@ -15,16 +15,15 @@ from engine.deploy import deployment
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from engine.models import AuditEvent, Case, Escalation, OutboxMessage, WorkItem, WorkItemState
 from engine.timers.sla import tick
-from tests.conftest import DATA, fresh
+from tests.conftest import fresh
+from tests.paths import PROCESSES
 
 SETTINGS = {"ESCALATION_NEAR_MINUTES": 0, "ESCALATION_GRACE_MINUTES": (30, 120)}
 
 
 @pytest.fixture
 def engine(session, clock):
-    deployment.deploy(
-        session, deployment.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
-    )
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="t", clock=clock)
     return CaseEngine(session, clock, settings=SETTINGS)
 
 

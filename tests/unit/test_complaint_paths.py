@@ -26,9 +26,8 @@ from engine.models import (
     WorkItemState,
 )
 from engine.timers.sla import sweep
-from tests.conftest import DATA, fresh
-
-PROCESSES = DATA.parent.parent / "processes"
+from tests.conftest import fresh
+from tests.paths import PROCESSES
 
 # Valid answers for each form, as an agent would give them.
 ANSWERS = {

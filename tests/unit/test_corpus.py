@@ -13,8 +13,9 @@ import pytest
 from engine.deploy.bundle import load_bundle
 from engine.errors import DeploymentRejected
 from handlers import registry
+from tests.paths import CORPUS as SHARED
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "bpmn"
+CORPUS = SHARED / "bpmn"
 DIAGRAMS = sorted(CORPUS.rglob("*.bpmn")) if CORPUS.is_dir() else []
 
 

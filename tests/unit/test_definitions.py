@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,7 +9,7 @@ from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected
 from engine.models import AuditEvent, Deployment, DeploymentFile, ProcessVersion
-from tests.conftest import DATA
+from tests.paths import CORPUS, DATA
 
 FIVE = (DATA / "engine/five_tasks.bpmn").read_bytes()
 
@@ -71,7 +69,7 @@ def test_missing_paths_are_named(tmp_path):
 
 
 def corpus_files():
-    root = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "bpmn"
+    root = CORPUS / "bpmn"
     return sorted(root.rglob("*.bpmn")) if root.is_dir() else []
 
 

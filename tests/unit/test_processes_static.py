@@ -32,8 +32,8 @@ from engine.scripting import sandbox
 from engine.scripting.script_engine import SandboxScriptEngine
 from handlers import HandlerContext
 from handlers.adapters import KnowledgeBase, LocalCoreBanking
+from tests.paths import PROCESSES
 
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 FORMS = PROCESSES / "forms"
 SPIFF = Path(SpiffWorkflow.__file__).parent
 NS = {

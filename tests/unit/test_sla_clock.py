@@ -14,7 +14,8 @@ from engine.deploy import deployment
 from engine.errors import Conflict, Forbidden, InvalidState, ValidationFailed
 from engine.models import AuditEvent, Case, Escalation, OutboxMessage, WorkItem
 from engine.timers.sla import tick
-from tests.conftest import DATA, fresh
+from tests.conftest import fresh
+from tests.paths import PROCESSES
 
 SETTINGS = {
     "ESCALATION_NEAR_MINUTES": 0,
@@ -25,9 +26,7 @@ SETTINGS = {
 
 @pytest.fixture
 def engine(session, clock):
-    deployment.deploy(
-        session, deployment.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
-    )
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="t", clock=clock)
     return CaseEngine(session, clock, settings=SETTINGS)
 
 
@@ -113,9 +112,7 @@ def test_a_task_done_in_time_never_climbs_the_ladder(engine, session, db, clock,
 
 def test_near_deadlines_remind_before_the_deadline_when_configured(session, db, clock, make_user):
     settings = {**SETTINGS, "ESCALATION_NEAR_MINUTES": 30}
-    deployment.deploy(
-        session, deployment.read_paths([DATA.parent.parent / "processes"]), actor="t", clock=clock
-    )
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="t", clock=clock)
     engine = CaseEngine(session, clock, settings=settings)
     case = complaint(engine)
     item = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()

@@ -16,7 +16,7 @@ from engine.deploy.bundle import load_bundle
 from engine.deploy.deployment import read_paths
 from engine.runtime.dryrun import dry_run
 from handlers import registry
-from tests.conftest import DATA
+from tests.paths import PROCESSES
 
 FRAUD = re.compile(r"unauthori[sz]ed|fraud|scam|stolen", re.IGNORECASE)
 
@@ -34,7 +34,7 @@ def description(row) -> str:
 
 @pytest.fixture(scope="module")
 def complaint_process():
-    bundle = load_bundle(read_paths([DATA.parent.parent / "processes"]), handler_names=registry.names())
+    bundle = load_bundle(read_paths([PROCESSES]), handler_names=registry.names())
     return bundle.specs["complaint"]
 
 

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from engine.clock import as_utc
-from web.auditor.labels import STATUSES
 from web.auditor.queries import Criteria, Keyset
-from web.labels import TIERS
+from web.labels import CASE_STATUSES, TIERS
 
 REFERENCE_MAX = 32  # cases.reference
 CUSTOMER_MAX = 200  # customers.name
@@ -57,7 +56,7 @@ def read(args: Mapping[str, str], timezone: str) -> Search:
         errors["received_to"] = _("The last day comes before the first day.")
     if values["tier"] and values["tier"] not in TIERS:
         errors["tier"] = _("Choose one of the options.")
-    if values["status"] and values["status"] not in STATUSES:
+    if values["status"] and values["status"] not in CASE_STATUSES:
         errors["status"] = _("Choose one of the options.")
     before, after = _cursor(args.get("before"), errors), _cursor(args.get("after"), errors)
     if errors:

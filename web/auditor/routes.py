@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 
 from engine.errors import NotFound
 from engine.models import Role
-from web.auditor import forms, labels, queries
+from web import labels
+from web.auditor import forms, queries
 from web.auditor.blueprint import bp
 from web.auditor.chain import MAX_AGE, ChainMonitor
 from web.auditor.trace import case_trace
@@ -36,7 +37,7 @@ def helpers():
         "duration": labels.duration,
         "labels": labels,
         "TIERS": TIERS,
-        "STATUSES": labels.STATUSES,
+        "STATUSES": labels.CASE_STATUSES,
     }
 
 

@@ -1,10 +1,6 @@
-from flask import Response, current_app, jsonify, render_template
-from sqlalchemy import text
+from flask import current_app, render_template
 
-from engine.models import Role
-from engine.timers.metrics import prometheus, sla_figures
-from web.auth import roles_required
-from web.db import now, session
+from web.db import session
 from web.pages import public_page
 from web.public import public_queries
 from web.public.blueprint import bp
@@ -16,31 +12,3 @@ def home():
     """The start page: file a complaint, or follow one with its tracking code."""
     demo = public_queries.demo_cases(session()) if current_app.config.get("DEMO_MODE") else []
     return render_template("public/home.html", demo_cases=demo)
-
-
-# The figures say how much work the bank has and how late it is: not for anyone on the network. A monitoring
-# system signs in with an API token of a user with one of these roles (``Authorization: Bearer …``).
-MONITORS = (Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
-
-
-@bp.get("/metrics/sla")
-@roles_required(*MONITORS)
-def sla_metrics():
-    """Timer lag (p50/p95/max over the last hour) and what is overdue now, for monitoring."""
-    figures = sla_figures(session(), now())
-    return jsonify(figures.as_dict())
-
-
-@bp.get("/metrics")
-@roles_required(*MONITORS)
-def prometheus_metrics():
-    """The SLA figures as Prometheus gauges."""
-    figures = sla_figures(session(), now())
-    return Response(prometheus(figures), mimetype="text/plain; version=0.0.4")
-
-
-@bp.get("/healthz")
-def healthz():
-    """Liveness and database reachability, for load balancers."""
-    session().execute(text("SELECT 1"))
-    return jsonify(status="ok")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -11,8 +9,8 @@ from engine.cases import demo
 from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
 from engine.models import ProcessVersion
+from tests.paths import PROCESSES
 
-PROCESSES = Path(__file__).resolve().parents[3] / "processes"
 TELL_DIRECTION_CONDITION = (
     b'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">route == "none"</bpmn:conditionExpression>'
 )
