@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
+.PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -15,7 +15,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[redis,test,bench]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # The studio's scripts and styles (web/frontend/ -> web/static/build/), from the npm registry by the lock file.
@@ -52,6 +52,12 @@ test: $(STAMP) frontend
 	else \
 		echo "PostgreSQL run skipped: TEST_DATABASE_URL is not set (see README, 'PostgreSQL')."; \
 	fi
+
+# The production lock file: exact versions with hashes of the app's dependencies (README: installing).
+lock: $(STAMP)
+	$(BIN)/pip install --quiet "uv==0.13.8"
+	$(BIN)/uv pip compile pyproject.toml --extra redis --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

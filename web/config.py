@@ -38,12 +38,12 @@ def load(instance_path: str) -> dict:
         "CLOCK": system_clock,
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "DEMO_MODE": _env_bool("DEMO_MODE", False),
-        # The business calendar (engine/calendar.py): country, department hours, administrators' day overrides.
+        # The business calendar (engine/calendar/business.py): country, department hours, administrators' day overrides.
         "CALENDAR": os.environ.get("CALENDAR", "CN"),
         "BUSINESS_HOURS": os.environ.get("BUSINESS_HOURS"),  # JSON: {"default": "09:00-17:00", ...}
         "CALENDAR_OVERRIDES": os.environ.get("CALENDAR_OVERRIDES"),  # JSON: {"2027-02-06": true, ...}
         "REPEAT_WINDOW_DAYS": int(os.environ.get("REPEAT_WINDOW_DAYS", "30")),
-        # The escalation ladder (engine/ladder.py) and the regulatory warnings (engine/regulatory.py).
+        # The escalation ladder (engine/timers/ladder.py) and the regulatory warnings (engine/cases/regulatory.py).
         "ESCALATION_NEAR_MINUTES": float(os.environ.get("ESCALATION_NEAR_MINUTES", "0")),
         "ESCALATION_GRACE_MINUTES": _numbers(os.environ.get("ESCALATION_GRACE_MINUTES", "30,120")),
         "REGULATORY_WARNING_DAYS": _numbers(os.environ.get("REGULATORY_WARNING_DAYS", "10,13")),
@@ -73,7 +73,7 @@ def load(instance_path: str) -> dict:
         # The outbox dispatcher: how often it sends, and the adapter that talks to the SMS gateway, the app's
         # push service and the mail server (handlers/adapters.py Notifier; the default only logs).
         "OUTBOX_SECONDS": float(os.environ.get("OUTBOX_SECONDS", "2")),
-        # How long a stored answer to an Idempotency-Key request is kept (engine/housekeeping.py).
+        # How long a stored answer to an Idempotency-Key request is kept (engine/store/housekeeping.py).
         "IDEMPOTENCY_KEEP_HOURS": float(os.environ.get("IDEMPOTENCY_KEEP_HOURS", "24")),
         "NOTIFIER": LocalNotifier(),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),

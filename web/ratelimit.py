@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-import redis
 from flask import Flask, current_app
 
 DEFAULT_LIMITS = {
@@ -60,7 +59,15 @@ class RedisRateLimiter:
     """The same ``hit`` as ``RateLimiter``, counted in Redis (real time: the app's clock does not move it)."""
 
     def __init__(self, url: str, prefix: str = "complaints:ratelimit"):
+        try:
+            import redis  # an optional dependency: pip install 'complaints[redis]'
+        except ImportError:
+            raise RuntimeError(
+                "RATE_LIMIT_STORE names a Redis server, but the redis package is not installed "
+                "(pip install 'complaints[redis]')"
+            ) from None
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.unreachable = redis.RedisError
         self.prefix = prefix
 
     def hit(self, bucket: str, client: str, limit: int, period: float, *, count: bool = True) -> float | None:
@@ -79,7 +86,7 @@ class RedisRateLimiter:
                 pipe.pttl(key)
                 used, ttl = pipe.execute()
                 over = used is not None and int(used) >= limit
-        except redis.RedisError:
+        except self.unreachable:
             current_app.logger.exception("rate limit store unreachable; letting the request through")
             return None
         if not over:

@@ -4,13 +4,13 @@ Reassigning is a supervisor's recorded decision: the new assignee must be an act
 lane, a reason is required, and the change is an audit event (``task.reassigned``: from, to, reason, actor) plus
 a message to the new assignee's inbox (and one to the person who had it).
 
-The escalation ladder (engine/ladder.py) keeps its place: the deadline does not move because the work changed
+The escalation ladder (engine/timers/ladder.py) keeps its place: the deadline does not move because the work changed
 hands, so the task's level and next ladder time stay as they were (the department head is still told if it
 stays late). Before the first rung, the ladder's reminder goes to whoever holds the task then — the new
 assignee. After it, the reassignment message carries the deadline instead. The task's open escalations count
 as handled by the reassignment and are closed with it.
 
-Customer-facing tasks belong to the case owner (first-owner responsibility, engine/ownership.py): they move
+Customer-facing tasks belong to the case owner (first-owner responsibility, engine/cases/ownership.py): they move
 only with the owner, through ``change_owner``.
 """
 

@@ -4,7 +4,7 @@ Every public method of ``CaseEngine`` is one step: load the case, run SpiffWorkf
 projected work items and timers, the audit events and the outbox, commit. A failure anywhere rolls the
 whole step back; a concurrent step on the same case fails with ``Conflict`` instead of overwriting it.
 
-The one exception is the SLA sweep (engine/sla.py), which fires a batch of due timers in one transaction to
+The one exception is the SLA sweep (engine/timers/sla.py), which fires a batch of due timers in one transaction to
 save a commit, a claim and an audit append per timer: each case's step runs in a SAVEPOINT (``isolated``), so a
 failing case still rolls back whole and alone, and the others commit together.
 """

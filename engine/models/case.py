@@ -212,7 +212,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),
-        # A person's notices, newest first (engine/staff_notices.py).
+        # A person's notices, newest first (engine/messaging/staff_notices.py).
         Index("ix_outbox_recipient_id", "recipient", "id"),
     )
 

@@ -9,7 +9,7 @@ from engine.models.base import Base
 
 
 class IdSequence(Base):
-    """The last id handed out for a table (``name``); see ``engine/case_ids.py``."""
+    """The last id handed out for a table (``name``); see ``engine/store/ids.py``."""
 
     __tablename__ = "id_sequences"
 

@@ -224,7 +224,7 @@ class Step:
                 item = None
                 if context.source_task_id is not None:
                     item = session.scalar(select(WorkItem).where(WorkItem.task_id == context.source_task_id))
-                # The diagram decides what the process does; who is told is the ladder's (engine/ladder.py).
+                # The diagram decides what the process does; who is told is the ladder's (engine/timers/ladder.py).
                 level = max(item.escalation_level, 1) if item is not None else 1
                 session.add(
                     Escalation(

@@ -60,7 +60,7 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
             return
         dbapi_connection = conn.connection.dbapi_connection
-        dbapi_connection.enter_gate()  # queue behind this host's other writers (engine/writer_gate.py)
+        dbapi_connection.enter_gate()  # queue behind this host's other writers (engine/store/writer_gate.py)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:

@@ -2,7 +2,7 @@
 
 A case's id is part of what its workflow sees from the first step (its reference, ``case.id`` in the data,
 the case named in the notices it queues), so intake takes the id first, runs the workflow's first steps
-without holding the database's write lock, and writes the case with that id afterwards (engine/intake.py).
+without holding the database's write lock, and writes the case with that id afterwards (engine/cases/intake.py).
 
 - PostgreSQL: the next value of the ``cases.id`` sequence. It belongs to no transaction and locks nothing.
 - SQLite: a counter row in ``id_sequences``, moved in a write transaction of its own (a fraction of a

@@ -1,4 +1,4 @@
-"""Housekeeping (engine/housekeeping.py): stored Idempotency-Key answers are deleted after their retention."""
+"""Housekeeping (engine/store/housekeeping.py): stored Idempotency-Key answers are deleted after their retention."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Intake in two halves: ``prepare`` runs the new case's first steps and writes nothing; ``write`` stores it under
-the write lock, after checking that what ``prepare`` read still holds (engine/intake.py). And the case ids it
-takes beforehand (engine/case_ids.py).
+the write lock, after checking that what ``prepare`` read still holds (engine/cases/intake.py). And the case ids it
+takes beforehand (engine/store/ids.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SQLite's writers queue at the gate (engine/writer_gate.py): one writer at a time per database file, across
+"""SQLite's writers queue at the gate (engine/store/writer_gate.py): one writer at a time per database file, across
 threads and processes, handed over at COMMIT or ROLLBACK, and a clear "database is locked" when it never comes.
 
 These run on an SQLite file of their own whatever the suite's database: PostgreSQL has no gate.

@@ -1,4 +1,5 @@
-"""Staff notices in words: one sentence per kind of message the engine sends to staff (engine/staff_notices.py).
+"""Staff notices in words: one sentence per kind of message the engine sends to staff
+(engine/messaging/staff_notices.py).
 
 A kind this table does not know yet is shown by its code, made readable, so that a new message never
 disappears from the page.

@@ -1,5 +1,5 @@
 """A case's regulatory clock as the auditor reads it: received, the deadline, each extension with its reason and
-approver, each pause, the warnings, and when the decision reached the customer (engine/regulatory.py keeps the
+approver, each pause, the warnings, and when the decision reached the customer (engine/cases/regulatory.py keeps the
 clock; this only reads the case's columns and its audit events).
 """
 
