@@ -7,8 +7,10 @@ from datetime import datetime
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from engine.cases import tracking
 from engine.cases.engine import CaseEngine
 from engine.clock import Clock, as_utc
+from engine.models import Case
 from engine.store.db import Database
 
 
@@ -43,3 +45,9 @@ def close_session(_exc=None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+def case_for_tracking_code(code: str) -> Case:
+    """The case a customer's tracking code opens (``NotFound`` alike for unknown, malformed and expired codes)."""
+    days = current_app.config.get("TRACKING_DAYS_AFTER_CLOSE", tracking.DAYS_AFTER_CLOSE)
+    return tracking.case_for_code(session(), code, now(), days)

@@ -137,3 +137,15 @@ def test_no_import_cycles():
         if module not in state:
             visit(module)
     assert cycles == []
+
+
+def test_the_pages_do_not_use_the_api_as_their_library():
+    """What pages and the API share lives in web/ or the engine; only the app registers the API blueprint."""
+    offenders = [
+        f"{module}:{line} imports {target}"
+        for module in modules()
+        if module.startswith("web.") and not module.startswith("web.api")
+        for line, target, _ in imports_of(module)
+        if target == "web.api" or target.startswith("web.api.")
+    ]
+    assert offenders == []

@@ -6,38 +6,31 @@ customer's reply to a knowledge-base answer.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from engine.cases import tracking
 from engine.errors import ValidationFailed
-from engine.models import Case
 from web.api import shapes
 from web.api.blueprint import bp
 from web.api.inputs import json_object, rate_limit
-from web.db import case_engine, now, session
+from web.db import case_engine, case_for_tracking_code, session
 
 
 @bp.get("/track/<tracking_code>")
 def track(tracking_code: str):
     """What the customer may know about their complaint."""
     rate_limit("track", request.remote_addr or "unknown")
-    return jsonify(shapes.tracking(tracking.customer_view(session(), case_for(tracking_code))))
+    return jsonify(shapes.tracking(tracking.customer_view(session(), case_for_tracking_code(tracking_code))))
 
 
 @bp.post("/track/<tracking_code>/reply")
 def reply(tracking_code: str):
     """The customer's answer to the knowledge-base reply: accepted, or they want a person (409 if not asked)."""
     rate_limit("track", request.remote_addr or "unknown")
-    case = case_for(tracking_code)
+    case = case_for_tracking_code(tracking_code)
     body = json_object(allowed={"answer"}, required={"answer"})
     if body["answer"] not in tracking.REPLIES:
         choices = ", ".join(tracking.REPLIES)
         raise ValidationFailed("answer is not valid", {"answer": f"must be one of: {choices}"})
     case = case_engine().deliver_message(case.id, tracking.REPLIES[body["answer"]], {}, actor="customer")
     return jsonify(shapes.tracking(tracking.customer_view(session(), case)))
-
-
-def case_for(code: str) -> Case:
-    """The case a tracking code opens (404 alike for unknown, malformed and expired codes)."""
-    days = current_app.config.get("TRACKING_DAYS_AFTER_CLOSE", tracking.DAYS_AFTER_CLOSE)
-    return tracking.case_for_code(session(), code, now(), days)

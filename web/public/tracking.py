@@ -19,8 +19,7 @@ from engine.cases import customer_updates, tracking
 from engine.errors import InvalidState, NotFound, ValidationFailed
 from engine.models import Case
 from web import ratelimit, schema_forms
-from web.api.track import case_for
-from web.db import case_engine
+from web.db import case_engine, case_for_tracking_code
 from web.db import session as db_session
 from web.i18n import current_language
 from web.pages import public_page
@@ -134,7 +133,7 @@ def _find(code: str) -> Case:
             retry_after=max(1, math.ceil(wait)),
         )
     try:
-        return case_for(code)
+        return case_for_tracking_code(code)
     except NotFound:
         raise _Missing("no complaint has this tracking code") from None
 
