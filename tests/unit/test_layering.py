@@ -17,11 +17,12 @@ PACKAGES = ("engine", "handlers", "web", "processes")
 ENGINE_LAYERS = {
     0: {"errors", "clock", "models"},
     1: {"forms", "store", "audit", "calendar"},
-    2: {"accounts", "scripting", "messaging"},
+    2: {"accounts", "scripting", "messaging", "knowledge"},
     3: {"runtime", "deploy"},
     4: {"cases"},
-    5: {"timers"},
+    5: {"timers", "evidence"},
     6: {"studio"},
+    7: {"reports"},
 }
 LAYER_OF = {area: layer for layer, areas in ENGINE_LAYERS.items() for area in areas}
 
