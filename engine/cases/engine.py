@@ -35,7 +35,17 @@ from engine.cases.adapters import calendar_for, default_adapters
 from engine.cases.ownership import FRONTLINE, take_ownership
 from engine.clock import Clock, as_utc, engine_clock
 from engine.errors import Conflict, InvalidState, NotFound
-from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
+from engine.models import (
+    Case,
+    CaseStatus,
+    OutboxMessage,
+    ProcessVersion,
+    Timer,
+    TimerStatus,
+    User,
+    WorkItem,
+    WorkItemState,
+)
 from engine.runtime.step import Step
 from engine.runtime.unit import Unit
 from engine.store import writes
@@ -61,7 +71,12 @@ _WORK_ITEM_AND_CASE = (
     .options(undefer(Case.state))
     .execution_options(populate_existing=True)
 )
-_CASE_WITH_STATE = select(Case).where(Case.id == bindparam("case_id")).options(undefer(Case.state))
+_CASE_WITH_STATE = (
+    select(Case)
+    .where(Case.id == bindparam("case_id"))
+    .options(undefer(Case.state))
+    .execution_options(populate_existing=True)
+)
 
 
 class CaseEngine:
@@ -250,6 +265,12 @@ class CaseEngine:
             case = self.read_case(case_id)
             if case.status != CaseStatus.INCIDENT:
                 raise InvalidState(f"case {case.reference} has no open incident")
+            # Timers the sweep held while the case could not be stepped wait again (and fire now if due).
+            self.session.execute(
+                update(Timer)
+                .where(Timer.case_id == case.id, Timer.status == TimerStatus.HELD)
+                .values(status=TimerStatus.WAITING)
+            )
             step = self.step_for(unit, case, self.load_workflow(case))
             step.retry_failed()
             step.save()

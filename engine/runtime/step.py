@@ -63,6 +63,7 @@ class Step:
         self.new_case = not case.state
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
         self.failure: tuple[Any, str] | None = None
+        self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
         workflow.script_engine = SandboxScriptEngine(handlers, self._handler_context)
 
     # ------------------------------------------------------------- running
@@ -97,9 +98,11 @@ class Step:
             self._fail(exc)
 
     def retry_failed(self) -> None:
+        """Run the failed tasks again; incidents that named no task are resolved if this step succeeds."""
+        self.retrying = True
         for task in self.workflow.get_tasks(state=TaskState.ERROR):
             task.reset_branch(None)
-        self.advance()
+        self.advance(refresh_timers=True)  # with the timers that fell due (or were held) while it failed
 
     def _fail(self, exc: Exception) -> None:
         task = exc.task if isinstance(exc, WorkflowTaskException) else None
@@ -160,7 +163,6 @@ class Step:
                 due_at=due,
                 lag_ms=int((now - due).total_seconds() * 1000) if due else None,
             )
-        self._save_incident()
         self._apply_handler_effects()
         if "tier" in self.case_changes and not self.new_case:
             # The case's earlier tasks carry its tier for the inbox (WorkItem.tier): they follow a re-triage.
@@ -186,7 +188,7 @@ class Step:
                 regulatory_due_at=case.regulatory_due_at,
                 within_limit=case.regulatory_due_at is None or now <= case.regulatory_due_at,
             )
-        if self.failure is not None:
+        if self._save_incident():
             self.set_case("status", CaseStatus.INCIDENT)
         elif self.workflow.completed:
             if case.status != CaseStatus.COMPLETED:
@@ -246,25 +248,40 @@ class Step:
                     task=item.name if item else None,
                 )
 
-    def _save_incident(self) -> None:
+    def _save_incident(self) -> bool:
+        """Open, repeat or resolve the case's incidents; return whether any is left open.
+
+        An incident names the task in ERROR it is about: it is resolved only when that task is no longer in
+        ERROR (a retry fixed it, or its branch was cancelled). One that names no failed task (the workflow
+        failed outside a task, or a step could not be stored) is resolved only by a retry that succeeds.
+        A step that fixed nothing (a timer in another branch, a task completed beside it) resolves nothing.
+        """
         session, now = self.unit.session, self.unit.now
-        if self.failure is None and self.case.status != CaseStatus.INCIDENT:
-            return  # nothing failed now and nothing was failing before: no incident to open or resolve
+        in_error = {str(t.id) for t in self.workflow.get_tasks(state=TaskState.ERROR)}
+        if self.failure is None and not in_error and self.case.status != CaseStatus.INCIDENT:
+            return False  # nothing failed now and nothing was failing before: no incident to open or resolve
         open_incidents = session.scalars(
             select(Incident).where(Incident.case_id == self.case.id, Incident.resolved_at.is_(None))
         ).all()
-        if self.failure is None:
-            for incident in open_incidents:
-                incident.resolved_at, incident.resolved_by = now, self.unit.actor
-                self.unit.record(
-                    "incident.resolved", self.case.id, incident=incident.id, task=incident.task_name
-                )
-            return
+        current = self._record_failure(open_incidents) if self.failure is not None else None
+        left = False
+        for incident in open_incidents:
+            fixed = incident.task_id not in in_error if incident.task_id else self.retrying
+            if incident is current or not fixed:
+                left = True
+                continue
+            incident.resolved_at, incident.resolved_by = now, self.unit.actor
+            self.unit.record("incident.resolved", self.case.id, incident=incident.id, task=incident.task_name)
+        return left or current is not None or bool(in_error)
+
+    def _record_failure(self, open_incidents) -> Incident:
+        """The incident of this step's failure: an open one about the same task gets one more attempt."""
         task, message = self.failure
-        task_id = str(task.id) if task is not None else ""
+        failed = task is not None and task.has_state(TaskState.ERROR)
+        task_id = str(task.id) if failed else ""
         task_name = projection.task_label(task) if task is not None else "(workflow)"
         for incident in open_incidents:
-            if incident.task_id == task_id:
+            if incident.task_id == task_id and (task_id or incident.task_name == task_name):
                 incident.attempts += 1
                 incident.message = message
                 self.unit.record(
@@ -275,9 +292,14 @@ class Step:
                     message=message,
                     attempts=incident.attempts,
                 )
-                return
+                return incident
         incident = Incident(
-            case_id=self.case.id, task_id=task_id, task_name=task_name, message=message, created_at=now
+            case_id=self.case.id,
+            task_id=task_id,
+            task_name=task_name,
+            message=message,
+            created_at=self.unit.now,
         )
-        session.add(incident)
+        self.unit.session.add(incident)
         self.unit.record("incident.opened", self.case.id, task=task_name, message=message)
+        return incident

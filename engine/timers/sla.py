@@ -3,7 +3,8 @@
 A batch of due timer rows (``BATCH``) is claimed in one write transaction: on PostgreSQL with ``FOR UPDATE SKIP
 LOCKED``, so two sweepers never pick the same row, and a sweeper that dies mid-batch releases its rows to the
 next sweep; on SQLite (one node) the transaction holds the write lock, which gives the same guarantee. Each
-claimed case is stepped in a SAVEPOINT (``CaseEngine.isolated``): a case that fails rolls back alone, the
+claimed case is stepped in a SAVEPOINT (``CaseEngine.isolated``): a case that fails rolls back alone and becomes
+an incident with its due timers ``held`` (not tried again on every tick, until an operator retries it); the
 others' firings, their audit events (one append for the batch) and the claim commit together. A database error
 rolls the whole batch back and stops the sweep; the next tick takes the same rows again.
 
@@ -79,6 +80,8 @@ def sweep(
                     if fired:
                         result.fired += 1
                         continue  # its rows are no longer waiting
+                    if cases[case_id].status == CaseStatus.INCIDENT:
+                        _hold(session, case_id, now)  # its step fails before the timer can fire
                 except Conflict:
                     pass  # another node stepped this case at the same moment; it saw the timer
                 except SQLAlchemyError as exc:
@@ -88,6 +91,7 @@ def sweep(
                 except Exception as exc:
                     # This one case cannot be stepped; it must not block every other timer.
                     _record_broken_case(session, unit, case_id, exc)
+                    _hold(session, case_id, now)
                 # Not cleared by this step: remember its rows, so this sweep does not pick them again in a loop.
                 tried.update(timer_ids)
                 result.skipped += len(timer_ids)
@@ -121,13 +125,23 @@ def _record_broken_case(session: Session, unit: Unit, case_id: int, exc: Excepti
         )
     )
     if already is not None:
-        return  # recorded on an earlier tick; each tick tries again, so a repaired case heals by itself
+        return  # recorded on an earlier step; its timers are held until an operator retries the case
     now: datetime = unit.now
     session.add(
         Incident(case_id=case_id, task_id="", task_name=SWEEP_INCIDENT, message=message, created_at=now)
     )
     session.execute(update(Case).where(Case.id == case_id).values(status=CaseStatus.INCIDENT))
     unit.record("incident.opened", case_id, task=SWEEP_INCIDENT, message=message)
+
+
+def _hold(session: Session, case_id: int, now: datetime) -> None:
+    """Hold a case's due timers while it is in incident: stepping it again on every tick would fail again (and
+    run its scripts again). ``CaseEngine.retry`` lets them wait again."""
+    session.execute(
+        update(Timer)
+        .where(Timer.case_id == case_id, Timer.status == TimerStatus.WAITING, Timer.due_at < now)
+        .values(status=TimerStatus.HELD)
+    )
 
 
 @dataclass

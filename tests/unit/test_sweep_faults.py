@@ -88,11 +88,36 @@ def test_a_case_that_cannot_be_stepped_does_not_block_the_other_timers(handlers,
     clock.advance(hours=2)
 
     first = sweep(db.session, clock, handlers=handlers)
-    second = sweep(db.session, clock, handlers=handlers)  # the next tick tries the broken case again
+    second = sweep(db.session, clock, handlers=handlers)  # the next tick leaves the held timer alone
 
-    assert (first.fired, first.skipped, second.fired, second.skipped) == (2, 1, 0, 1)
+    assert (first.fired, first.skipped, second.fired, second.skipped) == (2, 1, 0, 0)
     fresh(session)
     assert session.get(Case, broken.id).status == CaseStatus.INCIDENT
     incident = session.scalars(select(Incident).where(Incident.case_id == broken.id)).one()  # recorded once
     assert "could not step this case" in incident.message and "JSONDecodeError" in incident.message
     assert {session.get(Case, c.id).status for c in others} == {CaseStatus.OPEN}
+    held = session.scalars(select(Timer).where(Timer.case_id == broken.id)).one()
+    assert held.status == TimerStatus.HELD
+
+
+def test_a_retry_releases_the_held_timers_of_a_repaired_case(handlers, session, db, clock):
+    from sqlalchemy import update
+
+    engine = CaseEngine(session, clock, handlers=handlers)
+    case = engine.start_case("timer_service", {"amount": 1}, actor="t")
+    good_state = session.scalar(select(Case.state).where(Case.id == case.id))
+    session.execute(update(Case).where(Case.id == case.id).values(state="{not json"))
+    session.commit()
+    clock.advance(hours=2)
+    sweep(db.session, clock, handlers=handlers)
+    session.execute(update(Case).where(Case.id == case.id).values(state=good_state))  # an operator's repair
+    session.commit()
+    assert sweep(db.session, clock, handlers=handlers).fired == 0  # held: not stepped by the sweep
+
+    engine.retry(case.id, actor="ops")
+
+    fresh(session)
+    assert session.get(Case, case.id).status == CaseStatus.OPEN
+    assert session.scalars(select(Timer.status).where(Timer.case_id == case.id)).all() == [TimerStatus.FIRED]
+    incident = session.scalars(select(Incident).where(Incident.case_id == case.id)).one()
+    assert incident.resolved_by == "ops"
