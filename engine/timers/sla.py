@@ -5,8 +5,10 @@ LOCKED``, so two sweepers never pick the same row, and a sweeper that dies mid-b
 next sweep; on SQLite (one node) the transaction holds the write lock, which gives the same guarantee. Each
 claimed case is stepped in a SAVEPOINT (``CaseEngine.isolated``): a case that fails rolls back alone and becomes
 an incident with its due timers ``held`` (not tried again on every tick, until an operator retries it); the
-others' firings, their audit events (one append for the batch) and the claim commit together. A database error
-rolls the whole batch back and stops the sweep; the next tick takes the same rows again.
+others' firings, their audit events (one append for the batch) and the claim commit together. Any error of one
+case (a statement SQLAlchemy cannot compile, a value the database refuses, a bug) is that case's incident; only
+the database going away (``OperationalError``, ``InterfaceError``) rolls the whole batch back and stops the
+sweep, and the next tick takes the same rows again.
 
 Why batches: one transaction per timer spent most of a firing on the claim, the audit append and the commit,
 and a burst of 10,000 due timers took ~40 s. A batch holds the write lock (SQLite) or its rows' locks
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
 from engine.cases.engine import CaseEngine
@@ -84,7 +86,7 @@ def sweep(
                         _hold(session, case_id, now)  # its step fails before the timer can fire
                 except Conflict:
                     pass  # another node stepped this case at the same moment; it saw the timer
-                except SQLAlchemyError as exc:
+                except (OperationalError, InterfaceError) as exc:
                     if not _lock_conflict(exc):
                         raise  # the database is away: the batch rolls back, and the next tick retries it
                     # Only this case's savepoint was rolled back; whoever holds its other rows steps it.

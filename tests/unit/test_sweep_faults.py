@@ -121,3 +121,39 @@ def test_a_retry_releases_the_held_timers_of_a_repaired_case(handlers, session, 
     assert session.scalars(select(Timer.status).where(Timer.case_id == case.id)).all() == [TimerStatus.FIRED]
     incident = session.scalars(select(Incident).where(Incident.case_id == case.id)).one()
     assert incident.resolved_by == "ops"
+
+
+def test_a_statement_error_of_one_case_is_its_incident_not_a_batch_rollback(
+    handlers, session, db, clock, monkeypatch
+):
+    """What a cycle timer did before its statement was fixed (CompileError: bindparam() name 'task_id' is
+    reserved): any error of one case but the database going away stays with that case."""
+    from sqlalchemy.exc import CompileError
+
+    from engine.runtime import projection
+
+    engine = CaseEngine(session, clock, handlers=handlers)
+    cases = [engine.start_case("timer_service", {"amount": n}, actor="t") for n in (1, 2, 3)]
+    session.commit()
+    clock.advance(hours=2)
+    real = projection.sync
+
+    def failing_for_the_second(session, case, *args, **kwargs):
+        if case.id == cases[1].id:
+            raise CompileError("bindparam() name 'task_id' is reserved for automatic usage in an UPDATE")
+        return real(session, case, *args, **kwargs)
+
+    monkeypatch.setattr(projection, "sync", failing_for_the_second)
+    result = sweep(db.session, clock, handlers=handlers, batch=3)
+
+    assert (result.fired, result.skipped) == (2, 1)
+    fresh(session)
+    assert [session.get(Case, c.id).status for c in cases] == [
+        CaseStatus.OPEN,
+        CaseStatus.INCIDENT,
+        CaseStatus.OPEN,
+    ]
+    incident = session.scalars(select(Incident)).one()
+    assert incident.case_id == cases[1].id and "CompileError" in incident.message
+    statuses = session.scalars(select(Timer.status).order_by(Timer.case_id)).all()
+    assert statuses == [TimerStatus.FIRED, TimerStatus.HELD, TimerStatus.FIRED]
