@@ -13,9 +13,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
-from engine.runtime import projection
+from engine.runtime import projection, storable
 from engine.runtime.unit import Unit
-from engine.scripting.script_engine import SandboxScriptEngine
 from engine.store import writes
 from engine.store.serialization import SERIALIZER
 from handlers import HandlerContext, HandlerRegistry
@@ -64,7 +63,7 @@ class Step:
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
         self.failure: tuple[Any, str] | None = None
         self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
-        workflow.script_engine = SandboxScriptEngine(handlers, self._handler_context)
+        workflow.script_engine = storable.StepScriptEngine(handlers, self._handler_context)
 
     # ------------------------------------------------------------- running
 
@@ -138,6 +137,7 @@ class Step:
 
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
+        state = self._dump_state()  # first: a value that cannot be stored becomes this step's incident
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
         tier = self._tier_after()
         for item in changes.new_items:
@@ -198,10 +198,26 @@ class Step:
             self.set_case("status", CaseStatus.COMPLETED)
         else:
             self.set_case("status", CaseStatus.OPEN)
-        self.case_changes.update(state=SERIALIZER.dump_state(self.workflow), updated_at=now)
+        self.case_changes.update(state=state, updated_at=now)
         writes.update_case(session, case, self.case_changes)
         self.case_changes = {}
         return changes
+
+    def _dump_state(self) -> str:
+        """The workflow's state as JSON. Scripts are checked as they run (``storable.StepScriptEngine``); a
+        value that still cannot be stored (from a decision table, say) is dropped here, and the step fails
+        with an incident naming it rather than losing the whole step."""
+        try:
+            return SERIALIZER.dump_state(self.workflow)
+        except (TypeError, ValueError, RecursionError):
+            pass
+        found = storable.drop_unstorable(self.workflow.data)
+        for task in self.workflow.get_tasks():
+            found += storable.drop_unstorable(task.data)
+        message = f"a value that cannot be stored was dropped: {storable.describe(found) or 'unknown'}"
+        if self.failure is None:
+            self.failure = (None, f"{message} ({storable.HINT})"[:4000])
+        return SERIALIZER.dump_state(self.workflow)
 
     def _tier_after(self):
         """The case's tier once this step is saved: what a handler set (the last one wins), or as it was."""
