@@ -14,12 +14,15 @@ from sqlalchemy import bindparam, select, update
 
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
 from engine.runtime import projection, storable
+from engine.runtime.budget import Budget, StepTimeout
 from engine.runtime.unit import Unit
 from engine.store import writes
 from engine.store.serialization import SERIALIZER
 from handlers import HandlerContext, HandlerRegistry
 from handlers import OutboxMessage as QueuedMessage
 
+# The file name the sandbox compiles diagram code under: the frames the step's time budget watches.
+DIAGRAM_CODE = frozenset({"<string>"})
 _ITEMS = WorkItem.__table__
 _RETIER = update(_ITEMS).where(_ITEMS.c.case_id == bindparam("of_case")).values(tier=bindparam("new_tier"))
 
@@ -63,6 +66,7 @@ class Step:
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
         self.failure: tuple[Any, str] | None = None
         self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
+        self.budget: Budget | None = None
         workflow.script_engine = storable.StepScriptEngine(handlers, self._handler_context)
 
     # ------------------------------------------------------------- running
@@ -80,7 +84,8 @@ class Step:
             if before[key] != task.data.get(key)
         }
         try:
-            task.run()
+            with self._budget().watching(DIAGRAM_CODE):
+                task.run()
         except Exception as exc:  # a post-script failed: the data stays, the case goes to incident
             self._fail(exc)
         return diff
@@ -89,12 +94,25 @@ class Step:
         """Run every engine task that is ready (scripts, services, gateways, due timers)."""
         if self.failure is not None:
             return
+        budget = self._budget()
         try:
-            if refresh_timers:
-                self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            with budget.watching(DIAGRAM_CODE):
+                if refresh_timers:
+                    self.workflow.refresh_timers()
+                self.workflow.do_engine_steps(did_complete_task=budget.check)
+        except StepTimeout as exc:  # between two tasks: the ones not run yet stay ready for a retry
+            waiting = sorted(
+                {projection.task_label(t) for t in self.workflow.get_tasks(state=TaskState.READY)}
+            )
+            self._fail(StepTimeout(f"{exc}; next: {', '.join(waiting) or 'nothing'}"))
         except Exception as exc:
             self._fail(exc)
+
+    def _budget(self) -> Budget:
+        """The step's time budget, started by its first piece of SpiffWorkflow work."""
+        if self.budget is None:
+            self.budget = Budget.from_settings(self.settings)
+        return self.budget
 
     def retry_failed(self) -> None:
         """Run the failed tasks again; incidents that named no task are resolved if this step succeeds."""
