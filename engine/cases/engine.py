@@ -28,11 +28,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, forms
+from engine import audit
 from engine.calendar.business import calendar_scope
-from engine.cases import access
+from engine.cases import access, completion
 from engine.cases.adapters import calendar_for, default_adapters
-from engine.cases.ownership import FRONTLINE, take_ownership
+from engine.cases.ownership import take_ownership
 from engine.clock import Clock, as_utc, engine_clock
 from engine.errors import Conflict, InvalidState, NotFound
 from engine.models import (
@@ -105,6 +105,10 @@ class CaseEngine:
 
     def now(self) -> datetime:
         return as_utc(self.clock())
+
+    def in_unit(self) -> bool:
+        """Whether a step's write transaction is open (``unit``)."""
+        return self._active is not None
 
     def step_time(self) -> datetime:
         """The time of the open unit (every change of one step happens at one time), or now outside one."""
@@ -220,44 +224,10 @@ class CaseEngine:
         return item
 
     def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
-        """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
-        with self.unit(user.username) as unit:
-            item, case = self._work_item_and_case(work_item_id)
-            access.check_completion(user, item)
-            workflow = self.load_workflow(case)
-            task = self._task(workflow, item.task_id)
-            if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
-                raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
-            forms.validate(self._form_schema(case, item.form), data)
-            step = self.step_for(unit, case, workflow)
-            take_ownership(self.session, unit, item, user, step)
-            diff = step.complete_human_task(task, data)
-            done = {
-                "state": WorkItemState.COMPLETED,
-                "completed_at": unit.now,
-                "completed_by_id": user.id,
-                "ladder_next_at": None,
-            }
-            writes.update_row(self.session, item, **done)
-            unit.record(
-                "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
-            )
-            if item.lane != FRONTLINE and case.owner_id is not None and case.owner_id != user.id:
-                # Other departments report back to the owner, who answers the customer.
-                self.queue_message(
-                    case,
-                    "inbox",
-                    f"user:{case.owner_id}",
-                    "lane_result",
-                    reference=case.reference,
-                    task=item.name,
-                    lane=item.lane,
-                    by=user.username,
-                    result={k: v["to"] for k, v in diff.items()},
-                )
-            step.advance()
-            step.save(completed_task_id=item.task_id)
-        return case
+        """Complete a human task with ``data`` (validated against its form) and run the case onwards.
+
+        The workflow runs before the write lock is taken (engine/cases/completion.py)."""
+        return completion.complete(self, work_item_id, user, data)
 
     def retry(self, case_id: int, *, actor: str) -> Case:
         """Run the failed tasks of a case in incident again."""
@@ -325,6 +295,28 @@ class CaseEngine:
             step.advance(refresh_timers=True)
             changes = step.save()
         return bool(changes.fired_timers)
+
+    def prepare_timers(self, case: Case, at: datetime) -> PreparedTimers | None:
+        """Let the due timers of ``case`` fire and run on in memory, writing nothing (the sweep does this
+        before it takes the write lock); None for a case that is not running."""
+        if case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
+            return None
+        step = self.step_for(Unit(self.session, at, "system:timer"), case, self.load_workflow(case))
+        with engine_clock(self.clock), calendar_scope(self.calendar):
+            step.advance(refresh_timers=True)
+        return PreparedTimers(step, case.revision)
+
+    def write_timers(self, prepared: PreparedTimers) -> bool:
+        """Store what ``prepare_timers`` ran, inside the open unit, if the case has not changed since; else
+        run its timers again on the fresh row. Returns whether anything fired."""
+        case = self.read_case(prepared.step.case.id)
+        if case.revision != prepared.revision:
+            return self.fire_timer(case.id, case=case)
+        unit, step = self._active, prepared.step
+        unit.now = step.unit.now
+        unit.events.extend(step.unit.events)
+        step.unit = unit
+        return bool(step.save().fired_timers)
 
     # --------------------------------------------------------------- helpers
 
@@ -397,7 +389,7 @@ class CaseEngine:
             unit, case, workflow, handlers=self.handlers, settings=self.settings, adapters=self.adapters
         )
 
-    def _work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
+    def work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
         """Both rows in one query, read fresh inside the step's transaction (not from the identity map)."""
         row = self.session.execute(_WORK_ITEM_AND_CASE, {"work_item_id": work_item_id}).first()
         if row is None:
@@ -424,13 +416,13 @@ class CaseEngine:
         return SERIALIZER.load_state(case.state, spec, subprocess_specs)
 
     @staticmethod
-    def _task(workflow: BpmnWorkflow, task_id: str):
+    def find_task(workflow: BpmnWorkflow, task_id: str):
         try:
             return workflow.get_task_from_id(UUID(task_id))
         except (TaskNotFoundException, ValueError):
             return None
 
-    def _form_schema(self, case: Case, form: str | None) -> dict | None:
+    def form_schema(self, case: Case, form: str | None) -> dict | None:
         return None if form is None else self.loaded(case.process_version_id).forms.get(form)
 
 
@@ -441,3 +433,11 @@ class PreparedStart:
     values: dict[str, Any]
     step: Step
     unit: Unit
+
+
+@dataclass
+class PreparedTimers:
+    """A case whose due timers ran in memory (``CaseEngine.prepare_timers``), and the revision they ran on."""
+
+    step: Step
+    revision: int

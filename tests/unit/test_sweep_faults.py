@@ -53,16 +53,16 @@ def test_a_database_outage_mid_sweep_loses_and_doubles_nothing(handlers, session
     session.commit()
     clock.advance(hours=2)
 
-    real = CaseEngine.fire_timer
+    real = CaseEngine.write_timers
     calls = {"n": 0}
 
-    def flaky_database(self, case_id, **kwargs):
+    def flaky_database(self, prepared):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OperationalError("UPDATE cases ...", {}, Exception("server closed the connection"))
-        return real(self, case_id, **kwargs)
+        return real(self, prepared)
 
-    monkeypatch.setattr(CaseEngine, "fire_timer", flaky_database)
+    monkeypatch.setattr(CaseEngine, "write_timers", flaky_database)
     with pytest.raises(OperationalError):
         sweep(db.session, clock, handlers=handlers, batch=2)
     monkeypatch.undo()
