@@ -155,6 +155,7 @@ class Step:
 
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
+        self._drop_thrown_events()
         state = self._dump_state()  # first: a value that cannot be stored becomes this step's incident
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
         tier = self._tier_after()
@@ -220,6 +221,19 @@ class Step:
         writes.update_case(session, case, self.case_changes)
         self.case_changes = {}
         return changes
+
+    def _drop_thrown_events(self) -> None:
+        """Empty the messages and signals the workflow threw: nothing routes them (deploy refuses diagrams
+        that throw them, engine/deploy/events.py), and kept in the state they would pile up for ever. A case
+        of an older version that still throws them says so in its audit trail."""
+        events, self.workflow.bpmn_events = self.workflow.bpmn_events, []
+        if events:
+            names = [
+                f"{type(e.event_definition).__name__.removesuffix('EventDefinition').lower()} "
+                f"{getattr(e.event_definition, 'name', None) or '(unnamed)'}"
+                for e in events
+            ]
+            self.unit.record("events.dropped", self.case.id, events=names[:50], count=len(names))
 
     def _dump_state(self) -> str:
         """The workflow's state as JSON. Scripts are checked as they run (``storable.StepScriptEngine``); a
