@@ -1,5 +1,5 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
-outbox send, idempotency purge, audit verify, users create, tokens create.
+outbox send, idempotency purge, audit verify, cases incidents, cases retry, users create, tokens create.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -16,6 +16,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import processes
 from engine import accounts, audit
+from engine.cases import incidents
+from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.messaging import outbox
@@ -163,6 +165,49 @@ def audit_verify():
         sys.exit(1)
 
 
+@click.group("cases")
+def cases_group():
+    """Cases in incident: list them, retry one."""
+
+
+@cases_group.command("incidents")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1))
+@friendly
+def cases_incidents(limit):
+    """List the open incidents, oldest first."""
+    with _database().session() as session:
+        found = incidents.open_incidents(session, limit)
+    if not found:
+        click.echo("no open incidents")
+        return
+    for item in found:
+        held = f", {item.held_timers} timer(s) held" if item.held_timers else ""
+        first_line = (item.message.splitlines() or [""])[0][:200]
+        click.echo(
+            f"{item.reference}  since {item.since:%Y-%m-%d %H:%M} UTC  {item.task}  "
+            f"(attempt {item.attempts}{held}): {first_line}"
+        )
+    click.echo(f"{len(found)} open incident(s); retry one with: flask --app app cases retry REFERENCE")
+
+
+@cases_group.command("retry")
+@click.argument("reference")
+@click.option("--actor", default="operator", show_default=True, help="who retries, for the audit trail")
+@friendly
+def cases_retry(reference, actor):
+    """Run the failed tasks of a case in incident again (and its held timers)."""
+    with _database().session() as session:
+        engine = CaseEngine(session, _clock(), settings=current_app.config)
+        case = engine.retry(incidents.case_id_by_reference(session, reference), actor=f"cli:{actor}")
+        still = [i for i in incidents.open_incidents(session) if i.reference == case.reference]
+    if still:
+        click.echo(
+            f"{case.reference} is still in incident: {still[0].task}: {still[0].message[:300]}", err=True
+        )
+        sys.exit(1)
+    click.echo(f"{case.reference} retried: now {case.status}")
+
+
 @click.group("users")
 def users():
     """User accounts."""
@@ -218,6 +263,7 @@ def register(app: Flask) -> None:
         outbox_group,
         idempotency_group,
         audit_group,
+        cases_group,
         users,
         tokens,
     ):
