@@ -43,6 +43,9 @@ def load(instance_path: str) -> dict:
         "BUSINESS_HOURS": os.environ.get("BUSINESS_HOURS"),  # JSON: {"default": "09:00-17:00", ...}
         "CALENDAR_OVERRIDES": os.environ.get("CALENDAR_OVERRIDES"),  # JSON: {"2027-02-06": true, ...}
         "REPEAT_WINDOW_DAYS": int(os.environ.get("REPEAT_WINDOW_DAYS", "30")),
+        # How long one engine step may run the diagram's work (scripts, decisions, service calls) before it is
+        # stopped and its case goes to incident (engine/runtime/budget.py); 0 turns the limit off.
+        "STEP_TIME_BUDGET_SECONDS": float(os.environ.get("STEP_TIME_BUDGET_SECONDS", "5")),
         # The escalation ladder (engine/timers/ladder.py) and the regulatory warnings (engine/cases/regulatory.py).
         "ESCALATION_NEAR_MINUTES": float(os.environ.get("ESCALATION_NEAR_MINUTES", "0")),
         "ESCALATION_GRACE_MINUTES": _numbers(os.environ.get("ESCALATION_GRACE_MINUTES", "30,120")),
