@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.calendar.business import calendar_scope
-from engine.cases import access, completion
+from engine.cases import access, completion, stepping
 from engine.cases.adapters import calendar_for, default_adapters
 from engine.cases.ownership import take_ownership
 from engine.clock import Clock, as_utc, engine_clock
@@ -230,21 +230,22 @@ class CaseEngine:
         return completion.complete(self, work_item_id, user, data)
 
     def retry(self, case_id: int, *, actor: str) -> Case:
-        """Run the failed tasks of a case in incident again."""
-        with self.unit(actor) as unit:
-            case = self.read_case(case_id)
+        """Run the failed tasks of a case in incident again, and the timers the sweep held for it."""
+
+        def work(step: Step, workflow: BpmnWorkflow, case: Case) -> None:
             if case.status != CaseStatus.INCIDENT:
                 raise InvalidState(f"case {case.reference} has no open incident")
-            # Timers the sweep held while the case could not be stepped wait again (and fire now if due).
+            step.retry_failed()
+
+        def release_held_timers(unit: Unit, case: Case) -> None:
+            # They wait again, and the step's projection fires those its workflow fired.
             self.session.execute(
                 update(Timer)
                 .where(Timer.case_id == case.id, Timer.status == TimerStatus.HELD)
                 .values(status=TimerStatus.WAITING)
             )
-            step = self.step_for(unit, case, self.load_workflow(case))
-            step.retry_failed()
-            step.save()
-        return case
+
+        return stepping.run(self, case_id, actor, work, release_held_timers)
 
     def queue_message(
         self, case: Case, channel: str, recipient: str, template: str, /, **payload: Any
@@ -268,18 +269,16 @@ class CaseEngine:
 
     def deliver_message(self, case_id: int, name: str, payload: dict[str, Any] | None, *, actor: str) -> Case:
         """Deliver a BPMN message (a customer's reply, say) to a case that is waiting for it."""
-        with self.unit(actor) as unit:
-            case = self.read_case(case_id)
-            workflow = self.load_workflow(case)
+
+        def work(step: Step, workflow: BpmnWorkflow, case: Case) -> None:
             event = BpmnEvent(MessageEventDefinition(name), payload or {})
             if not any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
                 raise InvalidState(f"case {case.reference} is not waiting for {name!r}")
-            step = self.step_for(unit, case, workflow)
             workflow.catch(event)
-            unit.record("message.received", case.id, message=name)
+            step.unit.record("message.received", case.id, message=name)
             step.advance()
-            step.save()
-        return case
+
+        return stepping.run(self, case_id, actor, work)
 
     def fire_timer(self, case_id: int, *, case: Case | None = None) -> bool:
         """Let the case's due timers fire and run on; returns whether anything fired.

@@ -145,3 +145,29 @@ def test_a_completion_whose_case_changed_meanwhile_is_prepared_again(
         select(WorkItem.name).where(WorkItem.case_id == case.id).order_by(WorkItem.id)
     ).all()
     assert names == ["Check the case", "Look at the reply"]
+
+
+def test_a_delivered_message_runs_the_workflow_before_the_write_transaction(probe, deploy, session, clock):
+    deploy("faults/probe_after_message.bpmn", handlers=probe)
+    engine = CaseEngine(session, clock, handlers=probe)
+    case = engine.start_case("probe_after_message", {"amount": 5}, actor="t")
+
+    engine.deliver_message(case.id, "customer_reply", {}, actor="customer")
+
+    assert probe.seen == [False]
+    fresh(session)
+    assert session.scalars(select(WorkItem.name).where(WorkItem.case_id == case.id)).all() == [
+        "Look at the reply"
+    ]
+
+
+def test_a_retry_of_a_case_with_nothing_left_in_error_opens_it(probe, session, clock):
+    engine = CaseEngine(session, clock, handlers=probe)
+    case = engine.start_case("probe_after_task", {"amount": 3}, actor="t")
+    session.execute(update(Case).where(Case.id == case.id).values(status=CaseStatus.INCIDENT))
+    session.commit()
+
+    engine.retry(case.id, actor="ops")  # nothing in error: the step runs, and the case is open again
+
+    fresh(session)
+    assert session.get(Case, case.id).status == CaseStatus.OPEN
