@@ -6,8 +6,10 @@ killed it, and the request was tried again and again. The budget is checked
 
 - between tasks (``Budget.check``, given to ``do_engine_steps`` as its callback), which stops a loop of tasks at
   a point where the workflow is consistent: the tasks not yet run stay READY;
-- inside diagram code, by a trace function on the frames of the code being run (``Budget.watching``), which stops
-  a long script or expression with ``StepTimeout``; SpiffWorkflow then marks that task ERROR.
+- inside diagram code, by a trace function on the frames of the script or expression being run
+  (``Budget.watching``, used by the step's script engine, engine/runtime/storable.py), which stops it with
+  ``StepTimeout``; SpiffWorkflow then marks that task ERROR. Only diagram code is traced: the engine's own
+  work between scripts runs at full speed.
 
 Code in C (one huge ``sorted``) is not interrupted: the sandbox's size limits are what bound those.
 """

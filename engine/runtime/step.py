@@ -21,8 +21,6 @@ from engine.store.serialization import SERIALIZER
 from handlers import HandlerContext, HandlerRegistry
 from handlers import OutboxMessage as QueuedMessage
 
-# The file name the sandbox compiles diagram code under: the frames the step's time budget watches.
-DIAGRAM_CODE = frozenset({"<string>"})
 _ITEMS = WorkItem.__table__
 _RETIER = update(_ITEMS).where(_ITEMS.c.case_id == bindparam("of_case")).values(tier=bindparam("new_tier"))
 
@@ -67,7 +65,7 @@ class Step:
         self.failure: tuple[Any, str] | None = None
         self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
         self.budget: Budget | None = None
-        workflow.script_engine = storable.StepScriptEngine(handlers, self._handler_context)
+        workflow.script_engine = storable.StepScriptEngine(handlers, self._handler_context, self._budget)
 
     # ------------------------------------------------------------- running
 
@@ -84,8 +82,7 @@ class Step:
             if before[key] != task.data.get(key)
         }
         try:
-            with self._budget().watching(DIAGRAM_CODE):
-                task.run()
+            task.run()
         except Exception as exc:  # a post-script failed: the data stays, the case goes to incident
             self._fail(exc)
         return diff
@@ -96,10 +93,9 @@ class Step:
             return
         budget = self._budget()
         try:
-            with budget.watching(DIAGRAM_CODE):
-                if refresh_timers:
-                    self.workflow.refresh_timers()
-                self.workflow.do_engine_steps(did_complete_task=budget.check)
+            if refresh_timers:
+                self.workflow.refresh_timers()
+            self.workflow.do_engine_steps(did_complete_task=budget.check)
         except StepTimeout as exc:  # between two tasks: the ones not run yet stay ready for a retry
             waiting = sorted(
                 {projection.task_label(t) for t in self.workflow.get_tasks(state=TaskState.READY)}

@@ -9,14 +9,18 @@ task fails with a message naming the variable, the value is dropped, and the cas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
+from engine.runtime.budget import Budget
 from engine.scripting.script_engine import SandboxScriptEngine
 
+# The file name the sandbox compiles diagram code under: the frames the step's time budget watches.
+DIAGRAM_CODE = frozenset({"<string>"})
 MAX_DEPTH = 100  # lists and dicts nested deeper than this are refused (SpiffWorkflow recurses into them)
 _LEAVES = (str, int, float, bool, type(None), datetime, timedelta, UUID)
 _KEYS = (str, int, float, bool, type(None))  # JSON makes text of these keys
@@ -78,10 +82,20 @@ def describe(found: list[tuple[str, str]]) -> str:
 
 
 class StepScriptEngine(SandboxScriptEngine):
-    """The sandbox's script engine, refusing a script that leaves a value the case cannot store."""
+    """The sandbox's script engine for one step: diagram code runs under the step's time budget, and a script
+    that leaves a value the case cannot store fails its task."""
+
+    def __init__(self, handlers, context_for, budget: Callable[[], Budget]):
+        super().__init__(handlers, context_for)
+        self.budget = budget
+
+    def evaluate(self, task, expression, external_context=None):
+        with self.budget().watching(DIAGRAM_CODE):
+            return super().evaluate(task, expression, external_context)
 
     def execute(self, task, script, external_context=None):
-        result = super().execute(task, script, external_context)
+        with self.budget().watching(DIAGRAM_CODE):
+            result = super().execute(task, script, external_context)
         found = drop_unstorable(task.data)
         if found:
             raise WorkflowTaskException(
