@@ -9,6 +9,7 @@ cells are checked in ``engine.validation_dmn``.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -164,14 +165,36 @@ def _check_timer(diagram: Diagram, timer: etree._Element, check: Callable[..., N
         reason = timer_problem(kind, value)
         if reason:
             diagram.report(event, f"{where}has the timer {kind} {shown}, which {reason}.")
-    elif timer_problem(kind, text) is None:
+    elif _bare_word(text):
         diagram.report(
             event,
-            f"{where}has the timer {kind} {shown} without quotes; timer values are Python "
-            f'expressions, so write "{text}" with the quotes.',
+            f"{where}has the timer {kind} {shown}, which is neither {_TIMER_EXAMPLES[kind]} nor an "
+            "expression: a word in capitals is not a variable of this engine (variables are lower case). "
+            'Write the value in quotes, for example "PT4H".',
         )
     else:
         check(event, f"the timer {kind}", text, "eval")
+
+
+def quote_iso_timers(diagram: Diagram) -> None:
+    """Read a bare ISO-8601 timer value (``PT1S``, ``P7DT0H``, ``R3/PT1H``) as the literal every modeler means.
+
+    Timer values are Python expressions, so ``PT1S`` alone would be a variable that never exists. A value
+    SpiffWorkflow's own parsers accept as a duration, date or cycle of the timer's kind is put in quotes in
+    the parsed diagram before its specs are built (the uploaded file is stored unchanged).
+    """
+    for proc in diagram.processes():
+        for timer in elements(proc, "timerEventDefinition"):
+            for tag, kind in _TIMER_KINDS:
+                for node in timer.iter(f"{{{BPMN_NS}}}{tag}"):
+                    text = (node.text or "").strip()
+                    if text and not _literal(text)[0] and timer_problem(kind, text) is None:
+                        node.text = json.dumps(text)
+
+
+def _bare_word(text: str) -> bool:
+    """``INVALID``, ``NEVER``, ``PT1X``: a lone name without a lower-case letter, which no variable is."""
+    return text.isidentifier() and not any(c.islower() for c in text)
 
 
 def _literal(text: str) -> tuple[bool, object]:
