@@ -19,10 +19,10 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local
+from engine.scripting.durations import NOT_A_DURATION, duration_problem
 from engine.scripting.sandbox import check_source
 
 PYTHON_SCRIPT_FORMATS = {"", "python", "python3", "text/python", "text/x-python", "application/x-python"}
-MAX_TIMER = timedelta(days=366 * 100)  # anything longer is a typo, and SpiffWorkflow loops over the months
 MAX_QUOTE = 80
 # SpiffWorkflow's preference when a timer has several of these (bpmn/parser/event_parsers.py).
 _TIMER_KINDS = (("timeDate", "date"), ("timeDuration", "duration"), ("timeCycle", "cycle"))
@@ -227,16 +227,8 @@ def timer_problem(kind: str, value: str) -> str | None:
 def _duration_problem(value: str) -> str | None:
     if not value.upper().startswith("P"):
         return f"is not {_TIMER_EXAMPLES['duration']}"
-    parsed = TimerEventDefinition.parse_iso_duration(value)
-    if not parsed:
-        return f"is not {_TIMER_EXAMPLES['duration']}"
-    if parsed.get("years", 0) * 12 + parsed.get("months", 0) > 1200:
-        return "is longer than 100 years"
-    try:
-        delta = TimerEventDefinition.get_timedelta_from_start(dict(parsed))
-    except OverflowError:
-        return "is longer than 100 years"
-    return "is longer than 100 years" if delta > MAX_TIMER else None
+    reason = duration_problem(value)  # the same bound the engine holds computed timers to
+    return f"is not {_TIMER_EXAMPLES['duration']}" if reason == NOT_A_DURATION else reason
 
 
 def _cycle_problem(value: str) -> str | None:

@@ -12,7 +12,7 @@ from engine.cases.engine import CaseEngine
 from engine.clock import as_utc
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected
-from engine.models import Case, CaseStatus, Timer, TimerStatus
+from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
 from engine.timers.sla import sweep
 from tests.conftest import fresh
 
@@ -85,3 +85,35 @@ def test_a_bare_word_as_a_timer_is_refused_at_deploy(word, deploy_bytes):
 def test_a_variable_as_a_timer_still_deploys(deploy_bytes):
     result = deploy_bytes(timer_diagram("wait_for", before='wait_for = "PT2H"'))
     assert [v.process_key for v in result.deployed] == ["timed"]
+
+
+# --- durations built by expressions: the 100-year bound at run time ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [
+        ('"P" + "5000Y"', "timeDuration"),
+        ('"P" + str(years) + "Y"', "timeDuration"),
+        ('"P%dM" % (years * 12)', "timeDuration"),
+        ('"R2/P" + str(years) + "Y"', "timeCycle"),
+        ('after("2026-01-05T09:00:00+00:00", "P" + str(years) + "Y")', "timeDate"),
+    ],
+)
+def test_a_computed_timer_beyond_100_years_is_an_incident_not_a_stall(
+    value, tag, deploy_bytes, session, clock
+):
+    deploy_bytes(timer_diagram(value, tag))
+    case = CaseEngine(session, clock).start_case("timed", {"years": 2_000_000}, actor="t")
+    assert case.status == CaseStatus.INCIDENT
+    incident = session.scalars(select(Incident).where(Incident.case_id == case.id)).one()
+    assert "Wait" in incident.message and "longer than 100 years" in incident.message
+    assert session.scalars(select(Timer).where(Timer.case_id == case.id)).all() == []
+
+
+def test_a_computed_timer_within_bounds_waits_as_asked(deploy_bytes, session, clock):
+    deploy_bytes(timer_diagram('"P" + str(days) + "D"'))
+    case = CaseEngine(session, clock).start_case("timed", {"days": 3}, actor="t")
+    assert case.status == CaseStatus.OPEN
+    timer = session.scalars(select(Timer).where(Timer.case_id == case.id)).one()
+    assert as_utc(timer.due_at) == clock() + timedelta(days=3)
