@@ -19,6 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local
+from engine.scripting import multi_instance
 from engine.scripting.durations import NOT_A_DURATION, duration_problem
 from engine.scripting.sandbox import check_source
 
@@ -88,6 +89,14 @@ def check_expressions(diagram: Diagram) -> None:
         for tag, what in _LOOP_EXPRESSIONS.items():
             for node in elements(proc, tag):
                 check(_owner(node), what, node.text, "eval")
+        for node in elements(proc, "loopCardinality"):
+            count = _literal(node.text or "")[1]
+            if type(count) is int and count > multi_instance.limit():
+                diagram.report(
+                    _owner(node),
+                    f"repeats {count:,} times (loop cardinality); one case may start at most "
+                    f"{multi_instance.limit():,} instances of an activity (MULTI_INSTANCE_MAX).",
+                )
         for loop in elements(proc, "standardLoopCharacteristics"):
             if loop.get("loopMaximum") is not None and not loop.get("loopMaximum", "").strip().isdigit():
                 diagram.report(_owner(loop), "has a loop maximum that is not a whole number.")

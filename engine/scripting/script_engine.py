@@ -18,9 +18,11 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import SandboxViolation
-from engine.scripting import sandbox
+from engine.scripting import multi_instance, sandbox
 from engine.scripting.durations import check_timer_value, timer_kind
 from handlers import HandlerContext, HandlerRegistry
+
+multi_instance.install()  # every workflow built with this engine gets the cap on multi-instance activities
 
 
 def _describe(task) -> str:
