@@ -22,6 +22,7 @@ from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, des
 from engine.scripting import multi_instance
 from engine.scripting.durations import NOT_A_DURATION, duration_problem
 from engine.scripting.sandbox import check_source
+from engine.scripting.templates import check_template
 
 PYTHON_SCRIPT_FORMATS = {"", "python", "python3", "text/python", "text/x-python", "application/x-python"}
 MAX_QUOTE = 80
@@ -89,6 +90,9 @@ def check_expressions(diagram: Diagram) -> None:
         for tag, what in _LOOP_EXPRESSIONS.items():
             for node in elements(proc, tag):
                 check(_owner(node), what, node.text, "eval")
+        for node in proc.iter(f"{{{SPIFF_NS}}}instructionsForEndUser"):
+            if (node.text or "").strip() and (reason := check_template(node.text)):
+                diagram.report(_owner(node), f"has instructions that {reason}")
         for node in elements(proc, "loopCardinality"):
             count = _literal(node.text or "")[1]
             if type(count) is int and count > multi_instance.limit():
