@@ -288,3 +288,32 @@ def test_a_layout_error_is_a_warning_and_the_process_still_deploys():
     assert {w.element for w in bundle.warnings} == {"m0", "s0"}, bundle.warnings
     assert all("layout error" in w.message for w in bundle.warnings)
     assert any("Bounds" in w.message for w in bundle.warnings)
+
+
+# --- the shared corpus: what deployed before still deploys, layout never refuses ---------------------------
+
+
+def test_corpus_files_that_deployed_before_still_deploy(corpus):
+    path = corpus / "bpmn" / "camunda-modeler-exports" / "A.4.1-export.bpmn"
+    bundle = load([(path.name, path.read_bytes())])
+    assert bundle.process_ids == ["Process_0h42ymn"]
+
+
+def test_no_corpus_file_is_refused_for_its_layout(corpus):
+    for path in sorted((corpus / "bpmn").rglob("*.bpmn")):
+        try:
+            load([(path.name, path.read_bytes())])
+        except DeploymentRejected as rejection:
+            layout = [p for p in rejection.problems if "bpmndi" in p.message or "dc:" in p.message]
+            assert layout == [], (path.name, layout)
+
+
+def test_a_vendor_export_with_broken_layout_deploys_with_warnings(corpus):
+    path = corpus / "bpmn" / "camunda-modeler-exports" / "A.4.1-export.bpmn"
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace('<dc:Bounds x="', '<dc:Bounds x="left-', 1)
+    assert broken != text
+    bundle = load([(path.name, broken.encode())])
+    assert bundle.process_ids == ["Process_0h42ymn"]
+    (warning,) = bundle.warnings
+    assert "layout error" in warning.message and "dc:Bounds" in warning.message
