@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 
+from engine.scripting import multi_instance
 from engine.store.db import Database
 from web import (
     admin,
@@ -35,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
+    multi_instance.configure(app.config)  # process-wide: every engine step of this process uses it
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there
 
     app.extensions["database"] = Database.connect(app.config["DATABASE_URL"])

@@ -88,6 +88,8 @@ def deploy(paths, actor):
         click.echo(f"deployed {version.label} ({version.sha256[:12]})")
     for version in result.unchanged:
         click.echo(f"unchanged {version.label}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command("seed-demo")

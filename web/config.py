@@ -60,6 +60,8 @@ def load(instance_path: str) -> dict:
             k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()
         },
         "TRACKING_DAYS_AFTER_CLOSE": int(os.environ.get("TRACKING_DAYS_AFTER_CLOSE", "90")),
+        # The most instances one multi-instance activity may start in one case (engine/scripting/multi_instance.py).
+        "MULTI_INSTANCE_MAX": int(os.environ.get("MULTI_INSTANCE_MAX", "1000")),
         # Tasks per page of the agent's inbox.
         "INBOX_PAGE_SIZE": int(os.environ.get("INBOX_PAGE_SIZE", "50")),
         # The pages: their default language (each user may choose), and the session cookie. Secure cookies

@@ -249,6 +249,11 @@ SCHEMAS = {
         {
             "deployed": {"type": "array", "items": ref("ProcessVersion")},
             "unchanged": {"type": "array", "items": ref("ProcessVersion")},
+            "warnings": {
+                "type": "array",
+                "description": "deployed anyway: errors in the diagrams' layout (bpmndi), each naming its element",
+                "items": obj({"file": TEXT, "element": MAYBE_TEXT, "message": TEXT}),
+            },
         }
     ),
     "ProcessList": obj({"items": {"type": "array", "items": ref("ProcessVersion")}}),

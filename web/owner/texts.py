@@ -39,6 +39,17 @@ def problem_patterns() -> list[list[str]]:
             _('%(what)s uses the %(kind)s "%(value)s", which is not a .json file of this upload.'),
         ],
         [
+            r"^(?<what>.+?) cannot be reached from a start event: it has no incoming sequence flow, so it would "
+            r"never run; connect it or remove it\.$",
+            _("%(what)s has no incoming sequence flow, so it would never run; connect it or remove it."),
+        ],
+        [
+            r"^(?<what>.+?) has no outgoing sequence flow; .*$",
+            _(
+                "%(what)s has no outgoing sequence flow; connect it to the next step or end the path with an end event."
+            ),
+        ],
+        [
             r'^(?<what>.+?) has the timer (?<kind>\S+) (?<shown>.+); write it as text in quotes, for example "PT4H"\.$',
             _('%(what)s has the timer %(kind)s %(shown)s; write it as text in quotes, for example "PT4H".'),
         ],
