@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
+    app.config["SECRET_KEY"] = config.secret_key(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there
 
     app.extensions["database"] = Database.connect(app.config["DATABASE_URL"])

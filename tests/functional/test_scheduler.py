@@ -35,7 +35,13 @@ def test_timers_that_fell_due_while_down_fire_when_the_scheduler_starts(database
     clock.advance(hours=3)  # the node was down while the timer fell due
 
     app = create_app(
-        {"DATABASE_URL": database_url, "SCHEDULER_ENABLED": True, "CLOCK": clock, "SLA_SWEEP_SECONDS": 60}
+        {
+            "DATABASE_URL": database_url,
+            "SCHEDULER_ENABLED": True,
+            "CLOCK": clock,
+            "SLA_SWEEP_SECONDS": 60,
+            "SECRET_KEY": "test",
+        }
     )  # a long interval: only the start-up sweep can fire it
     scheduler = app.extensions["scheduler"]
     try:

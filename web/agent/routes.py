@@ -6,6 +6,8 @@ pages. A task or case the person may not see answers 404, so its existence stays
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -143,8 +145,8 @@ def complete(task_id: int):
 def notices():
     """The person's notices, newest first; opening the first page marks them seen."""
     user = me()
-    before = request.args.get("before", type=int)
-    result = staff_notices.notices(session(), user, before if before and before > 0 else None)
+    before = _page_mark(request.args.get("before"))
+    result = staff_notices.notices(session(), user, before)
     if before is None and result.notices:
         staff_notices.mark_seen(session(), user, result.notices[0].message.id)
     return render_template(
@@ -154,6 +156,14 @@ def notices():
         older_url=url_for("agent.notices", before=result.next_before) if result.next_before else None,
         newest_url=url_for("agent.notices") if before else None,
     )
+
+
+def _page_mark(text: str | None) -> int | None:
+    """A notices page link's mark (a notice id). Anything else (negative, past the ids' BIGINT range, not a
+    number) is a link this page did not make: the page starts from the newest, as for no mark."""
+    if text is None or not re.fullmatch(r"[0-9]{1,19}", text) or not 0 < int(text) <= 2**63 - 1:
+        return None
+    return int(text)
 
 
 @bp.get(f"/cases/<{ID}:case_id>")
