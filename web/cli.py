@@ -1,5 +1,5 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
-outbox send, idempotency purge, audit verify, users create, tokens create.
+outbox send, idempotency purge, audit verify, audit checkpoints (write, export), users create, tokens create.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -15,7 +15,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import processes
-from engine import accounts, audit
+from engine import accounts
+from engine.audit import checkpoints
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.messaging import outbox
@@ -23,6 +24,7 @@ from engine.models import Role
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
+from web.auditor import chain
 
 
 def _database():
@@ -153,14 +155,70 @@ def audit_group():
 
 
 @audit_group.command("verify")
+@click.option(
+    "--checkpoints",
+    "exported",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Also compare with checkpoints exported earlier (JSON lines, e.g. from write-once storage).",
+)
 @friendly
-def audit_verify():
-    """Check the whole hash chain; names the first broken link."""
+def audit_verify(exported):
+    """Check the whole hash chain and the signed checkpoints of its head; names the first broken link, and
+    reports truncation (signed events gone) and re-hashing (a signed event's hash changed). When all is well,
+    signs the head: the next verification starts from here."""
+    copies = None
+    if exported is not None:
+        try:
+            copies = checkpoints.read_export(exported)
+        except ValueError as exc:
+            raise click.ClickException(f"{exported.name} is not a checkpoint export: {exc}") from None
     with _database().session() as session:
-        result = audit.verify(session)
-    click.echo(str(result))
-    if not result.ok:
+        report = chain.verify_anchored(session, _clock(), _checkpoint_config(), copies)
+    click.echo(str(report))
+    if not report.ok:
         sys.exit(1)
+
+
+@audit_group.group("checkpoints")
+def checkpoints_group():
+    """Signed checkpoints of the audit chain's head."""
+
+
+@checkpoints_group.command("write")
+@friendly
+def checkpoints_write():
+    """Sign the chain's head now (the scheduler does it every AUDIT_CHECKPOINT_MINUTES)."""
+    with _database().session() as session:
+        written = chain.sign_head(session, _clock(), _checkpoint_config())
+    click.echo(
+        f"wrote checkpoint #{written.n} signing event {written.seq}" if written else "the log is empty"
+    )
+
+
+@checkpoints_group.command("export")
+@click.option(
+    "--after", default=0, show_default=True, type=click.IntRange(0), help="Only checkpoints after #N."
+)
+@click.option("--output", "-o", type=click.File("a", encoding="utf-8"), default="-", help="Append to FILE.")
+@friendly
+def checkpoints_export(after, output):
+    """Write the checkpoints as JSON lines (one per checkpoint), for write-once storage outside the database."""
+    count = 0
+    with _database().session() as session:
+        for line in checkpoints.export(session, after):
+            output.write(line + "\n")
+            count += 1
+    if output.name != "<stdout>":
+        click.echo(f"{count} checkpoints written to {output.name}")
+
+
+def _checkpoint_config() -> dict:
+    try:
+        checkpoints.Keys.from_settings(current_app.config)
+    except checkpoints.CheckpointKeyMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    return current_app.config
 
 
 @click.group("users")

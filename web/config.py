@@ -34,6 +34,12 @@ def load(instance_path: str) -> dict:
         # instead, for a single machine (``make run``).
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SECRET_KEY_FILE": os.environ.get("SECRET_KEY_FILE") or None,
+        # The key that signs the audit chain's checkpoints (engine/audit/checkpoints.py): kept like SECRET_KEY,
+        # never in the database; unset, one is derived from SECRET_KEY. Old keys (comma-separated) still
+        # verify the checkpoints they signed, after a rotation. How often the scheduler signs the head.
+        "AUDIT_CHECKPOINT_KEY": os.environ.get("AUDIT_CHECKPOINT_KEY") or None,
+        "AUDIT_CHECKPOINT_OLD_KEYS": os.environ.get("AUDIT_CHECKPOINT_OLD_KEYS", ""),
+        "AUDIT_CHECKPOINT_MINUTES": float(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "15")),
         "TESTING": False,
         "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", False),
         # How often the SLA sweep looks for due timers, in seconds.

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models; import them from here."""
 
-from engine.models.audit import AuditEvent
+from engine.models.audit import AuditCheckpoint, AuditEvent
 from engine.models.base import Base
 from engine.models.case import (
     Case,
@@ -23,6 +23,7 @@ from engine.models.sequence import IdSequence
 __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Case",

@@ -4,6 +4,9 @@ Verifying recomputes every event's hash from the first (``engine.audit.verify``)
 log. The page keeps the last result for ``max_age`` and verifies again when it is older; one verification runs
 at a time per process, and requests that arrive meanwhile wait for it and share its answer, so a busy page
 never starts a pile of them. No Flask here: the session and the time are passed in.
+
+Also the signed checkpoints of the chain's head (``engine/audit/checkpoints.py``) as the operator's commands
+and the scheduler use them: sign the head in a write transaction of its own, and verify against them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.audit import checkpoints
+from engine.clock import Clock
 from engine.models import AuditEvent
+from engine.store.db import begin_write
 
 MAX_AGE = timedelta(minutes=1)
 
@@ -83,3 +89,29 @@ class ChainMonitor:
                 return last, True
             self._last = verify(session, now)
             return self._last, False
+
+
+# ------------------------------------------------------------------ signed checkpoints
+
+
+def sign_head(
+    session: Session, clock: Clock, config: dict, *, unless_younger_than: timedelta | None = None
+) -> checkpoints.Checkpoint | None:
+    """Sign the chain's head now (what the scheduler does every AUDIT_CHECKPOINT_MINUTES), in its own commit."""
+    begin_write(session)
+    written = checkpoints.write(
+        session, clock, checkpoints.Keys.from_settings(config), unless_younger_than=unless_younger_than
+    )
+    session.commit()
+    return written
+
+
+def verify_anchored(
+    session: Session, clock: Clock, config: dict, exported: list[checkpoints.Checkpoint] | None = None
+) -> checkpoints.Report:
+    """Verify the chain against every checkpoint (and ``exported`` ones); sign the head when all is well."""
+    report = checkpoints.verify(session, checkpoints.Keys.from_settings(config), exported)
+    session.rollback()  # end the read transaction before the write
+    if report.ok:
+        report.written = sign_head(session, clock, config)
+    return report
