@@ -1,6 +1,8 @@
 """Who is asking: an API token (``Authorization: Bearer …``) or the browser's signed session; and role checks.
 
-Channel systems and scripts send a token; the pages sign people in and keep ``session["user_id"]``. A request
+Channel systems and scripts send a token; the pages sign people in and keep ``session["user_id"]`` and
+``session["sid"]``, a session held on the server (``engine/accounts/sessions.py``): signing out deletes it, so a
+copy of the cookie is refused afterwards. A request
 that sends an ``Authorization`` header is judged by it alone: a bad token is refused even when a session
 cookie rides along, so a misconfigured script never acts as whoever last used the browser.
 """
@@ -15,6 +17,8 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from engine import accounts
+from engine.accounts import sessions
+from engine.clock import system_clock
 from engine.errors import Forbidden
 from engine.models import User
 from web.db import clock, session
@@ -82,8 +86,10 @@ def _authenticate() -> tuple[User | None, str | None]:
     user_id = browser_session.get("user_id")
     if user_id is None:
         return None, None
-    user = session().get(User, user_id)
-    return (user, SESSION) if user is not None and user.active else (None, None)
+    idle = current_app.permanent_session_lifetime
+    # Wall-clock time, as for the cookie's own expiry: the app's clock may be a test's or a demo's.
+    user = sessions.user_for_session(session(), system_clock, user_id, browser_session.get("sid"), idle)
+    return (user, SESSION) if user is not None else (None, None)
 
 
 def _token_user(token: str) -> User | None:

@@ -16,7 +16,16 @@ from engine.models.case import (
 )
 from engine.models.draft import Draft, DraftFile
 from engine.models.idempotency import IdempotencyRecord
-from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
+from engine.models.people import (
+    DEFAULT_DEPARTMENTS,
+    ApiToken,
+    Customer,
+    Department,
+    IdentityClaim,
+    Role,
+    User,
+    UserSession,
+)
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
 
@@ -38,6 +47,7 @@ __all__ = [
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",
+    "IdentityClaim",
     "Incident",
     "OutboxMessage",
     "ProcessVersion",
@@ -45,6 +55,7 @@ __all__ = [
     "Timer",
     "TimerStatus",
     "User",
+    "UserSession",
     "WorkItem",
     "WorkItemState",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.accounts.sessions import end_all as end_sessions
 from engine.clock import Clock, as_utc
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, User
@@ -268,6 +269,8 @@ def update_user(
             setattr(user, name, changes[name]["to"])
     if "departments" in changes:
         user.departments = chosen
+    if changes.get("active", {}).get("to") is False:
+        end_sessions(session, user.id)  # a disabled user is signed out everywhere at once
     audit.append(
         session,
         [
@@ -289,6 +292,7 @@ def reset_password(session: Session, clock: Clock, user_id: int, password: str, 
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     user.password_hash = hash_password(password)
+    end_sessions(session, user.id)  # whoever knew the old password is signed out
     audit.append(
         session,
         [
