@@ -4,7 +4,8 @@ Channel systems and scripts send a token; the pages sign people in and keep ``se
 ``session["sid"]``, a session held on the server (``engine/accounts/sessions.py``): signing out deletes it, so a
 copy of the cookie is refused afterwards. A request
 that sends an ``Authorization`` header is judged by it alone: a bad token is refused even when a session
-cookie rides along, so a misconfigured script never acts as whoever last used the browser.
+cookie rides along, so a misconfigured script never acts as whoever last used the browser. A token's scope
+narrows what its user's role allows: ``read`` makes no change, ``metrics`` reaches only the monitoring figures.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engine import accounts
 from engine.accounts import sessions
 from engine.clock import system_clock
 from engine.errors import Forbidden
-from engine.models import User
+from engine.models import TokenScope, User
 from web.db import clock, session
 
 # Recording every use would make every read a write; a minute's precision is enough to spot unused tokens.
@@ -93,7 +94,23 @@ def _authenticate() -> tuple[User | None, str | None]:
 
 
 def _token_user(token: str) -> User | None:
-    user = accounts.user_for_token(session(), token, clock())
-    if user is None:
+    found = accounts.token_for(session(), token, clock())
+    if found is None:
         current_app.logger.info("refused an unknown, revoked or disabled API token")
-    return user
+        return None
+    _check_scope(found.scope)
+    return found.user
+
+
+# What each token scope may reach, within its user's role (``TokenScope``): a read-only token makes no change,
+# and a monitoring token reaches the metrics alone, so whoever holds it cannot read a case.
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _check_scope(scope: str) -> None:
+    if scope == TokenScope.METRICS and request.blueprint != "ops":
+        raise Forbidden("this token may only read the monitoring metrics (/metrics)")
+    if scope == TokenScope.READ and request.method not in _READING:
+        raise Forbidden("this token is read-only")
+    if scope not in set(TokenScope):
+        raise Forbidden("this token's scope is not known")

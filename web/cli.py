@@ -20,7 +20,7 @@ from engine.audit import checkpoints
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.messaging import outbox
-from engine.models import Role
+from engine.models import Role, TokenScope
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
@@ -258,12 +258,19 @@ def tokens():
 
 @tokens.command("create")
 @click.argument("username")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in TokenScope]),
+    default=TokenScope.FULL.value,
+    show_default=True,
+    help="full: what the user's role allows; read: no changes; metrics: only /metrics (monitoring).",
+)
 @friendly
-def tokens_create(username):
+def tokens_create(username, scope):
     """Issue an API token; it is printed alone on the last line and never shown again."""
     with _database().session() as session:
-        token = accounts.create_token(session, _clock(), username, actor="cli")
-    click.echo(f"token for {username} (store it now; it cannot be shown again):")
+        token = accounts.create_token(session, _clock(), username, actor="cli", scope=scope)
+    click.echo(f"{scope} token for {username} (store it now; it cannot be shown again):")
     click.echo(token)
 
 

@@ -23,6 +23,7 @@ from engine.models.people import (
     Department,
     IdentityClaim,
     Role,
+    TokenScope,
     User,
     UserSession,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Role",
     "Timer",
     "TimerStatus",
+    "TokenScope",
     "User",
     "UserSession",
     "WorkItem",

@@ -81,6 +81,14 @@ class User(Base):
         return select(User).where(User.username == username)
 
 
+class TokenScope(enum.StrEnum):
+    """What a token may do, within its user's role: everything, read only, or only the monitoring metrics."""
+
+    FULL = "full"
+    READ = "read"
+    METRICS = "metrics"
+
+
 class ApiToken(Base):
     """A bearer token for channel systems and scripts; only its SHA-256 is stored."""
 
@@ -93,6 +101,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    scope: Mapped[str] = mapped_column(
+        String(16), default=TokenScope.FULL, server_default=TokenScope.FULL.value
+    )
     user: Mapped[User] = relationship(lazy="joined")
 
 

@@ -1,5 +1,5 @@
 """audit: signed checkpoints of the audit chain's head; server-side sign-in sessions; claimed identities of
-public filings, and customer ids no longer derived from phone numbers
+public filings, and customer ids no longer derived from phone numbers; API token scopes (full, read, metrics)
 
 Customers filed from the public site used to be keyed ``tel:<mobile number>``. Each gets a random
 ``web-<16 hex>`` id instead, and the id is replaced in the stored workflow state of its cases (the intake data
@@ -75,6 +75,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_identity_claims"),
     )
     op.create_index("ix_identity_claims_case_id", "identity_claims", ["case_id"], unique=False)
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("scope", sa.String(length=16), server_default="full", nullable=False))
     _re_id_phone_customers()
 
 
@@ -103,6 +105,8 @@ def _re_id_phone_customers() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("scope")
     # The random ids stay: the phone numbers they replaced are not kept anywhere to restore them from.
     op.drop_index("ix_identity_claims_case_id", table_name="identity_claims")
     op.drop_table("identity_claims")
