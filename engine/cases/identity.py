@@ -161,11 +161,11 @@ def decide(
 ) -> Decision:
     """Confirm or reject the case's open claim, inside the caller's unit. Confirming with ``customer_id`` (one
     of ``on_record``) moves the case to that customer; without it, the provisional customer stands."""
-    if not may_decide(user, case):
-        raise Forbidden("only the case's owner or a supervisor confirms or rejects who the customer is")
     claim = claim_of(session, case.id)
     if claim is None:
         raise NotFound(f"case {case.reference} has no claimed identity to decide")
+    if not may_decide(user, case):
+        raise Forbidden("only the case's owner or a supervisor confirms or rejects who the customer is")
     if claim.status != CLAIMED:
         raise InvalidState(f"the claimed identity of case {case.reference} was already {claim.status}")
     reason = (reason or "").strip()

@@ -3,6 +3,8 @@ supervisor confirms it; every change to a customer record is an audit event."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import select
 
@@ -111,3 +113,61 @@ def test_only_the_owner_or_a_supervisor_decides_and_only_a_customer_with_that_nu
     fresh(session)
     assert identity.claim_of(session, case.id).status == "claimed"  # nothing half-done
     assert events(session, "customer.identity_confirmed") == []
+
+
+# ------------------------------------------------------------------ on the case page
+
+
+def case_page(app, api, who: str, case: Case) -> tuple[Browser, str]:
+    browser = Browser(app).as_user(api.users[who].id)
+    page = browser.get(f"/agent/cases/{case.id}")
+    assert page.status_code == 200
+    return browser, page.text
+
+
+def test_the_owner_confirms_on_the_case_page_choosing_the_customer_on_record(api, app, session):
+    api.file(customer="C-001")
+    case = web_case(app, session, **{"customer.name": "Zhang S."})
+    owned_by(api, session, case)
+    browser, text = case_page(app, api, "ann", case)
+    assert "Claimed identity" in text and "Zhang S." in text and "138****5678" in text
+    assert "13812345678" not in text  # the number stays masked on the page
+    on_record = session.scalars(select(Customer).where(Customer.external_id == "C-001")).one()
+    sent = browser.post(
+        f"/agent/cases/{case.id}/identity", {"decision": "confirm", "customer_id": str(on_record.id)}
+    )
+    assert sent.status_code == 302
+    fresh(session)
+    assert session.get(Case, case.id).customer_id == on_record.id
+    after = html.unescape(browser.get(f"/agent/cases/{case.id}").text)
+    assert "The customer's identity is confirmed." in after
+    assert "Confirmed by ann." in after and 'name="decision"' not in after
+
+
+def test_another_agent_sees_the_claim_but_cannot_decide_it(api, app, session):
+    case = web_case(app, session)
+    owned_by(api, session, case)
+    browser, text = case_page(app, api, "bob", case)
+    assert "Waiting for the case's owner or a supervisor" in html.unescape(text)
+    assert 'name="decision"' not in text
+    assert browser.post(f"/agent/cases/{case.id}/identity", {"decision": "reject"}).status_code == 403
+    fresh(session)
+    assert identity.claim_of(session, case.id).status == "claimed"
+
+
+def test_a_supervisor_rejects_on_the_case_page_and_a_bad_form_changes_nothing(api, app, session):
+    case = web_case(app, session)
+    browser, _ = case_page(app, api, "sue", case)
+    assert browser.post(f"/agent/cases/{case.id}/identity", {"decision": "maybe"}).status_code == 302
+    assert (
+        browser.post(
+            f"/agent/cases/{case.id}/identity", {"decision": "confirm", "customer_id": "x"}
+        ).status_code
+        == 302
+    )
+    fresh(session)
+    assert identity.claim_of(session, case.id).status == "claimed"
+    browser.post(f"/agent/cases/{case.id}/identity", {"decision": "reject", "reason": "wrong person"})
+    fresh(session)
+    assert identity.claim_of(session, case.id).status == "rejected"
+    assert "Rejected by sue." in case_page(app, api, "sue", case)[1]

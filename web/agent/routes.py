@@ -11,7 +11,7 @@ import re
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from engine.cases import access
+from engine.cases import access, identity
 from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.cases.reads import users_by_id
@@ -24,6 +24,7 @@ from web.agent import notices as notice_words
 from web.agent.blueprint import bp
 from web.db import case_engine, now, session
 from web.i18n import bilingual, current_language
+from web.masking import mask_id, mask_phone
 from web.pages import me, page
 from web.routing import ID
 
@@ -179,9 +180,56 @@ def case(case_id: int):
         item.id: _entry_rows(forms.get(item.form) if item.form else None, values)
         for item, _actor, values in view.other_lanes
     }
+    claim = identity.claim_of(session(), found.id)
     return render_template(
-        "agent/case.html", w=view, user=user, can_see_task=access.can_see_task, entries=entries
+        "agent/case.html",
+        w=view,
+        user=user,
+        can_see_task=access.can_see_task,
+        entries=entries,
+        claim=claim,
+        claim_matches=identity.on_record(session(), claim)
+        if claim and claim.status == identity.CLAIMED
+        else [],
+        can_decide_claim=identity.may_decide(user, found),
+        mask_phone=mask_phone,
+        mask_id=mask_id,
     )
+
+
+@bp.post(f"/cases/<{ID}:case_id>/identity")
+@page(*WORKERS)
+def decide_identity(case_id: int):
+    """The owner or a supervisor confirms (choosing the customer on record, or none) or rejects a claimed
+    identity, after calling the number back."""
+    user = me()
+    if access.visible_case(session(), user, case_id) is None:
+        raise NotFound(gettext("There is no such case, or it is not open to you."))
+    form = request.form
+    decision = form.get("decision")
+    raw = form.get("customer_id", "")
+    if decision not in ("confirm", "reject") or (raw and not re.fullmatch(r"[0-9]{1,18}", raw)):
+        flash(gettext("Choose to confirm or to reject, and a customer from the list."), "error")
+        return redirect(url_for("agent.case", case_id=case_id))
+    try:
+        identity.decide_claim(
+            case_engine(),
+            case_id,
+            user,
+            confirm=decision == "confirm",
+            customer_id=int(raw) if raw and decision == "confirm" else None,
+            reason=form.get("reason", ""),
+        )
+    except (InvalidState, ValidationFailed) as refused:
+        flash(refused.message, "error")
+    else:
+        flash(
+            gettext("The customer's identity is confirmed.")
+            if decision == "confirm"
+            else gettext("The claimed identity is rejected."),
+            "success",
+        )
+    return redirect(url_for("agent.case", case_id=case_id))
 
 
 # ------------------------------------------------------------------ helpers
