@@ -39,12 +39,25 @@ class ChainStatus:
     reason: str
     verified_at: datetime
     seconds: float  # how long the verification took
+    # What the signed checkpoints say (truncation, re-hashing, tampered checkpoints), in the engine's words;
+    # empty when they agree with the log, or when no key was given.
+    checkpoint_problems: tuple[str, ...] = ()
+    checkpoints: int = 0  # valid checkpoints compared with the log
+
+    @property
+    def intact(self) -> bool:
+        return self.ok and not self.checkpoint_problems
 
 
-def verify(session: Session, now: datetime) -> ChainStatus:
-    """Verify the whole chain now."""
+def verify(session: Session, now: datetime, config: dict | None = None) -> ChainStatus:
+    """Verify the whole chain now; with ``config`` (the checkpoint key), against its signed checkpoints too."""
     started = time.perf_counter()
-    result = audit.verify(session)
+    report = None
+    if config is not None:
+        report = checkpoints.verify(session, checkpoints.Keys.from_settings(config))
+        result = report.chain
+    else:
+        result = audit.verify(session)
     seconds = time.perf_counter() - started
     head = None
     if result.checked:
@@ -60,6 +73,8 @@ def verify(session: Session, now: datetime) -> ChainStatus:
         reason=result.reason,
         verified_at=now,
         seconds=seconds,
+        checkpoint_problems=tuple(report.problems) if report else (),
+        checkpoints=report.checkpoints if report else 0,
     )
 
 
@@ -81,13 +96,13 @@ class ChainMonitor:
         self._last: ChainStatus | None = None
         self._lock = threading.Lock()
 
-    def status(self, session: Session, now: datetime) -> tuple[ChainStatus, bool]:
+    def status(self, session: Session, now: datetime, config: dict | None = None) -> tuple[ChainStatus, bool]:
         """The chain's status and whether it was remembered (True) or verified for this request (False)."""
         with self._lock:
             last = self._last
             if last is not None and timedelta(0) <= now - last.verified_at < self.max_age:
                 return last, True
-            self._last = verify(session, now)
+            self._last = verify(session, now, config)
             return self._last, False
 
 
