@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Reinstall when the dependency list changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-FLASK  := $(BIN)/flask --app app
+# Without SECRET_KEY the app keeps a generated one here (one machine only; set SECRET_KEY on several nodes).
+FLASK  := SECRET_KEY_FILE=$${SECRET_KEY_FILE:-$(CURDIR)/instance/secret_key} $(BIN)/flask --app app
 
 .PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
 

@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
     multi_instance.configure(app.config)  # process-wide: every engine step of this process uses it
+    app.config["SECRET_KEY"] = config.secret_key(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there
 
     app.extensions["database"] = Database.connect(app.config["DATABASE_URL"])

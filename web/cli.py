@@ -1,5 +1,6 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
-outbox send, idempotency purge, audit verify, cases incidents, cases retry, users create, tokens create.
+outbox send, idempotency purge, audit verify, audit checkpoints (write, export), cases incidents, cases retry,
+users create, tokens create.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -15,16 +16,18 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import processes
-from engine import accounts, audit
+from engine import accounts
+from engine.audit import checkpoints
 from engine.cases import incidents
 from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.messaging import outbox
-from engine.models import Role
+from engine.models import Role, TokenScope
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
+from web.auditor import chain
 
 
 def _database():
@@ -157,13 +160,28 @@ def audit_group():
 
 
 @audit_group.command("verify")
+@click.option(
+    "--checkpoints",
+    "exported",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Also compare with checkpoints exported earlier (JSON lines, e.g. from write-once storage).",
+)
 @friendly
-def audit_verify():
-    """Check the whole hash chain; names the first broken link."""
+def audit_verify(exported):
+    """Check the whole hash chain and the signed checkpoints of its head; names the first broken link, and
+    reports truncation (signed events gone) and re-hashing (a signed event's hash changed). When all is well,
+    signs the head: the next verification starts from here."""
+    copies = None
+    if exported is not None:
+        try:
+            copies = checkpoints.read_export(exported)
+        except ValueError as exc:
+            raise click.ClickException(f"{exported.name} is not a checkpoint export: {exc}") from None
     with _database().session() as session:
-        result = audit.verify(session)
-    click.echo(str(result))
-    if not result.ok:
+        report = chain.verify_anchored(session, _clock(), _checkpoint_config(), copies)
+    click.echo(str(report))
+    if not report.ok:
         sys.exit(1)
 
 
@@ -210,6 +228,47 @@ def cases_retry(reference, actor):
     click.echo(f"{case.reference} retried: now {case.status}")
 
 
+@audit_group.group("checkpoints")
+def checkpoints_group():
+    """Signed checkpoints of the audit chain's head."""
+
+
+@checkpoints_group.command("write")
+@friendly
+def checkpoints_write():
+    """Sign the chain's head now (the scheduler does it every AUDIT_CHECKPOINT_MINUTES)."""
+    with _database().session() as session:
+        written = chain.sign_head(session, _clock(), _checkpoint_config())
+    click.echo(
+        f"wrote checkpoint #{written.n} signing event {written.seq}" if written else "the log is empty"
+    )
+
+
+@checkpoints_group.command("export")
+@click.option(
+    "--after", default=0, show_default=True, type=click.IntRange(0), help="Only checkpoints after #N."
+)
+@click.option("--output", "-o", type=click.File("a", encoding="utf-8"), default="-", help="Append to FILE.")
+@friendly
+def checkpoints_export(after, output):
+    """Write the checkpoints as JSON lines (one per checkpoint), for write-once storage outside the database."""
+    count = 0
+    with _database().session() as session:
+        for line in checkpoints.export(session, after):
+            output.write(line + "\n")
+            count += 1
+    if output.name != "<stdout>":
+        click.echo(f"{count} checkpoints written to {output.name}")
+
+
+def _checkpoint_config() -> dict:
+    try:
+        checkpoints.Keys.from_settings(current_app.config)
+    except checkpoints.CheckpointKeyMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    return current_app.config
+
+
 @click.group("users")
 def users():
     """User accounts."""
@@ -247,12 +306,19 @@ def tokens():
 
 @tokens.command("create")
 @click.argument("username")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in TokenScope]),
+    default=TokenScope.FULL.value,
+    show_default=True,
+    help="full: what the user's role allows; read: no changes; metrics: only /metrics (monitoring).",
+)
 @friendly
-def tokens_create(username):
+def tokens_create(username, scope):
     """Issue an API token; it is printed alone on the last line and never shown again."""
     with _database().session() as session:
-        token = accounts.create_token(session, _clock(), username, actor="cli")
-    click.echo(f"token for {username} (store it now; it cannot be shown again):")
+        token = accounts.create_token(session, _clock(), username, actor="cli", scope=scope)
+    click.echo(f"{scope} token for {username} (store it now; it cannot be shown again):")
     click.echo(token)
 
 

@@ -81,6 +81,12 @@ EVENTS = {
     "regulatory.extended": lazy_gettext("Regulatory deadline extended"),
     "regulatory.paused": lazy_gettext("Regulatory clock paused"),
     "regulatory.resumed": lazy_gettext("Regulatory clock resumed"),
+    "customer.created": lazy_gettext("Customer record created"),
+    "customer.updated": lazy_gettext("Customer record updated"),
+    "customer.identity_claimed": lazy_gettext("Identity claimed on the public site"),
+    "customer.identity_confirmed": lazy_gettext("Claimed identity confirmed"),
+    "customer.identity_rejected": lazy_gettext("Claimed identity rejected"),
+    "case.customer_changed": lazy_gettext("Case moved to the customer on record"),
 }
 
 CHANNELS = {

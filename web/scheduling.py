@@ -12,7 +12,7 @@ import atexit
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,6 +21,7 @@ from flask import Flask
 from engine.messaging import outbox
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
+from web.auditor.chain import sign_head
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class Job:
 
 def _database(app: Flask):
     return app.extensions["database"]
+
+
+def _sign_audit_head(app: Flask) -> None:
+    with _database(app).session() as session:
+        interval = timedelta(minutes=app.config["AUDIT_CHECKPOINT_MINUTES"])
+        sign_head(session, app.config["CLOCK"], app.config, unless_younger_than=interval)
 
 
 JOBS = (
@@ -51,6 +58,15 @@ JOBS = (
         lambda config: {"seconds": config["OUTBOX_SECONDS"]},
         True,
         "outbox dispatch failed; retrying on the next run",
+    ),
+    # Sign the audit chain's head (engine/audit/checkpoints.py); skipped while the newest checkpoint already
+    # signs it and is younger than the interval, so several nodes do not each add one.
+    Job(
+        "audit-checkpoint",
+        lambda app: _sign_audit_head(app),
+        lambda config: {"minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
+        False,
+        "signing the audit chain's head failed; retrying on the next run",
     ),
     Job(
         "housekeeping",

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models; import them from here."""
 
-from engine.models.audit import AuditEvent
+from engine.models.audit import AuditCheckpoint, AuditEvent
 from engine.models.base import Base
 from engine.models.case import (
     Case,
@@ -16,13 +16,24 @@ from engine.models.case import (
 )
 from engine.models.draft import Draft, DraftFile
 from engine.models.idempotency import IdempotencyRecord
-from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
+from engine.models.people import (
+    DEFAULT_DEPARTMENTS,
+    ApiToken,
+    Customer,
+    Department,
+    IdentityClaim,
+    Role,
+    TokenScope,
+    User,
+    UserSession,
+)
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Case",
@@ -37,13 +48,16 @@ __all__ = [
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",
+    "IdentityClaim",
     "Incident",
     "OutboxMessage",
     "ProcessVersion",
     "Role",
     "Timer",
     "TimerStatus",
+    "TokenScope",
     "User",
+    "UserSession",
     "WorkItem",
     "WorkItemState",
 ]

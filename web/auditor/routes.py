@@ -67,7 +67,7 @@ def case(case_id: int):
 def chain():
     """Whether the audit log is intact: every event's hash recomputed from the first (remembered a minute)."""
     monitor = current_app.extensions.setdefault("auditor.chain", ChainMonitor())
-    status, remembered = monitor.status(session(), now())
+    status, remembered = monitor.status(session(), now(), current_app.config)
     return render_template(
         "auditor/chain.html",
         status=status,
