@@ -345,6 +345,12 @@ def _decide(bundle, decision_id: str, data: dict) -> dict:
         ("I was scammed, my account is frozen", {"scam", "frozen"}),
         ("账户被冻结，怀疑诈骗", {"冻结", "诈骗"}),
         ("When does the branch open on Saturday?", set()),
+        ("账户出现不明扣款，资金被人盗用", {"不明扣款", "盗用"}),
+        ("一笔未经授权的转账，另一笔也未授权", {"未经授权", "未授权"}),
+        ("80,000 CNY left my account without permission", {"without permission"}),
+        ("They took the money without my permission", {"without my permission"}),
+        ("I didn't authorise this payment", {"didn't authorise"}),
+        ("I did not authorize it", {"did not authorize"}),
     ],
 )
 def test_risk_words_collect_every_word_found(bundle, description, words):
@@ -394,6 +400,19 @@ def test_risk_words_collect_every_word_found(bundle, description, words):
         ("business_inquiry", None, "standard", False, False, "deposit", ("advisory", "P4", "other")),
         ("suggestion", None, "elderly", False, True, "other", ("advisory", "P2", "other")),
         ("something_new", None, "standard", False, False, "other", ("general", "P3", "other")),
+        # A large abnormal movement goes urgent whatever category the customer picked.
+        ("fee_dispute", 80000, "standard", False, False, "bank_card", ("urgent", "P1", "fund_safety")),
+        ("service_attitude", 50001, "standard", False, False, "deposit", ("urgent", "P1", "fund_safety")),
+        ("fee_dispute", 50000, "standard", False, False, "bank_card", ("general", "P3", "pricing_fees")),
+        (
+            "product_dispute",
+            80000,
+            "standard",
+            False,
+            False,
+            "wealth_management",
+            ("general", "P3", "information_disclosure"),
+        ),
     ],
 )
 def test_triage(bundle, category, amount, segment, risk_hit, repeat, business_type, expected):
@@ -414,6 +433,9 @@ def test_triage(bundle, category, amount, segment, risk_hit, repeat, business_ty
         ("fee_dispute", 500, ("direct", 0)),
         ("fee_dispute", 500.01, ("approval", 1)),
         ("product_dispute", 300, ("approval", 1)),
+        ("service_attitude", 50, ("direct", 0)),
+        ("business_inquiry", 500, ("direct", 0)),
+        ("service_attitude", 501, ("approval", 1)),
         ("service_attitude", 5000, ("approval", 1)),
         ("fee_dispute", 5001, ("approval", 2)),
         ("product_dispute", 50000, ("approval", 2)),
