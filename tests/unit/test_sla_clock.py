@@ -212,7 +212,7 @@ def test_the_decision_reaching_the_customer_stops_the_regulatory_clock(engine, s
     for spec, data in (
         ("tell_direction", {"direction": "We are looking into it"}),
         ("propose_settlement", {"compensation_amount": 0, "apology": "Sorry"}),
-        ("send_result", {"cause": "c", "solution": "s", "advice": "a", "channels": ["sms"]}),
+        ("send_result", {"cause": "c", "solution": "s", "advice": "a"}),
     ):
         item = session.scalars(
             select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == spec)
