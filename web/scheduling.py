@@ -20,6 +20,7 @@ from flask import Flask
 
 from engine.messaging import outbox
 from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.ladder import warn_unreached
 from engine.timers.sla import tick
 
 
@@ -34,6 +35,11 @@ class Job:
 
 def _database(app: Flask):
     return app.extensions["database"]
+
+
+def _checked(app: Flask, check: Callable) -> Any:
+    with _database(app).session() as session:
+        return check(session)
 
 
 JOBS = (
@@ -51,6 +57,14 @@ JOBS = (
         lambda config: {"seconds": config["OUTBOX_SECONDS"]},
         True,
         "outbox dispatch failed; retrying on the next run",
+    ),
+    # On start and daily: a warning for each department whose head rung would reach nobody.
+    Job(
+        "ladder-check",
+        lambda app: _checked(app, warn_unreached),
+        lambda config: {"hours": 24},
+        True,
+        "the escalation ladder check failed; retrying tomorrow",
     ),
     Job(
         "housekeeping",

@@ -60,6 +60,7 @@ def people(make_user):
         "otto": make_user("otto", departments=("operations",)),
         "pia": make_user("pia", departments=("product",)),
         "cora": make_user("cora", departments=("compliance",)),
+        "dora": make_user("dora", role="department_head", departments=("supervisor",)),
     }
 
 
@@ -230,7 +231,7 @@ def test_a_large_product_dispute_climbs_at_most_three_levels_and_needs_the_produ
         {"compensation_amount": 80_000, "apology": "抱歉", "account": "6222001"},
     )
     work(engine, session, case.id, "approve_supervisor", people["sue"], {"approved": True})
-    work(engine, session, case.id, "approve_head", people["sue"], {"approved": True})
+    work(engine, session, case.id, "approve_head", people["dora"], {"approved": True})
     work(
         engine,
         session,

@@ -64,6 +64,7 @@ def test_the_ladder_tells_the_assignee_then_the_supervisors_then_the_department_
     engine, session, db, clock, make_user
 ):
     ann = make_user("ann")
+    make_user("hana", role="department_head", departments=("frontline", "supervisor"))
     case = complaint(engine)
     item = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()
     engine.claim(item.id, ann)

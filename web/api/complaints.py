@@ -63,7 +63,7 @@ def show_complaint(case_id: int):
             case,
             owner=people.get(case.owner_id),
             record=record,
-            show_phone=user.id == case.owner_id or user.role == Role.SUPERVISOR,
+            show_phone=user.id == case.owner_id or user.has_role(Role.SUPERVISOR),
             tasks=tasks,
             assignees=people,
             now=now(),

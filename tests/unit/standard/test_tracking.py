@@ -7,7 +7,6 @@ from datetime import timedelta
 from engine.cases import tracking
 from engine.models import Case
 from tests.conftest import fresh
-from tests.unit.standard_support import engine, people  # noqa: F401  (fixtures)
 from tests.unit.test_complaint_paths import file, work
 
 
@@ -16,14 +15,14 @@ def view(session, case_id):
     return tracking.customer_view(session, session.get(Case, case_id))
 
 
-def test_an_urgent_case_promises_the_first_contact_within_15_minutes(engine, session, clock):  # noqa: F811
+def test_an_urgent_case_promises_the_first_contact_within_15_minutes(engine, session, clock):
     case = file(engine, "Card stolen 盗刷", "card_theft", amount=800).case
     shown = view(session, case.id)
     assert shown.next_step == tracking.NextStep("first_contact", clock() + timedelta(minutes=15))
     assert shown.decision_due_at == clock() + timedelta(days=15)
 
 
-def test_a_general_case_promises_the_direction_then_the_decision(engine, session, people, clock):  # noqa: F811
+def test_a_general_case_promises_the_direction_then_the_decision(engine, session, people, clock):
     case = file(engine, "The clerk was rude", "service_attitude").case
     assert view(session, case.id).next_step == tracking.NextStep("direction", clock() + timedelta(hours=4))
     work(engine, session, case.id, "tell_direction", people["ann"])
@@ -31,9 +30,9 @@ def test_a_general_case_promises_the_direction_then_the_decision(engine, session
 
 
 def test_an_urgent_case_after_the_task_force_promises_the_initial_plan_by_24_hours_from_receipt(
-    engine,  # noqa: F811
+    engine,
     session,
-    people,  # noqa: F811
+    people,
     clock,
 ):
     received = clock()
@@ -51,6 +50,6 @@ def test_an_urgent_case_after_the_task_force_promises_the_initial_plan_by_24_hou
     )
 
 
-def test_an_advisory_question_without_an_answer_promises_a_plan_within_24_hours(engine, session, clock):  # noqa: F811
+def test_an_advisory_question_without_an_answer_promises_a_plan_within_24_hours(engine, session, clock):
     case = file(engine, "Why did my mortgage interest rate change last month?", "business_inquiry").case
     assert view(session, case.id).next_step == tracking.NextStep("plan", clock() + timedelta(hours=24))

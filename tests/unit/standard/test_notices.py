@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from engine.models import Case, OutboxMessage
 from tests.conftest import fresh
-from tests.unit.standard_support import engine, people  # noqa: F401  (fixtures)
 from tests.unit.test_complaint_paths import ANSWERS, file, open_items, work
 
 
@@ -33,7 +32,7 @@ def sent(session, case_id, template):
     ],
 )
 def test_every_complaint_gets_a_receipt_with_its_reference_and_the_first_contact_promised(
-    engine,  # noqa: F811
+    engine,
     session,
     clock,
     channel,
@@ -50,7 +49,7 @@ def test_every_complaint_gets_a_receipt_with_its_reference_and_the_first_contact
         assert datetime.fromisoformat(receipt.payload["first_contact_by"]) == clock() + promise
 
 
-def test_the_handling_direction_is_sent_by_sms_and_app_push(engine, session, people):  # noqa: F811
+def test_the_handling_direction_is_sent_by_sms_and_app_push(engine, session, people):
     case = file(engine, "The clerk was rude", "service_attitude").case
     work(engine, session, case.id, "tell_direction", people["ann"])
     notices = sent(session, case.id, "handling_direction")
@@ -58,7 +57,7 @@ def test_the_handling_direction_is_sent_by_sms_and_app_push(engine, session, peo
     assert all(m.payload["direction"] == ANSWERS["tell_direction"]["direction"] for m in notices)
 
 
-def test_the_urgent_initial_plan_is_sent_by_sms_and_app_push(engine, session, people):  # noqa: F811
+def test_the_urgent_initial_plan_is_sent_by_sms_and_app_push(engine, session, people):
     case = file(engine, "Card stolen 盗刷", "card_theft", amount=800).case
     for spec, who in (
         ("contact_customer", "ann"),
@@ -75,9 +74,9 @@ def test_the_urgent_initial_plan_is_sent_by_sms_and_app_push(engine, session, pe
 
 
 def test_an_advisory_miss_is_acknowledged_and_the_plan_sent_with_its_expected_time(
-    engine,  # noqa: F811
+    engine,
     session,
-    people,  # noqa: F811
+    people,
     clock,
 ):
     case = file(engine, "Why did my mortgage interest rate change last month?", "business_inquiry").case
@@ -91,9 +90,9 @@ def test_an_advisory_miss_is_acknowledged_and_the_plan_sent_with_its_expected_ti
 
 
 def test_the_result_goes_by_sms_and_app_push_and_always_brings_a_phone_call(
-    engine,  # noqa: F811
+    engine,
     session,
-    people,  # noqa: F811
+    people,
 ):
     case = file(engine, "The clerk was rude", "service_attitude").case
     work(engine, session, case.id, "tell_direction", people["ann"])
@@ -112,7 +111,7 @@ def test_the_result_goes_by_sms_and_app_push_and_always_brings_a_phone_call(
 
 
 def test_a_knowledge_base_answer_states_cause_solution_and_advice_and_its_acceptance_is_the_decision(
-    engine,  # noqa: F811
+    engine,
     session,
     clock,
 ):

@@ -1,4 +1,4 @@
-"""Shared set-up for the service-standard tests: the shipped processes deployed, the people of every lane."""
+"""The service-standard tests' set-up: the shipped processes deployed, the people of every lane and rank."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def people(make_user):
         "otto": make_user("otto", departments=("operations",)),
         "pia": make_user("pia", departments=("product",)),
         "cora": make_user("cora", departments=("compliance",)),
+        "dora": make_user("dora", role="department_head", departments=("supervisor", "frontline")),
+        "dan": make_user("dan", role="department_head", departments=("supervisor",)),
+        "max": make_user("max", role="senior_manager", departments=("supervisor",)),
     }
 
 

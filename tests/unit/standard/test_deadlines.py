@@ -11,7 +11,6 @@ from sqlalchemy import select
 from engine.models import Escalation
 from engine.timers.sla import sweep
 from tests.conftest import fresh
-from tests.unit.standard_support import engine, people  # noqa: F401  (fixtures)
 from tests.unit.test_complaint_paths import ANSWERS, file, open_items, work
 
 
@@ -25,7 +24,7 @@ def escalated(session, case_id) -> list[str]:
     ]
 
 
-def test_a_stalled_task_force_still_escalates_the_initial_plan_at_24_hours(engine, session, db, clock):  # noqa: F811
+def test_a_stalled_task_force_still_escalates_the_initial_plan_at_24_hours(engine, session, db, clock):
     case = file(engine, "Card stolen 盗刷", "card_theft", amount=800).case
     session.commit()
     clock.advance(hours=24, seconds=-1)
@@ -41,7 +40,7 @@ def test_a_stalled_task_force_still_escalates_the_initial_plan_at_24_hours(engin
     }
 
 
-def test_an_initial_plan_task_open_at_24_hours_escalates_once(engine, session, people, db, clock):  # noqa: F811
+def test_an_initial_plan_task_open_at_24_hours_escalates_once(engine, session, people, db, clock):
     case = file(engine, "Card stolen 盗刷", "card_theft", amount=800).case
     for spec, who in (
         ("contact_customer", "ann"),
@@ -64,9 +63,9 @@ def test_an_initial_plan_task_open_at_24_hours_escalates_once(engine, session, p
     ],
 )
 def test_the_settlement_and_each_approval_level_are_due_in_24_hours_and_escalate(
-    engine,  # noqa: F811
+    engine,
     session,
-    people,  # noqa: F811
+    people,
     db,
     clock,
     amount,
@@ -101,7 +100,7 @@ def test_the_settlement_and_each_approval_level_are_due_in_24_hours_and_escalate
     assert escalated(session, case.id) == ["settlement", levels[-1]]
 
 
-def test_sending_the_result_and_the_phone_call_are_due_in_24_hours(engine, session, people, db, clock):  # noqa: F811
+def test_sending_the_result_and_the_phone_call_are_due_in_24_hours(engine, session, people, db, clock):
     case = file(engine, "The clerk was rude", "service_attitude").case
     work(engine, session, case.id, "tell_direction", people["ann"])
     work(
