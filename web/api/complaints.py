@@ -30,7 +30,7 @@ def file_complaint():
     body = json_object(allowed=sections)
 
     def prepare():
-        return intake.prepare(engine, body, actor=user.username)
+        return intake.prepare(engine, body, actor=user.username, filed_by=user)
 
     def produce(prepared):
         result = intake.write(engine, prepared, actor=user.username)
