@@ -109,6 +109,10 @@ NOTICES = {
     "follow_up": lazy_gettext("Follow-up"),
     "complaint_received": lazy_gettext("Complaint received"),
     "safeguards_in_place": lazy_gettext("Notice of the safeguards in place"),
+    "handling_direction": lazy_gettext("Notice of the handling direction"),
+    "initial_plan": lazy_gettext("Notice of the initial resolution plan"),
+    "advisory_plan": lazy_gettext("Notice of the plan and the expected time"),
+    "question_received": lazy_gettext("Notice that a person will reply"),
 }
 
 LADDER = {

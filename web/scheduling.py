@@ -20,6 +20,7 @@ from flask import Flask
 
 from engine.messaging import outbox
 from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.ladder import warn_unreached
 from engine.timers.sla import tick
 from web.auditor.chain import sign_head
 
@@ -41,6 +42,11 @@ def _sign_audit_head(app: Flask) -> None:
     with _database(app).session() as session:
         interval = timedelta(minutes=app.config["AUDIT_CHECKPOINT_MINUTES"])
         sign_head(session, app.config["CLOCK"], app.config, unless_younger_than=interval)
+
+
+def _checked(app: Flask, check: Callable) -> Any:
+    with _database(app).session() as session:
+        return check(session)
 
 
 JOBS = (
@@ -67,6 +73,14 @@ JOBS = (
         lambda config: {"minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
         False,
         "signing the audit chain's head failed; retrying on the next run",
+    ),
+    # On start and daily: a warning for each department whose head rung would reach nobody.
+    Job(
+        "ladder-check",
+        lambda app: _checked(app, warn_unreached),
+        lambda config: {"hours": 24},
+        True,
+        "the escalation ladder check failed; retrying tomorrow",
     ),
     Job(
         "housekeeping",

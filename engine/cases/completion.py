@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import forms
 from engine.calendar.business import calendar_scope
-from engine.cases import access
+from engine.cases import access, duties
 from engine.cases.ownership import FRONTLINE, take_ownership
 from engine.clock import engine_clock
 from engine.errors import Conflict, InvalidState
@@ -63,6 +63,7 @@ def prepare(
     """Read the task and its case, check them, and run the workflow in memory: nothing is written."""
     item, case = engine.work_item_and_case(work_item_id)
     access.check_completion(user, item)
+    duties.check(engine.session, user, item, engine.task_properties(case.process_version_id))
     workflow = engine.load_workflow(case)
     task = engine.find_task(workflow, item.task_id)
     if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
@@ -87,6 +88,7 @@ def write(engine: CaseEngine, prepared: PreparedCompletion, user: User) -> Case:
         if case.revision != prepared.revision and item.state in WorkItemState.open_states():
             raise _Changed()  # a timer fired, another task was completed: run the workflow again on the news
         access.check_completion(user, item)  # completed or claimed by someone else meanwhile, say
+        duties.check(engine.session, user, item, engine.task_properties(case.process_version_id))
         unit.now = step.unit.now  # every change of the step happens at the time it ran at
         if step.unit is not unit:
             unit.events.extend(step.unit.events)

@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.calendar.business import calendar_scope
-from engine.cases import access, completion, stepping
+from engine.cases import access, completion, duties, stepping
 from engine.cases.adapters import calendar_for, default_adapters
 from engine.cases.ownership import take_ownership
 from engine.clock import Clock, as_utc, engine_clock
@@ -207,6 +207,8 @@ class CaseEngine:
             item = self._work_item(work_item_id)
             if access.check_claim(user, item):
                 return item
+            version_id = self.session.scalar(select(Case.process_version_id).where(Case.id == item.case_id))
+            duties.check(self.session, user, item, self.task_properties(version_id))
             claimed = self.session.execute(
                 update(WorkItem)
                 .where(
@@ -377,6 +379,21 @@ class CaseEngine:
                 select(ProcessVersion.spec_json, ProcessVersion.forms).where(ProcessVersion.id == version_id)
             ).one(),
         )
+
+    def task_properties(self, version_id: int):
+        """A look-up of the diagram properties (``spiffworkflow:property``) of a version's tasks by spec id."""
+        key = ("task_properties", version_id)
+        if key not in self.reads:
+            loaded = self.loaded(version_id)
+            found: dict[str, dict] = {}
+            for spec in (loaded.spec, *loaded.subprocess_specs.values()):
+                for task_id, task_spec in spec.task_specs.items():
+                    properties = ((getattr(task_spec, "extensions", None) or {}).get("properties")) or {}
+                    if properties:
+                        found.setdefault(task_id, dict(properties))
+            self.reads[key] = found
+        table = self.reads[key]
+        return lambda spec_id: table.get(spec_id, {})
 
     def specs(self, version: ProcessVersion):
         loaded = self.loaded(version.id)

@@ -38,6 +38,8 @@ PEOPLE = {
     "otto": ("agent", ["operations"], "Otto Brandt"),
     "pia": ("agent", ["product"], "Pia Kurz"),
     "sue": ("supervisor", ["supervisor", "frontline"], "Sue Park"),
+    "dora": ("department_head", ["supervisor", "frontline"], "Dora Hu"),
+    "max": ("senior_manager", ["supervisor", "frontline"], "Max Wu"),
     "aud": ("auditor", [], "Audrey Hall"),
     "pete": ("process_owner", [], "Pete Ives"),
     "adam": ("admin", [], "Adam Admin"),
