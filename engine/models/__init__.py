@@ -15,7 +15,9 @@ from engine.models.case import (
     WorkItemState,
 )
 from engine.models.draft import Draft, DraftFile
+from engine.models.evidence import Attachment
 from engine.models.idempotency import IdempotencyRecord
+from engine.models.knowledge import KnowledgeVersion
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
@@ -23,6 +25,7 @@ from engine.models.sequence import IdSequence
 __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Case",
@@ -38,6 +41,7 @@ __all__ = [
     "IdSequence",
     "IdempotencyRecord",
     "Incident",
+    "KnowledgeVersion",
     "OutboxMessage",
     "ProcessVersion",
     "Role",
