@@ -61,7 +61,7 @@ def attach(
     if source not in (CUSTOMER, STAFF):
         raise ValueError(f"unknown evidence source {source!r}")
     if len(data) > limits.file_bytes:
-        raise refuse(f"the file is larger than {_size(limits.file_bytes)}")
+        raise refuse("file_size", f"the file is larger than {_size(limits.file_bytes)}")
     prepared = prepare(data)
     name = clean_filename(filename, prepared.extension)
     key = new_key(case_id)
@@ -84,9 +84,9 @@ def attach(
                 )
             ).one()
             if count >= limits.case_files:
-                raise refuse(f"the case already has {count} files, the most it may have")
+                raise refuse("case_files", f"the case already has {count} files, the most it may have")
             if total + len(prepared.data) > limits.case_bytes:
-                raise refuse(f"the case's files would exceed {_size(limits.case_bytes)} in all")
+                raise refuse("case_bytes", f"the case's files would exceed {_size(limits.case_bytes)} in all")
             store.put(key, prepared.data, prepared.content_type)
             stored = True
             attachment = Attachment(

@@ -51,8 +51,11 @@ class Prepared:
         return EXTENSIONS[self.content_type]
 
 
-def refuse(message: str) -> ValidationFailed:
-    return ValidationFailed(message, {"file": message})
+def refuse(reason: str, message: str) -> ValidationFailed:
+    """The error for a refused file; ``reason`` is a stable code the pages word in the reader's language."""
+    error = ValidationFailed(message, {"file": message})
+    error.reason = reason
+    return error
 
 
 def sniff(data: bytes) -> str | None:
@@ -71,10 +74,10 @@ def sniff(data: bytes) -> str | None:
 def prepare(data: bytes) -> Prepared:
     """The copy to keep of an upload, or ``ValidationFailed`` saying why it is refused."""
     if not data:
-        raise refuse("the file is empty")
+        raise refuse("empty", "the file is empty")
     kind = sniff(data)
     if kind is None:
-        raise refuse(f"this kind of file is not accepted; send {ACCEPTED}")
+        raise refuse("type", f"this kind of file is not accepted; send {ACCEPTED}")
     if kind == "pdf":
         check_pdf(data)
         return Prepared(PDF, data)
@@ -91,16 +94,16 @@ def reencode_image(data: bytes, kind: str) -> Prepared:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise refuse(f"the image is too large ({width}×{height} pixels)")
+                    raise refuse("image_size", f"the image is too large ({width}×{height} pixels)")
                 image.load()
                 # Turn the picture the way the camera said, since the orientation tag goes with the metadata.
                 upright = ImageOps.exif_transpose(image)
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise refuse("the image is too large") from None
+        raise refuse("image_size", "the image is too large") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise refuse("the image cannot be read; it may be damaged") from None
+        raise refuse("damaged", "the image cannot be read; it may be damaged") from None
     out = io.BytesIO()
     if kind == "jpeg":
         pixels = upright if upright.mode in ("RGB", "L") else upright.convert("RGB")
@@ -121,16 +124,21 @@ def check_pdf(data: bytes) -> None:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
-                raise refuse("password-protected PDFs are not accepted; send the document without a password")
+                raise refuse(
+                    "pdf_encrypted", "password-protected PDFs are not accepted; send it without a password"
+                )
             if len(reader.pages) == 0:
-                raise refuse("the PDF has no pages")
+                raise refuse("damaged", "the PDF has no pages")
             found = _active_content(reader.trailer)
     except ValidationFailed:
         raise
     except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise refuse("the PDF cannot be read; it may be damaged") from None
+        raise refuse("damaged", "the PDF cannot be read; it may be damaged") from None
     if found:
-        raise refuse(f"PDFs with active content are not accepted ({found}); print it to a plain PDF first")
+        raise refuse(
+            "pdf_active",
+            f"PDFs with active content are not accepted ({found}); print it to a plain PDF first",
+        )
 
 
 def _active_content(root) -> str | None:
@@ -150,7 +158,7 @@ def _active_content(root) -> str | None:
             node = node.get_object()
         visited += 1
         if visited > MAX_PDF_OBJECTS:
-            raise refuse("the PDF is too complex to check")
+            raise refuse("pdf_complex", "the PDF is too complex to check")
         if isinstance(node, DictionaryObject):
             action = node.get("/S")
             if action in _ACTIVE_ACTIONS:

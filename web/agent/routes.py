@@ -14,6 +14,7 @@ from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.cases.reads import users_by_id
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.evidence import attachments
 from engine.messaging import staff_notices
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
@@ -170,7 +171,12 @@ def case(case_id: int):
         for item, _actor, values in view.other_lanes
     }
     return render_template(
-        "agent/case.html", w=view, user=user, can_see_task=access.can_see_task, entries=entries
+        "agent/case.html",
+        w=view,
+        user=user,
+        can_see_task=access.can_see_task,
+        entries=entries,
+        evidence=attachments.for_case(session(), found.id),
     )
 
 
