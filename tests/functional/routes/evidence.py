@@ -1,5 +1,6 @@
-"""Routes of evidence on cases: staff attach and download on the workspace, readers download from the trace,
-the customer attaches from the tracking page. The file ids are ones no case has: the roles allowed get 404."""
+"""Routes of evidence on cases and of the knowledge base: staff attach and download evidence on the workspace,
+readers download it from the trace, the customer attaches from the tracking page (the file ids are ones no case
+has: the roles allowed get 404); agents look the knowledge base up, process owners edit and deploy it."""
 
 from tests.functional.routes import PUBLIC, Route
 
@@ -24,4 +25,14 @@ ROUTES = [
         "/auditor/cases/{case}/evidence/999999",
     ),
     Route("POST", "/track/<code>/evidence", PUBLIC, "/track/{code}/evidence"),
+]
+
+# The knowledge base: agents look it up; process owners (and administrators, as in the studio) edit and deploy it.
+OWNERS = ("process_owner", "admin")
+ROUTES += [
+    Route("GET", "/agent/knowledge", WORKERS, "/agent/knowledge?q=card"),
+    Route("GET", "/owner/knowledge", OWNERS),
+    Route("GET", "/owner/knowledge/edit", OWNERS),
+    Route("POST", "/owner/knowledge/edit", OWNERS),
+    Route("POST", "/owner/knowledge/remove", OWNERS, data={"original": "no-such-entry"}),
 ]
