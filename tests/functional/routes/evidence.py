@@ -36,3 +36,17 @@ ROUTES += [
     Route("POST", "/owner/knowledge/edit", OWNERS),
     Route("POST", "/owner/knowledge/remove", OWNERS, data={"original": "no-such-entry"}),
 ]
+
+# The API: staff read and attach evidence (auditors read); the customer attaches with the tracking code.
+API_CASE = "/api/v1/complaints/" + ID.format("case_id") + "/evidence"
+ROUTES += [
+    Route("GET", API_CASE, ("agent", "supervisor", "auditor"), "/api/v1/complaints/{case}/evidence"),
+    Route("POST", API_CASE, WORKERS, "/api/v1/complaints/{case}/evidence"),
+    Route(
+        "GET",
+        API_CASE + "/" + ID.format("attachment_id"),
+        ("agent", "supervisor", "auditor"),
+        "/api/v1/complaints/{case}/evidence/999999",
+    ),
+    Route("POST", "/api/v1/track/<tracking_code>/evidence", PUBLIC, "/api/v1/track/{code}/evidence"),
+]
