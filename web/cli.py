@@ -115,6 +115,12 @@ def seed_demo():
             click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
         else:
             click.echo(f"{filed} demo complaints filed" if filed else "demo complaints already present")
+        from engine.evidence.demo import seed_evidence
+        from engine.evidence.store import store_from_settings
+
+        attached = seed_evidence(session, _clock(), store_from_settings(current_app.config))
+        if attached:
+            click.echo(f"{attached} demo files attached")
 
 
 @click.group("sla")

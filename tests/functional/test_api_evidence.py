@@ -16,12 +16,6 @@ from tests.unit.test_evidence import jpeg_with_location, pdf, png
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
-    return app
-
-
-@pytest.fixture
 def api(app, session, clock):
     return start(app, session, clock)
 

@@ -20,12 +20,6 @@ from tests.unit.test_evidence import jpeg_with_location, pdf, png
 
 
 @pytest.fixture
-def app(app, tmp_path):
-    app.config["ATTACHMENTS_DIR"] = str(tmp_path / "attachments")
-    return app
-
-
-@pytest.fixture
 def api(app, session, clock):
     return start(app, session, clock)
 
@@ -177,3 +171,26 @@ def test_the_auditor_sees_the_evidence_on_the_trace_and_downloads_it(app, api, c
     got = staff(app, api, "aud").client.get(link)
     assert got.status_code == 200 and got.headers["Content-Disposition"].startswith("attachment;")
     assert hashlib.sha256(got.data).hexdigest()[:12] in trace.text
+
+
+def test_the_demo_has_a_case_with_evidence_once(app, session):
+    from engine.evidence import attachments
+    from engine.evidence.store import FilesystemStore
+    from tests.paths import PROCESSES
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["deploy", str(PROCESSES)]).exit_code == 0
+    first = runner.invoke(args=["seed-demo"], catch_exceptions=False)
+    assert "2 demo files attached" in first.output
+    fresh(session)
+    rows = session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert [(a.filename, a.source, a.content_type) for a in rows] == [
+        ("sms-screenshot.png", "customer", "image/png"),
+        ("statement-extract.pdf", "staff", "application/pdf"),
+    ]
+    store = FilesystemStore(app.config["ATTACHMENTS_DIR"])
+    assert all(attachments.read(store, a) for a in rows)
+    again = runner.invoke(args=["seed-demo"], catch_exceptions=False)
+    assert "demo files attached" not in again.output
+    fresh(session)
+    assert len(session.scalars(select(Attachment)).all()) == 2
