@@ -256,6 +256,20 @@ def as_knowledge_base(entries: list[dict[str, Any]]) -> KnowledgeBase:
     )
 
 
+def entries_of(base: KnowledgeBase) -> list[dict[str, Any]]:
+    """A knowledge-base adapter's articles as entries (the shape versions store)."""
+    return [
+        {
+            "id": a.id,
+            "language": a.language,
+            "keywords": list(a.keywords),
+            "question": a.question,
+            "answer": a.answer,
+        }
+        for a in base.articles
+    ]
+
+
 # ------------------------------------------------------------------ an agent's look-up
 
 

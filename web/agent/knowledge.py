@@ -6,9 +6,10 @@ agent answering a customer by phone gives the same answer the bank's automatic r
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from engine.cases import access
+from engine.cases.adapters import DeployedKnowledgeBase
 from engine.knowledge import base as kb
 from engine.models import WorkItem
 from web.agent.blueprint import bp
@@ -25,7 +26,11 @@ RESULTS = 20
 def knowledge():
     query = request.args.get("q", "").strip()[:QUERY_MAX]
     version = kb.latest(session())
-    found = kb.search(version.entries, query, RESULTS) if version is not None and query else []
+    if version is not None:
+        entries = version.entries
+    else:  # nothing deployed yet: the file the advisory path falls back on
+        entries = kb.entries_of(DeployedKnowledgeBase(session(), current_app.config).current())
+    found = kb.search(entries, query, RESULTS) if query else []
     # A link back to the task the search came from, when the person may see it.
     task = session().get(WorkItem, request.args.get("task", type=int) or 0)
     back = task if task is not None and access.can_see_task(me(), task) else None
