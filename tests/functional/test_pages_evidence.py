@@ -194,3 +194,11 @@ def test_the_demo_has_a_case_with_evidence_once(app, session):
     assert "demo files attached" not in again.output
     fresh(session)
     assert len(session.scalars(select(Attachment)).all()) == 2
+
+
+def test_the_owner_is_told_when_the_customer_sends_a_file(app, api, case):
+    api.claimed("ann", case["id"], "direction")  # the first frontline agent to take a task owns the case
+    upload(Browser(app), f"/track/{case['tracking_code']}/evidence", png(), "bank-sms.png")
+    notices = staff(app, api, "ann").get("/agent/notices").text
+    assert "The customer sent a file: bank-sms.png" in notices
+    assert "The customer sent a file" not in staff(app, api, "bob").get("/agent/notices").text
