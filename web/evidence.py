@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, current_app, request, send_file
+from flask import Flask, Response, current_app, request, send_file
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -31,6 +31,29 @@ def store() -> EvidenceStore:
 
 def limits() -> Limits:
     return Limits.from_settings(current_app.config)
+
+
+# The views that take a file: their requests are limited before anything reads the body.
+UPLOAD_ENDPOINTS = {
+    "agent.attach_evidence",
+    "public.add_evidence",
+    "api.attach_evidence",
+    "api.customer_evidence",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Limit upload requests first of all: before CSRF protection reads the form (and so the whole body)."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_upload)
+
+
+def _limit_upload() -> None:
+    if request.endpoint not in UPLOAD_ENDPOINTS:
+        return
+    request.max_content_length = limits().file_bytes + ENVELOPE_BYTES
+    if (request.content_length or 0) > request.max_content_length:
+        # Refused from its declared length, before any of it is read (413; the API answers its JSON 413).
+        raise RequestEntityTooLarge(refusal(refuse("file_size", "the file is too large")))
 
 
 def uploaded_file() -> tuple[str, bytes]:

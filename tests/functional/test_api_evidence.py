@@ -86,3 +86,15 @@ def test_the_customer_attaches_with_the_tracking_code(api, case, session):
     session.get(Case, case["id"]).status = CaseStatus.COMPLETED
     session.commit()
     assert send(api, url, None, pdf(), "late.pdf").status_code == 409
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(app, api, case, session):
+    app.config["ATTACHMENT_MAX_BYTES"] = 100 * 1024
+    for url, who in (
+        (f"{PREFIX}/complaints/{case['id']}/evidence", "ann"),
+        (f"{PREFIX}/track/{case['tracking_code']}/evidence", None),
+    ):
+        answer = send(api, url, who, png() + b"\0" * 300_000)
+        assert answer.status_code == 413 and answer.get_json()["code"] == "payload_too_large"
+    fresh(session)
+    assert session.scalars(select(Attachment)).all() == []

@@ -86,13 +86,18 @@ def test_html_disguised_as_an_image_is_refused_on_the_workspace(app, api, case, 
     assert session.scalars(select(Attachment)).all() == [] and stored(app) == []
 
 
-def test_a_file_over_the_limit_is_refused_before_it_is_read_whole(app, api, case, session):
+def test_a_file_over_the_limit_is_refused_before_it_is_read(app, api, case, session):
     # (kept under the test client's 500 KB threshold, past which it spools the request to a file it leaks)
     app.config["ATTACHMENT_MAX_BYTES"] = 200 * 1024
     ann = staff(app, api, "ann")
     answer = upload(ann, f"/agent/cases/{case['id']}/evidence", png() + b"\0" * 300_000, "x.png")
-    assert answer.status_code == 422
+    assert answer.status_code == 413
     assert "The file is too large (at most 200 KB per file)." in answer.text
+    # The customer's upload likewise, in their language.
+    refused = upload(
+        Browser(app, "zh-CN"), f"/track/{case['tracking_code']}/evidence", png() + b"\0" * 300_000, "x.png"
+    )
+    assert refused.status_code == 413 and "文件过大（每个文件最多 200 KB）" in refused.text
     fresh(session)
     assert session.scalars(select(Attachment)).all() == []
 

@@ -134,6 +134,15 @@ def test_png_text_chunks_are_dropped(engine, case, store):
     assert attachment.content_type == "image/png"
 
 
+def test_a_webp_screenshot_is_kept_as_png(engine, case, store):
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (10, 200, 10)).save(out, format="WEBP", lossless=True)
+    attachment = attach(engine, case, store, out.getvalue(), name="screen.webp")
+    assert (attachment.content_type, attachment.filename) == ("image/png", "screen.png")
+    with Image.open(io.BytesIO(attachments.read(store, attachment))) as image:
+        assert image.format == "PNG" and image.getpixel((5, 5)) == (10, 200, 10)
+
+
 def test_the_type_comes_from_the_content_not_the_name(engine, session, case, store):
     # HTML called .png is refused; a real PNG called .html is kept, and named, as a PNG.
     with pytest.raises(ValidationFailed, match="not accepted"):
