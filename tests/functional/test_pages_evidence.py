@@ -59,6 +59,7 @@ def test_an_agent_attaches_a_photo_and_it_is_listed_and_downloaded_without_its_m
     page = ann.get(f"/agent/cases/{case['id']}")
     assert "receipt.jpg was attached to the case." in page.text
     assert "Attached by ann" in page.text
+    assert "Evidence attached" in page.text  # the timeline's words for the audit event
     [link] = download_links(page.text)
     got = ann.client.get(link)
     assert got.status_code == 200
@@ -172,6 +173,7 @@ def test_the_auditor_sees_the_evidence_on_the_trace_and_downloads_it(app, api, c
     upload(Browser(app), f"/track/{case['tracking_code']}/evidence", png(), "screen.png")
     trace = staff(app, api, "aud").get(f"/auditor/cases/{case['id']}")
     assert trace.status_code == 200 and "screen.png" in trace.text
+    assert "<code>evidence.attached</code>" in trace.text  # the audit event
     [link] = download_links(trace.text)
     got = staff(app, api, "aud").client.get(link)
     assert got.status_code == 200 and got.headers["Content-Disposition"].startswith("attachment;")
