@@ -174,3 +174,15 @@ def test_the_agent_sees_the_owners_change(app, api, deployed):
     pete.post("/owner/knowledge/edit", entry_form(pete, "opening-hours-en", answer=NEW_HOURS, reason="May"))
     found = person(app, api, "ann").get("/agent/knowledge?q=opening hours")
     assert NEW_HOURS in found.text and "Version 2" in found.text
+
+
+def test_a_first_edit_before_any_deployment_keeps_the_entries_the_path_reads(app, api, session):
+    pete = person(app, api, "pete")
+    home = pete.get("/owner/knowledge").text
+    assert "No version is deployed yet" in home and "opening-hours-en" in home
+    form = entry_form(pete, "opening-hours-en", answer=NEW_HOURS, reason="first edit")
+    assert pete.post("/owner/knowledge/edit", form).status_code == 303
+    fresh(session)
+    version = knowledge.latest(session)
+    assert version.version == 1 and version.entry_count == 13
+    assert next(e for e in version.entries if e["id"] == "opening-hours-en")["answer"] == NEW_HOURS

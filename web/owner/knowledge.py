@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.cases.adapters import DeployedKnowledgeBase
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.knowledge import base as knowledge
 from engine.models import KnowledgeVersion
@@ -109,7 +110,11 @@ def knowledge_remove():
 
 
 def _entries(version: KnowledgeVersion | None) -> list[dict]:
-    return [dict(e) for e in version.entries] if version is not None else []
+    """The entries an edit starts from: the deployed version's, or before any, those the advisory path reads
+    meanwhile (the ``KNOWLEDGE_BASE`` file), so that a first edit keeps them."""
+    if version is not None:
+        return [dict(e) for e in version.entries]
+    return knowledge.entries_of(DeployedKnowledgeBase(session(), current_app.config).current())
 
 
 def _stale(current: KnowledgeVersion | None) -> str | None:
