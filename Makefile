@@ -16,7 +16,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[redis,test,bench]'
+	$(BIN)/pip install --quiet -e '.[redis,s3,test,bench]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # The studio's scripts and styles (web/frontend/ -> web/static/build/), from the npm registry by the lock file.

@@ -15,6 +15,7 @@ from web import (
     cli,
     config,
     db,
+    evidence,
     i18n,
     ops,
     owner,
@@ -44,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
 
     security.init_app(app)
+    evidence.init_app(app)  # upload limits, ahead of the CSRF check that reads the form
     ratelimit.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)

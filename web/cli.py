@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -22,6 +23,7 @@ from engine.cases import incidents
 from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
+from engine.knowledge import base as knowledge
 from engine.messaging import outbox
 from engine.models import Role, TokenScope
 from engine.store import schema
@@ -78,21 +80,29 @@ def init_db():
 @click.command("deploy")
 @click.argument("paths", nargs=-1)
 @click.option("--actor", default="cli", show_default=True, help="Who is deploying, for the audit log.")
+@click.option("--reason", default=None, help="Why, for the audit log (recorded with each new version).")
 @friendly
-def deploy(paths, actor):
-    """Validate and deploy BPMN/DMN/form files or folders as one bundle (no PATH: the shipped processes)."""
+def deploy(paths, actor, reason):
+    """Validate and deploy BPMN/DMN/form files or folders as one bundle, and the knowledge base (a .toml file, or
+    knowledge_base.toml in a folder). No PATH: the shipped processes and knowledge base."""
     paths = paths or (str(processes.FOLDER),)
-    files = deployment.read_paths(list(paths))
-    if not files:
-        raise click.ClickException("no .bpmn, .dmn or .json files found in " + ", ".join(paths))
+    knowledge_files = knowledge.files_in(paths)
+    files = deployment.read_paths([p for p in paths if Path(p) not in knowledge_files])
+    if not files and not knowledge_files:
+        raise click.ClickException("no .bpmn, .dmn, .json or .toml files found in " + ", ".join(paths))
     with _database().session() as session:
-        result = deployment.deploy(session, files, actor=actor, clock=_clock())
-    for version in result.deployed:
-        click.echo(f"deployed {version.label} ({version.sha256[:12]})")
-    for version in result.unchanged:
-        click.echo(f"unchanged {version.label}")
-    for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        if files:
+            result = deployment.deploy(session, files, actor=actor, clock=_clock(), reason=reason)
+            for version in result.deployed:
+                click.echo(f"deployed {version.label} ({version.sha256[:12]})")
+            for version in result.unchanged:
+                click.echo(f"unchanged {version.label}")
+            for warning in result.warnings:
+                click.echo(f"warning: {warning}", err=True)
+        for path in knowledge_files:
+            done = knowledge.deploy_file(session, path, actor=actor, clock=_clock(), reason=reason or "")
+            what = "deployed" if done.created else "unchanged"
+            click.echo(f"{what} knowledge base v{done.version.version} ({done.version.entry_count} entries)")
 
 
 @click.command("seed-demo")
@@ -112,6 +122,12 @@ def seed_demo():
             click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
         else:
             click.echo(f"{filed} demo complaints filed" if filed else "demo complaints already present")
+        from engine.evidence.demo import seed_evidence
+        from engine.evidence.store import store_from_settings
+
+        attached = seed_evidence(session, _clock(), store_from_settings(current_app.config))
+        if attached:
+            click.echo(f"{attached} demo files attached")
 
 
 @click.group("sla")

@@ -91,6 +91,16 @@ def load(instance_path: str) -> dict:
         "IDEMPOTENCY_KEEP_HOURS": float(os.environ.get("IDEMPOTENCY_KEEP_HOURS", "24")),
         "NOTIFIER": LocalNotifier(),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
+        # Evidence attached to cases (engine/evidence/): a folder outside the web root, or an S3-compatible
+        # bucket when ATTACHMENTS_S3_BUCKET is set (needs the s3 extra); the limits per file and per case.
+        "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or str(Path(instance_path) / "attachments"),
+        "ATTACHMENTS_S3_BUCKET": os.environ.get("ATTACHMENTS_S3_BUCKET") or None,
+        "ATTACHMENTS_S3_PREFIX": os.environ.get("ATTACHMENTS_S3_PREFIX", ""),
+        "ATTACHMENTS_S3_ENDPOINT": os.environ.get("ATTACHMENTS_S3_ENDPOINT") or None,
+        "ATTACHMENTS_S3_REGION": os.environ.get("ATTACHMENTS_S3_REGION") or None,
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "ATTACHMENTS_PER_CASE": int(os.environ.get("ATTACHMENTS_PER_CASE", "20")),
+        "ATTACHMENT_CASE_MAX_BYTES": int(os.environ.get("ATTACHMENT_CASE_MAX_BYTES", str(50 * 1024 * 1024))),
     }
 
 

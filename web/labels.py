@@ -72,6 +72,7 @@ EVENTS = {
     "message.received": lazy_gettext("Reply received"),
     "customer.information_added": lazy_gettext("The customer added information"),
     "customer.survey_answered": lazy_gettext("The customer answered the follow-up survey"),
+    "evidence.attached": lazy_gettext("Evidence attached"),
     "escalation.acknowledged": lazy_gettext("Escalation acknowledged"),
     "incident.opened": lazy_gettext("Stopped by an error"),
     "incident.repeated": lazy_gettext("The error happened again"),

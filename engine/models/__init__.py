@@ -15,7 +15,9 @@ from engine.models.case import (
     WorkItemState,
 )
 from engine.models.draft import Draft, DraftFile
+from engine.models.evidence import Attachment
 from engine.models.idempotency import IdempotencyRecord
+from engine.models.knowledge import KnowledgeVersion
 from engine.models.people import (
     DEFAULT_DEPARTMENTS,
     ApiToken,
@@ -33,6 +35,7 @@ from engine.models.sequence import IdSequence
 __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ApiToken",
+    "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
@@ -50,6 +53,7 @@ __all__ = [
     "IdempotencyRecord",
     "IdentityClaim",
     "Incident",
+    "KnowledgeVersion",
     "OutboxMessage",
     "ProcessVersion",
     "Role",
