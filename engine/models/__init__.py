@@ -19,6 +19,7 @@ from engine.models.idempotency import IdempotencyRecord
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
+from engine.models.visits import ElementVisit, VisitKind
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
@@ -34,6 +35,7 @@ __all__ = [
     "DeploymentFile",
     "Draft",
     "DraftFile",
+    "ElementVisit",
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",
@@ -44,6 +46,7 @@ __all__ = [
     "Timer",
     "TimerStatus",
     "User",
+    "VisitKind",
     "WorkItem",
     "WorkItemState",
 ]

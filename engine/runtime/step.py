@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
-from engine.runtime import projection
+from engine.runtime import projection, visits
 from engine.runtime.unit import Unit
 from engine.scripting.script_engine import SandboxScriptEngine
 from engine.store import writes
@@ -62,6 +62,8 @@ class Step:
         # A case that has not started yet has nothing ready or waiting.
         self.new_case = not case.state
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
+        # What the tokens had reached, for the rows of the elements and flows this step adds (the heatmap's).
+        self.reached = {} if self.new_case else visits.reached(workflow)
         self.failure: tuple[Any, str] | None = None
         workflow.script_engine = SandboxScriptEngine(handlers, self._handler_context)
 
@@ -136,6 +138,7 @@ class Step:
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
+        visits.record(session, case.id, self.workflow, self.reached, now)
         tier = self._tier_after()
         for item in changes.new_items:
             item["tier"] = tier

@@ -1,0 +1,65 @@
+"""The path's JSON and the deployed diagrams behind the auditor's diagram page, through the Flask test client
+(the drawing itself: tests/e2e/test_auditor_path.py)."""
+
+from __future__ import annotations
+
+from engine.cases import demo
+from engine.deploy import deployment
+from engine.reports.demo import CUSTOMER, seed_closed_case
+from tests.functional.pages_support import Browser
+from tests.paths import PROCESSES
+
+
+def closed_case(session, clock):
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="demo", clock=clock)
+    demo.seed(session, clock)
+    return seed_closed_case(session, clock)
+
+
+def auditor(app, session) -> Browser:
+    from sqlalchemy import select
+
+    from engine.models import User
+
+    return Browser(app).as_user(session.scalar(select(User.id).where(User.username == "auditor.xu")))
+
+
+def test_the_path_json_names_the_diagrams_and_masks_the_customer(app, session, clock):
+    case = closed_case(session, clock)
+    browser = auditor(app, session)
+    answer = browser.get(f"/auditor/cases/{case.id}/path")
+    assert answer.status_code == 200
+    path = answer.get_json()
+    assert path["case"] == {
+        "id": case.id,
+        "reference": case.reference,
+        "status": "completed",
+        "tier": "urgent",
+        "process": "complaint",
+    }
+    urgent = path["processes"]["urgent_path"]
+    assert urgent["diagram"] == "/auditor/diagrams/urgent_path/1"
+    assert path["processes"]["complaint"]["calls"]["run_urgent_path"] == "urgent_path"
+    golden = urgent["elements"]["apply_safeguards_deadline"]
+    assert golden["fired"] and golden["attached_to"] == "apply_safeguards" and golden["escalations"]
+    [item] = urgent["elements"]["apply_safeguards"]["items"]
+    assert (item["completed_by"], item["late_by_seconds"]) == ("ops.chen", 15 * 60)
+    # The customer's phone and ID never leave the server unmasked (as on the trace).
+    assert CUSTOMER not in answer.text and "13800010013" not in answer.text
+
+    diagram = browser.get(urgent["diagram"])
+    assert diagram.status_code == 200 and diagram.mimetype == "application/xml"
+    assert b'id="apply_safeguards_deadline"' in diagram.data
+
+
+def test_unknown_cases_and_versions_are_a_clear_404(app, session, clock):
+    closed_case(session, clock)
+    browser = auditor(app, session)
+    for address in (
+        "/auditor/cases/999999/path",
+        "/auditor/cases/999999/diagram",
+        "/auditor/diagrams/urgent_path/9",
+        "/auditor/diagrams/nothing_like_it/1",
+    ):
+        answer = browser.get(address)
+        assert answer.status_code == 404, address
