@@ -1,6 +1,6 @@
-"""The auditor's path on the diagram, in a real browser: a closed urgent demo case, drawn on the version it ran
-on; the golden-hour timer that fired and its escalation on their boundary event; the called tier path opened in
-place; an element clicked shows its audit events.
+"""The auditor's diagram pages in a real browser: a closed urgent demo case drawn on the version it ran on (the
+golden-hour timer that fired and its escalation on their boundary event, the called tier path opened in place,
+an element clicked shows its audit events); the heatmap of the general path over the demo data.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func, select
 
 from engine.cases import demo
 from engine.deploy import deployment
+from engine.models import Case, WorkItem
 from engine.reports.demo import seed_closed_case
 from tests.paths import PROCESSES
 
@@ -97,3 +99,47 @@ def test_a_supervisor_reaches_the_same_page_from_the_case_workspace(live_server,
     page.get_by_role("link", name="See the path on the diagram").click()
     expect(page.locator("#path")).to_have_attribute("data-ready", "true")
     assert "path-done" in element(page, "run_urgent_path").get_attribute("class")
+
+
+def test_the_heatmap_of_general_shows_counts_matching_the_demo_data(
+    live_server, new_page, closed_case, session
+):
+    # What the demo data holds, counted from the cases and work items (not from the rows the heatmap reads).
+    general_cases = session.scalar(select(func.count()).where(Case.tier == "general"))
+    directions = session.execute(
+        select(WorkItem.state, func.count())
+        .join(Case, Case.id == WorkItem.case_id)
+        .where(Case.tier == "general", WorkItem.spec_id == "tell_direction")
+        .group_by(WorkItem.state)
+    ).all()
+    directions = dict(directions)
+    assert general_cases == 5 and directions == {"completed": 1, "claimed": 1, "ready": 3}
+
+    page = new_page("en-US")
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    sign_in(page, live_server, "auditor.xu")
+    page.get_by_role("link", name="Heatmap of a process").click()
+    page.select_option("#process", "general_path")
+    page.locator("#heatmap-filters button[type=submit]").click()
+    expect(page.locator("#heatmap")).to_have_attribute("data-ready", "true")
+    assert page.locator("#heat-summary").inner_text().startswith(f"{general_cases} cases of general_path v1")
+
+    start = page.locator(".heat-badge[data-element=start]")
+    assert start.get_attribute("data-passed") == str(general_cases)
+    assert "heat-5" in page.locator("#heatmap .djs-element[data-element-id=start]").get_attribute("class")
+    flow = page.locator(".heat-badge[data-flow=flow_start_to_tell_direction]")
+    assert flow.inner_text() == str(general_cases)
+    direction = page.locator(".heat-badge[data-element=tell_direction]")
+    assert direction.get_attribute("data-passed") == str(directions["completed"])
+    assert f"⏳{directions['claimed'] + directions['ready']}" in direction.inner_text()
+    row = page.locator("#heat-table tr[data-element=tell_direction]")
+    assert row.get_attribute("data-cases") == str(directions["completed"])
+
+    # A filter: the fee disputes only.
+    page.select_option("#category", "fee_dispute")
+    page.locator("#heatmap-filters button[type=submit]").click()
+    expect(page.locator("#heatmap")).to_have_attribute("data-ready", "true")
+    fees = session.scalar(select(func.count()).where(Case.tier == "general", Case.category == "fee_dispute"))
+    assert page.locator(".heat-badge[data-element=start]").get_attribute("data-passed") == str(fees)
+    assert not problems, problems

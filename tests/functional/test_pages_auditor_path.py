@@ -63,3 +63,23 @@ def test_unknown_cases_and_versions_are_a_clear_404(app, session, clock):
     ):
         answer = browser.get(address)
         assert answer.status_code == 404, address
+
+
+def test_the_heatmap_page_refuses_bad_filters_field_by_field(app, session, clock):
+    closed_case(session, clock)
+    browser = auditor(app, session)
+    for query, field in (
+        ("process=nothing_like_it", "process"),
+        ("process=general_path&version=7", "version"),
+        ("process=general_path&received_from=2026-13-01", "received_from"),
+        ("process=general_path&received_from=2026-03-02&received_to=2026-03-01", "received_to"),
+        ("process=general_path&tier=platinum", "tier"),
+        ("process=general_path&channel=<script>", "channel"),
+    ):
+        answer = browser.get(f"/auditor/heatmap?{query}")
+        assert answer.status_code == 422, query
+        assert f'id="error-{field}"' in answer.text and 'id="heatmap"' not in answer.text, query
+    shown = browser.get("/auditor/heatmap?process=urgent_path&tier=urgent")
+    assert shown.status_code == 200
+    assert 'data-element="apply_safeguards"' in shown.text and 'id="heatmap"' in shown.text
+    assert browser.get("/auditor/heatmap").status_code == 200  # nothing chosen yet: the form alone

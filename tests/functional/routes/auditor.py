@@ -27,4 +27,5 @@ ROUTES = [
         READERS,
         "/auditor/diagrams/{process}/1",
     ),
+    Route("GET", "/auditor/heatmap", READERS),
 ]

@@ -2,7 +2,7 @@
 // them, each task's median and p90 time and its breaches in a badge.
 
 export async function showHeatmap(root, Viewer, text) {
-  const data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
+  const data = JSON.parse(root.dataset.heat);
   const viewer = new Viewer({ container: root.querySelector('.path-canvas') });
   await viewer.importXML(await text(root.dataset.diagram));
   const canvas = viewer.get('canvas');
