@@ -88,7 +88,7 @@ def case_path(session: Session, case_id: int) -> CasePath | None:
     processes = {key: ProcessPath(shown) for key, shown in diagrams_of(session, version).items()}
     where: dict[str, tuple[str, str]] = {}  # SpiffWorkflow task id → (process, element)
     if case.state:
-        for mark in visits.marks(_workflow(session, case)):
+        for mark in visits.marks(workflow_of(session, case)):
             path = processes.get(mark.process)
             if path is None:
                 continue
@@ -117,7 +117,8 @@ def case_path(session: Session, case_id: int) -> CasePath | None:
     return CasePath(case, version.process_key, processes, people)
 
 
-def _workflow(session: Session, case: Case):
+def workflow_of(session: Session, case: Case):
+    """The case's SpiffWorkflow workflow, restored from its state on its version's specs (cached per version)."""
     key = (session.get_bind().url.render_as_string(hide_password=True), case.process_version_id)
     loaded = SPECS.get(
         key,

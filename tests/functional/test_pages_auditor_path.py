@@ -83,3 +83,51 @@ def test_the_heatmap_page_refuses_bad_filters_field_by_field(app, session, clock
     assert shown.status_code == 200
     assert 'data-element="apply_safeguards"' in shown.text and 'id="heatmap"' in shown.text
     assert browser.get("/auditor/heatmap").status_code == 200  # nothing chosen yet: the form alone
+
+
+def events_of(session, kind: str) -> list:
+    from sqlalchemy import select
+
+    from engine.models import AuditEvent
+
+    session.rollback()
+    return session.scalars(select(AuditEvent).where(AuditEvent.kind == kind)).all()
+
+
+def test_an_auditor_exports_a_record_with_a_reason_and_the_export_is_audited(app, session, clock):
+    case = closed_case(session, clock)
+    browser = auditor(app, session)
+    assert browser.get(f"/auditor/cases/{case.id}").text.count(f"/auditor/cases/{case.id}/export") == 1
+    form = browser.get(f"/auditor/cases/{case.id}/export")
+    assert form.status_code == 200 and 'name="reason"' in form.text
+
+    answer = browser.post(
+        f"/auditor/cases/{case.id}/export", {"format": "json", "reason": "CBIRC request 2026-118"}
+    )
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="case-{case.reference}.json"'
+    record = answer.get_json()
+    assert record["case"]["reference"] == case.reference and record["proof"]["intact"]
+    assert record["exported_by"] == "auditor.xu"
+    pdf = browser.post(f"/auditor/cases/{case.id}/export", {"format": "pdf", "reason": "The same, on paper"})
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF-")
+    exported = events_of(session, "case.exported")
+    assert [(e.case_id, e.actor, e.payload["format"], e.payload["reason"]) for e in exported] == [
+        (case.id, "auditor.xu", "json", "CBIRC request 2026-118"),
+        (case.id, "auditor.xu", "pdf", "The same, on paper"),
+    ]
+
+
+def test_an_export_without_a_good_reason_or_format_is_refused_and_not_audited(app, session, clock):
+    case = closed_case(session, clock)
+    browser = auditor(app, session)
+    for form, field in (
+        ({"format": "pdf", "reason": "   "}, "reason"),
+        ({"format": "pdf", "reason": "x" * 501}, "reason"),
+        ({"format": "pdf", "reason": "bell\x07"}, "reason"),
+        ({"format": "docx", "reason": "a request"}, "format"),
+    ):
+        answer = browser.post(f"/auditor/cases/{case.id}/export", form)
+        assert answer.status_code == 422 and f'id="{field}-error"' in answer.text, form
+    assert browser.post("/auditor/cases/999999/export", {"format": "pdf", "reason": "r"}).status_code == 404
+    assert events_of(session, "case.exported") == []

@@ -28,4 +28,17 @@ ROUTES = [
         "/auditor/diagrams/{process}/1",
     ),
     Route("GET", "/auditor/heatmap", READERS),
+    # A case's record for a regulator: auditors only (it holds the customer's numbers unmasked).
+    Route(
+        "GET",
+        "/auditor/cases/<int(max=9223372036854775807):case_id>/export",
+        ("auditor",),
+        "/auditor/cases/{case}/export",
+    ),
+    Route(
+        "POST",
+        "/auditor/cases/<int(max=9223372036854775807):case_id>/export",
+        ("auditor",),
+        "/auditor/cases/{case}/export",
+    ),
 ]
