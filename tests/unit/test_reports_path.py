@@ -15,8 +15,10 @@ from engine.models import CaseStatus, ElementVisit, VisitKind
 from engine.reports import diagrams
 from engine.reports.demo import seed_closed_case
 from engine.reports.path import case_path
+from handlers import registry as base_registry
 from tests.paths import PROCESSES
 from tests.unit.test_complaint_paths import ANSWERS, file, work
+from tests.unit.test_runtime import Flaky
 
 
 @pytest.fixture
@@ -132,3 +134,27 @@ def test_the_diagrams_are_those_of_the_version_the_case_ran_on(engine, session, 
 
 def test_a_case_that_does_not_exist_has_no_path(session):
     assert case_path(session, 424242) is None
+
+
+def test_an_incident_is_on_the_element_that_failed_until_a_retry_resolves_it(deploy, session, clock):
+    handler = Flaky()
+    handlers = base_registry.copy()
+    handlers.register("flaky")(handler)
+    deploy("engine/service_call.bpmn", handlers=handlers)
+    engine = CaseEngine(session, clock, handlers=handlers)
+    case = engine.start_case("service_call", {"amount": 21}, actor="channel")
+
+    failed = case_path(session, case.id).processes["service_call"].elements
+    assert failed["call"].incident and failed["call"].open and not failed["call"].completed
+    assert "timed out" in failed["call"].incidents[0].message
+    assert [e.kind for e in failed["call"].events] == ["incident.opened"]
+    assert failed["prepare"].completed == 1 and not failed["prepare"].incident
+    assert "after" not in failed
+
+    handler.failing = False
+    engine.retry(case.id, actor="operator")
+    session.expire_all()
+    retried = case_path(session, case.id).processes["service_call"].elements
+    assert not retried["call"].incident and retried["call"].completed == 1
+    assert retried["call"].incidents[0].resolved_by == "operator"
+    assert retried["after"].open
