@@ -30,6 +30,7 @@ class Diagram:
     called: dict[str, str] = field(default_factory=dict)  # call activity → the process it calls
     names: dict[str, str] = field(default_factory=dict)  # element → its name (or its id)
     kinds: dict[str, str] = field(default_factory=dict)  # element → its BPMN type (userTask, boundaryEvent …)
+    timers: set[str] = field(default_factory=set)  # the events that wait for a timer
 
     @property
     def key(self) -> str:
@@ -81,6 +82,8 @@ def diagram(session: Session, process: ProcessVersion) -> Diagram:
             found.attached[ident] = element.get("attachedToRef")
         elif kind == "callActivity" and element.get("calledElement"):
             found.called[ident] = element.get("calledElement")
+        if kind.endswith("Event") and element.find(f"{{{BPMN}}}timerEventDefinition") is not None:
+            found.timers.add(ident)
     return found
 
 

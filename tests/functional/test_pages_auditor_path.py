@@ -131,3 +131,18 @@ def test_an_export_without_a_good_reason_or_format_is_refused_and_not_audited(ap
         assert answer.status_code == 422 and f'id="{field}-error"' in answer.text, form
     assert browser.post("/auditor/cases/999999/export", {"format": "pdf", "reason": "r"}).status_code == 404
     assert events_of(session, "case.exported") == []
+
+
+def test_a_message_that_arrived_is_done_and_not_a_fired_timer(app, session, clock):
+    from sqlalchemy import select
+
+    from engine.models import Case
+
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="demo", clock=clock)
+    demo.seed(session, clock)
+    demo.seed_complaints(session, clock)  # the ninth demo customer accepts the knowledge-base answer
+    accepted = session.scalar(select(Case).where(Case.description.like("%周末营业%")))
+    path = auditor(app, session).get(f"/auditor/cases/{accepted.id}/path").get_json()
+    advisory = path["processes"]["advisory_path"]["elements"]
+    assert advisory["answer_accepted"]["completed"] == 1 and not advisory["answer_accepted"]["fired"]
+    assert "no_reply" not in advisory or not advisory["no_reply"]["fired"]

@@ -95,9 +95,8 @@ def _element(element: ElementPath, shown, people, masker: Masker, at: datetime) 
         "open": element.open,
         "cancelled": element.cancelled if not element.completed else 0,
         "incident": element.incident,
-        # A boundary or intermediate timer that completed fired (it may have fired in the step it started).
-        "fired": element.fired
-        or (element.kind in ("boundaryEvent", "intermediateCatchEvent") and element.completed > 0),
+        # A timer event that completed fired (it may have fired in the very step that started it: no row).
+        "fired": element.fired or (element.id in shown.timers and element.completed > 0),
         "attached_to": shown.attached.get(element.id),
         "items": [
             {
