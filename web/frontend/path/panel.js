@@ -46,7 +46,7 @@ export class Panel {
 
   show(id, element, business) {
     const L = this.labels;
-    const name = (element && element.name) || (business && business.name) || id;
+    const name = localized((element && element.name) || (business && business.name) || id);
     const parts = [this.el('h3', null, name), this.el('p', 'muted', id)];
     this.node.dataset.element = id;
     if (!element) {
@@ -116,6 +116,15 @@ export class Panel {
     parts.push(...(events.length ? this.section(L.events, events) : [this.el('p', 'muted', L.no_events)]));
     this.node.replaceChildren(...parts);
   }
+}
+
+// The page-language half of a bilingual "English 中文" name (as the server's pages show it).
+export function localized(text) {
+  const at = text.search(/[\u3400-\u9fff]/);
+  if (at <= 0) {
+    return text;
+  }
+  return (document.documentElement.lang || '').startsWith('zh') ? text.slice(at).trim() : text.slice(0, at).trim();
 }
 
 export function duration(seconds) {
