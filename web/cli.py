@@ -122,6 +122,14 @@ def seed_demo():
             click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
         else:
             click.echo(f"{filed} demo complaints filed" if filed else "demo complaints already present")
+            from engine.reports.demo import seed_closed_case
+
+            closed = seed_closed_case(session, _clock())
+            if closed is not None:
+                click.echo(
+                    f"closed urgent demo case {closed.reference} filed (the auditor's path on the diagram)"
+                )
+
         from engine.evidence.demo import seed_evidence
         from engine.evidence.store import store_from_settings
 

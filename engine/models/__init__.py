@@ -31,6 +31,7 @@ from engine.models.people import (
 )
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
+from engine.models.visits import ElementVisit, VisitKind
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
@@ -48,6 +49,7 @@ __all__ = [
     "DeploymentFile",
     "Draft",
     "DraftFile",
+    "ElementVisit",
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",
@@ -62,6 +64,7 @@ __all__ = [
     "TokenScope",
     "User",
     "UserSession",
+    "VisitKind",
     "WorkItem",
     "WorkItemState",
 ]

@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
-from engine.runtime import projection, storable
+from engine.runtime import projection, storable, visits
 from engine.runtime.budget import Budget, StepTimeout
 from engine.runtime.unit import Unit
 from engine.store import writes
@@ -62,6 +62,8 @@ class Step:
         # A case that has not started yet has nothing ready or waiting.
         self.new_case = not case.state
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
+        # What the tokens had reached, for the rows of the elements and flows this step adds (the heatmap's).
+        self.reached = {} if self.new_case else visits.reached(workflow)
         self.failure: tuple[Any, str] | None = None
         self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
         self.budget: Budget | None = None
@@ -154,6 +156,7 @@ class Step:
         self._drop_thrown_events()
         state = self._dump_state()  # first: a value that cannot be stored becomes this step's incident
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
+        visits.record(session, case.id, self.workflow, self.reached, now)
         tier = self._tier_after()
         for item in changes.new_items:
             item["tier"] = tier

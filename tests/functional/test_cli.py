@@ -156,7 +156,10 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     assert session.scalar(select(Case.owner_id).where(Case.description.like("%盗刷%"))) == owner
     again = run(app, "seed-demo")
     assert "0 demo users created" in again.output and "already present" in again.output
-    assert session.scalar(select(func.count()).select_from(Case)) == 12
+    assert "closed urgent demo case" in first.output and "closed urgent" not in again.output
+    # The dozen living complaints and the closed urgent case of the auditor's path (engine/reports/demo.py).
+    assert session.scalar(select(func.count()).select_from(Case)) == 13
+    assert session.scalar(select(func.count()).where(Case.status == "completed")) == 1
 
 
 def _events(session, clock, count: int) -> None:
