@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, forms
 from engine.calendar.business import calendar_scope
-from engine.cases import access
+from engine.cases import access, answers
 from engine.cases.adapters import calendar_for, default_adapters
 from engine.cases.ownership import FRONTLINE, take_ownership
 from engine.clock import Clock, as_utc, engine_clock
@@ -224,6 +224,7 @@ class CaseEngine:
                 "ladder_next_at": None,
             }
             writes.update_row(self.session, item, **done)
+            answers.record(self.session, item, data, user.id, unit.now)
             unit.record(
                 "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
             )

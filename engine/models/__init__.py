@@ -15,6 +15,7 @@ from engine.models.case import (
     WorkItemState,
 )
 from engine.models.draft import Draft, DraftFile
+from engine.models.figures import TaskAnswer
 from engine.models.idempotency import IdempotencyRecord
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
@@ -41,6 +42,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessVersion",
     "Role",
+    "TaskAnswer",
     "Timer",
     "TimerStatus",
     "User",

@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     PROCESS_OWNER = "process_owner"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    MANAGER = "manager"  # sees the figures (/reports/), never customer data
 
 
 # The departments are the lanes of the diagrams.
