@@ -21,6 +21,7 @@ DEMO_USERS = [
     ("supervisor.liu", "supervisor", ["frontline", "supervisor"], "刘洋"),
     ("owner.huang", "process_owner", [], "黄芳"),
     ("auditor.xu", "auditor", [], "徐杰"),
+    ("manager.qian", "manager", [], "钱坤"),  # the figures, no customer data
     ("admin", "admin", [], "Administrator"),
 ]
 
