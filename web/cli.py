@@ -1,5 +1,5 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
-outbox send, idempotency purge, audit verify, users create, tokens create.
+outbox send, idempotency purge, audit verify, users create, tokens create, report monthly.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -20,6 +21,7 @@ from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.messaging import outbox
 from engine.models import Role
+from engine.reports import monthly, monthly_render
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
@@ -209,6 +211,24 @@ def tokens_create(username):
     click.echo(token)
 
 
+@click.group("report")
+def report_group():
+    """Reports: the monthly complaint review."""
+
+
+@report_group.command("monthly")
+@click.option("--month", required=True, help="YYYY-MM, e.g. 2026-11: the complaints received in that month")
+@click.option("--out", "folder", type=click.Path(file_okay=False), help="folder to write into (REPORTS_DIR)")
+@friendly
+def report_monthly(month, folder):
+    """Write the monthly review of MONTH as HTML, PDF and .xlsx."""
+    year, number = monthly.parse_month(month)
+    with _database().session() as session:
+        review = monthly.build(session, year, number, _clock()(), current_app.config["TIMEZONE"])
+    for path in monthly_render.write(review, Path(folder or current_app.config["REPORTS_DIR"])):
+        click.echo(str(path))
+
+
 def register(app: Flask) -> None:
     for command in (
         init_db,
@@ -220,5 +240,6 @@ def register(app: Flask) -> None:
         audit_group,
         users,
         tokens,
+        report_group,
     ):
         app.cli.add_command(command)

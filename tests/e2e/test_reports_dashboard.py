@@ -83,3 +83,22 @@ def test_a_manager_sees_the_figures_and_only_the_references(live_server, new_pag
     rows = page.locator("table.case-list tbody tr")
     assert rows.all_inner_texts() == [cases[3]]
     assert page.locator("table.case-list a").count() == 0
+
+
+def test_the_monthly_review_downloads_as_pdf_and_xlsx(live_server, new_page, cases, tmp_path):
+    from openpyxl import load_workbook
+
+    page = new_page()
+    sign_in(page, live_server, "supervisor.liu")
+    page.goto(f"{live_server}/reports/?{DAYS}")
+    page.get_by_role("link", name="Monthly review").click()
+    row = page.locator("tr", has_text="2026-03")
+    with page.expect_download() as pdf:
+        row.get_by_role("link", name="PDF").click()
+    assert pdf.value.suggested_filename == "monthly-review-2026-03.pdf"
+    pdf.value.save_as(tmp_path / "r.pdf")
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    with page.expect_download() as xlsx:
+        row.get_by_role("link", name="XLSX").click()
+    xlsx.value.save_as(tmp_path / "r.xlsx")
+    assert load_workbook(tmp_path / "r.xlsx")["Figures"]["B2"].value == "4"

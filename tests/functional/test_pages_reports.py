@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import PREFIX, start
@@ -96,3 +98,23 @@ def test_an_unknown_figure_is_not_found(app, world):
         sue.get("/reports/cases", query_string={"figure": "salaries", "column": "cases"}).status_code == 404
     )
     assert sue.get("/reports/cases", query_string={"figure": "volume_tier", "column": "x"}).status_code == 404
+
+
+def test_the_monthly_review_downloads_as_pdf_xlsx_and_html(app, world):
+    api, _ = world
+    sue = browse(app, api, "sue")
+    listing = sue.get("/reports/monthly")
+    assert "/reports/monthly/2026-03.pdf" in listing.text
+    pdf = sue.client.get("/reports/monthly/2026-03.pdf")  # bytes: not through the page helper
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"] == 'attachment; filename="monthly-review-2026-03.pdf"'
+    book = load_workbook(io.BytesIO(sue.client.get("/reports/monthly/2026-03.xlsx").data))
+    assert book["Figures"]["B2"].value == "3"  # three complaints received in March
+    html = sue.get("/reports/monthly/2026-03.html").text
+    assert "2026-03" in html and "<script" not in html
+
+
+@pytest.mark.parametrize("path", ["/reports/monthly/2026-13.pdf", "/reports/monthly/2026-03.exe"])
+def test_a_month_or_format_that_does_not_exist_is_not_found(app, world, path):
+    api, _ = world
+    assert browse(app, api, "sue").get(path).status_code == 404

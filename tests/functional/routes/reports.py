@@ -7,4 +7,6 @@ READERS = ("supervisor", "auditor", "manager")
 ROUTES = [
     Route("GET", "/reports/", READERS),
     Route("GET", "/reports/cases", READERS, "/reports/cases?figure=volume_tier&column=cases"),
+    Route("GET", "/reports/monthly", READERS),
+    Route("GET", "/reports/monthly/<month>.<fmt>", READERS, "/reports/monthly/2026-02.html"),
 ]
