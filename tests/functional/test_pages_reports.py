@@ -118,3 +118,21 @@ def test_the_monthly_review_downloads_as_pdf_xlsx_and_html(app, world):
 def test_a_month_or_format_that_does_not_exist_is_not_found(app, world, path):
     api, _ = world
     assert browse(app, api, "sue").get(path).status_code == 404
+
+
+def test_the_regulatory_tables_count_by_class_and_open_their_cases(app, world):
+    api, cases = world
+    sue = browse(app, api, "sue")
+    html = sue.get("/reports/regulatory", query_string={**MARCH, "half": "2026-H1"}).text
+    assert "JR/T 0169-2018" in html
+    # every case came by phone, about a bank card, and is still waiting for its decision
+    listed = sue.get(link(html, "jrt_a", "outstanding", "phone")).text
+    assert references(listed) == sorted(c["reference"] for c in cases)
+    received = sue.get(link(html, "fca_return", "received", "bank_card")).text
+    assert references(received) == sorted(c["reference"] for c in cases)
+
+
+def test_a_half_year_that_is_not_yyyy_hn_is_named(app, world):
+    api, _ = world
+    page = browse(app, api, "sue").get("/reports/regulatory", query_string={"half": "2026-H3"})
+    assert page.status_code == 422 and 'id="f-half-error"' in page.text

@@ -368,3 +368,40 @@ def test_the_previous_period_of_a_month_is_the_month_before():
     assert (october.first_day, october.last_day) == (date(2026, 10, 1), date(2026, 10, 31))
     week = Filters.for_days(date(2026, 11, 8), date(2026, 11, 14)).previous()
     assert (week.first_day, week.last_day) == (date(2026, 11, 1), date(2026, 11, 7))
+
+
+def test_jrt_0169_counts_by_channel_with_decisions_within_15_30_60_days(session, world):
+    from engine.reports import regulatory
+
+    by_channel = figure(session, regulatory.BY_CHANNEL)
+    counts = {r.group: tuple(r.counts.values()) for r in by_channel.rows}
+    # received, within 15, within 30, within 60 days, outstanding
+    assert counts == {
+        "app": (4, 2, 3, 3, 1),
+        "branch": (2, 1, 1, 1, 0),
+        "phone": (2, 2, 2, 2, 0),
+        "web": (2, 1, 1, 2, 0),
+    }
+    assert behind(session, world, regulatory.BY_CHANNEL, "outstanding", "app") == {"u4"}
+
+
+def test_the_half_year_return_closes_within_3_days_8_weeks_or_later(session, world):
+    from engine.reports import regulatory
+
+    second_half = regulatory.half_year(2026, 2)
+    row = figure(session, regulatory.HALF_YEAR_RETURN, second_half).rows[0]
+    assert row.counts == {
+        "received": 11,  # with the October case
+        "closed_3d": 3,  # u1 a1 a2
+        "closed_8w": 5,  # u2 u3 g1 g2 g4
+        "closed_later": 1,  # g3
+        "open": 2,  # u4 and the October case
+        "upheld": 2,  # the two compensated
+    }
+    assert row.sums["redress"] == 4300.0
+    assert behind(session, world, regulatory.HALF_YEAR_RETURN, "closed_3d", filters=second_half) == {
+        "u1",
+        "a1",
+        "a2",
+    }
+    assert figure(session, regulatory.HALF_YEAR_RETURN, regulatory.half_year(2026, 1)).rows == []

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from engine.errors import NotFound
 from engine.models import Case, User
+from engine.reports import regulatory
 from engine.reports.figures import cases_behind
-from engine.reports.figures_kpis import KPIS
+from engine.reports.figures_kpis import KPIS as FIGURES
 from web import labels
 from web.db import now, session
 from web.pages import me, page
@@ -23,6 +24,7 @@ from web.reports.blueprint import CASE_READERS, READERS, bp
 from web.reports.words import CATEGORIES, COLUMNS, INTAKE_CHANNELS, TITLES, group_words
 
 CASES_SHOWN = 1000  # a list longer than this says so and shows the first
+KPIS = {**FIGURES, **regulatory.KPIS}
 
 
 @bp.context_processor
@@ -89,6 +91,10 @@ DIMENSIONS = {
     "volume_tier": "tier",
     "first_response": "tier",
     "on_time_department": "lane",
+    "jrt_a": "channel",
+    "jrt_b": "business_type",
+    "jrt_c": "cause",
+    "fca_return": "business_type",
 }
 
 

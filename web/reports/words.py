@@ -73,6 +73,12 @@ COLUMNS = {
     "rejected": lazy_gettext("Rejected"),
     "owned": lazy_gettext("Cases owned"),
     "repeated": lazy_gettext("Came back as repeats"),
+    "received": lazy_gettext("Received"),
+    "closed_3d": lazy_gettext("Closed within 3 days"),
+    "closed_8w": lazy_gettext("Closed after 3 days, within 8 weeks"),
+    "closed_later": lazy_gettext("Closed after 8 weeks"),
+    "open": lazy_gettext("Still open"),
+    "upheld": lazy_gettext("Upheld"),
 }
 NONE = lazy_gettext("(not set)")
 # The figures' titles (engine/reports/figures_kpis.py), by key.
@@ -92,6 +98,10 @@ TITLES = {
     "approvals": lazy_gettext("Settlement approvals per level"),
     "agent_cases": lazy_gettext("Cases per owner"),
     "agent_tasks": lazy_gettext("Tasks on time per agent"),
+    "jrt_a": lazy_gettext("A. By channel"),
+    "jrt_b": lazy_gettext("B. By business type"),
+    "jrt_c": lazy_gettext("C. By cause"),
+    "fca_return": lazy_gettext("Half-year complaints return"),
 }
 
 

@@ -9,4 +9,5 @@ ROUTES = [
     Route("GET", "/reports/cases", READERS, "/reports/cases?figure=volume_tier&column=cases"),
     Route("GET", "/reports/monthly", READERS),
     Route("GET", "/reports/monthly/<month>.<fmt>", READERS, "/reports/monthly/2026-02.html"),
+    Route("GET", "/reports/regulatory", READERS),
 ]
