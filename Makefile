@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
+.PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-figures bench-all screenshots clean frontend
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -79,6 +79,10 @@ bench-web: $(STAMP)
 
 bench-studio: $(STAMP)
 	$(BIN)/python -m bench.try_draft
+
+# The figures at 1,000,000 cases on PostgreSQL (fills the database bench_figures first; several minutes).
+bench-figures: $(STAMP)
+	$(BIN)/python -m bench.figures --fill
 
 bench-all: bench bench-sla bench-web bench-studio
 
