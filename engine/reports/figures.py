@@ -24,6 +24,7 @@ from engine.errors import ValidationFailed
 from engine.models import Case
 
 TIERS = ("urgent", "general", "advisory")
+NO_GROUP = "~"  # names the group of rows whose group is NULL (a case not triaged yet has no tier)
 MAX_DAYS = 3660  # a range longer than ten years is a typing mistake
 
 
@@ -207,12 +208,15 @@ def compute(session: Session, kpi: Kpi, filters: Filters) -> Figure:
 def cases_behind(
     session: Session, kpi: Kpi, filters: Filters, column: str, group: str | None = None, *, limit: int = 1000
 ) -> list[int]:
-    """The ids of the cases behind one number: ``column`` of ``group`` (every group when None), ascending."""
+    """The ids of the cases behind one number: ``column`` of ``group`` (every group when None; the NULL group
+    when ``NO_GROUP``), ascending."""
     if column not in kpi.columns:
         raise ValidationFailed(f"the figure {kpi.key} has no number {column!r}", {"column": "unknown"})
     source = kpi.source(filters, Sql.of(session, filters)).subquery("source")
     conditions = [source.c[column] == 1]
-    if group is not None:
+    if group == NO_GROUP:
+        conditions.append(source.c.grp.is_(None))
+    elif group is not None:
         conditions.append(func.cast(source.c.grp, String()) == group)
     query = (
         select(source.c.case_id).where(and_(*conditions)).distinct().order_by(source.c.case_id).limit(limit)

@@ -405,3 +405,15 @@ def test_the_half_year_return_closes_within_3_days_8_weeks_or_later(session, wor
         "a2",
     }
     assert figure(session, regulatory.HALF_YEAR_RETURN, regulatory.half_year(2026, 1)).rows == []
+
+
+def test_the_cases_of_a_group_without_a_value_can_be_listed(session, world):
+    ids, _ = world
+    untriaged = session.get(Case, ids["u4"])
+    untriaged.tier = None
+    session.commit()
+    tiers = figure(session, k.VOLUME_BY_TIER)
+    assert tiers.row(None).counts["cases"] == 1
+    from engine.reports.figures import NO_GROUP
+
+    assert behind(session, world, k.VOLUME_BY_TIER, "cases", NO_GROUP) == {"u4"}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import User
 from engine.reports import figures_kpis as k
-from engine.reports.figures import Figure, FigureRow, Filters, Kpi, Sql, compute, percentile
+from engine.reports.figures import NO_GROUP, Figure, FigureRow, Filters, Kpi, Sql, compute, percentile
 from web.labels import TIERS
 from web.reports.words import COLUMNS, group_words
 
@@ -55,7 +55,8 @@ class Builder:
         number = row.counts.get(column, 0) if row is not None else 0
         href = None
         if number:
-            href = url_for("reports.cases", figure=kpi.key, column=column, group=group or "", **self.query)
+            shown = NO_GROUP if group is None else group
+            href = url_for("reports.cases", figure=kpi.key, column=column, group=shown, **self.query)
         return Cell(format_decimal(number), href, number)
 
     def total(self, kpi: Kpi, figure: Figure, column: str) -> Cell:

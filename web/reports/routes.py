@@ -14,14 +14,14 @@ from sqlalchemy import select
 from engine.errors import NotFound
 from engine.models import Case, User
 from engine.reports import regulatory
-from engine.reports.figures import cases_behind
+from engine.reports.figures import NO_GROUP, cases_behind
 from engine.reports.figures_kpis import KPIS as FIGURES
 from web import labels
 from web.db import now, session
 from web.pages import me, page
 from web.reports import dashboard, filters
 from web.reports.blueprint import CASE_READERS, READERS, bp
-from web.reports.words import CATEGORIES, COLUMNS, INTAKE_CHANNELS, TITLES, group_words
+from web.reports.words import CATEGORIES, COLUMNS, INTAKE_CHANNELS, NONE, TITLES, group_words
 
 CASES_SHOWN = 1000  # a list longer than this says so and shows the first
 KPIS = {**FIGURES, **regulatory.KPIS}
@@ -101,6 +101,8 @@ DIMENSIONS = {
 def _group_title(key: str, group: str | None) -> str:
     if not group:
         return ""
+    if group == NO_GROUP:
+        return str(NONE)
     if key in ("agent_cases", "agent_tasks") and group.isdigit():
         user = session().get(User, int(group))
         return user.shown_name if user is not None else group
