@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 
 from web import labels
+from web.i18n import bilingual
 
 INTAKE_CHANNELS = {
     "phone": lazy_gettext("Phone centre"),
@@ -109,6 +110,8 @@ def group_words(dimension: str, code) -> str:
     """The words for a group of a figure: a day stays as it is, a tier or a lane gets its name."""
     if code is None or code == "":
         return str(NONE)
+    if dimension == "task":  # a diagram's "English 中文" task name: the page's half
+        return bilingual(str(code))
     table = {
         "tier": labels.TIERS,
         "lane": labels.LANES,
