@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base, BigId, intpk
+from engine.models.case import Case
 
 
 class TaskAnswer(Base):
@@ -35,3 +36,7 @@ class TaskAnswer(Base):
     compensation: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     # What the root-cause task found (root_cause.schema.json).
     root_cause: Mapped[str | None] = mapped_column(Text)
+
+
+# The figures ask of each case whether a later complaint was linked to it (an agent's repeats).
+Index("ix_cases_repeat_of_id", Case.repeat_of_id)

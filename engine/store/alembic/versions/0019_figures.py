@@ -1,5 +1,5 @@
 """figures: task answers the reports add up (survey, approvals, settlements, root causes) and the compensation
-paid on each case
+paid on each case, and an index on the repeats' link to the earlier case
 
 Revision ID: 0019
 Revises: 0018
@@ -49,10 +49,12 @@ def upgrade() -> None:
     op.create_index("ix_task_answers_form_case", "task_answers", ["form", "case_id"], unique=False)
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("compensation_paid", sa.Numeric(precision=16, scale=2), nullable=True))
+        batch_op.create_index("ix_cases_repeat_of_id", ["repeat_of_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_repeat_of_id")
         batch_op.drop_column("compensation_paid")
     op.drop_index("ix_task_answers_form_case", table_name="task_answers")
     op.drop_index("ix_task_answers_case_id", table_name="task_answers")
