@@ -21,6 +21,7 @@ from web import (
     owner,
     pages,
     ratelimit,
+    reports,
     security,
     supervisor,
 )
@@ -53,7 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(signin_bp)
     app.register_blueprint(ops.bp)
-    for audience in (agent, supervisor, auditor, admin, owner):
+    for audience in (agent, supervisor, auditor, admin, owner, reports):
         app.register_blueprint(audience.bp)
     app.register_blueprint(api_bp)
     security.csrf.exempt(api_bp)  # tokens, or the session plus X-Requested-With (web/api/__init__.py)

@@ -75,6 +75,7 @@ def compensate(ctx: HandlerContext, amount, account: str = "", reason: str = "")
     if not account:
         raise HandlerError("compensation needs the account to pay into")
     reference = _adapter(ctx, "core_banking").credit(account, value, reason, ctx.case_reference or "")
+    ctx.case_fields["compensation_paid"] = float(value)  # a column of the case, for the figures
     return {"reference": reference, "amount": float(value)}
 
 

@@ -1,6 +1,6 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
 outbox send, idempotency purge, audit verify, audit checkpoints (write, export), cases incidents, cases retry,
-users create, tokens create.
+users create, tokens create, report monthly.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -26,6 +26,7 @@ from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.knowledge import base as knowledge
 from engine.messaging import outbox
 from engine.models import Role, TokenScope
+from engine.reports import monthly, monthly_render
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
@@ -346,6 +347,24 @@ def tokens_create(username, scope):
     click.echo(token)
 
 
+@click.group("report")
+def report_group():
+    """Reports: the monthly complaint review."""
+
+
+@report_group.command("monthly")
+@click.option("--month", required=True, help="YYYY-MM, e.g. 2026-11: the complaints received in that month")
+@click.option("--out", "folder", type=click.Path(file_okay=False), help="folder to write into (REPORTS_DIR)")
+@friendly
+def report_monthly(month, folder):
+    """Write the monthly review of MONTH as HTML, PDF and .xlsx."""
+    year, number = monthly.parse_month(month)
+    with _database().session() as session:
+        review = monthly.build(session, year, number, _clock()(), current_app.config["TIMEZONE"])
+    for path in monthly_render.write(review, Path(folder or current_app.config["REPORTS_DIR"])):
+        click.echo(str(path))
+
+
 def register(app: Flask) -> None:
     for command in (
         init_db,
@@ -358,5 +377,6 @@ def register(app: Flask) -> None:
         cases_group,
         users,
         tokens,
+        report_group,
     ):
         app.cli.add_command(command)

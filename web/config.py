@@ -60,6 +60,8 @@ def load(instance_path: str) -> dict:
         "ESCALATION_GRACE_MINUTES": _numbers(os.environ.get("ESCALATION_GRACE_MINUTES", "30,120")),
         "REGULATORY_WARNING_DAYS": _numbers(os.environ.get("REGULATORY_WARNING_DAYS", "10,13")),
         "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
+        # Where the scheduler writes the monthly complaint review (engine/reports/monthly_render.py).
+        "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(Path(instance_path) / "reports"),
         # The REST API: per-client limits ({"track": [30, 60], "intake": [600, 60]} = count per seconds), how long
         # a tracking code works after its case closes, and the largest diagram upload.
         # Where the rate limits count (web/ratelimit.py): unset, each process on its own; a redis:// URL,

@@ -78,6 +78,7 @@ def home_for(user: User) -> str:
         "auditor": "auditor.search",
         "admin": "admin.users",
         "process_owner": "owner.home",
+        "manager": "reports.home",
     }
     endpoint = endpoints.get(user.role, "public.home")
     return url_for(endpoint) if endpoint in current_app.view_functions else url_for("public.home")
@@ -90,6 +91,7 @@ NAVIGATION = [
     ("supervisor.escalations", lazy_gettext("Escalations"), ("supervisor",)),
     ("auditor.search", lazy_gettext("Cases"), ("auditor", "supervisor")),
     ("owner.home", lazy_gettext("Studio"), ("process_owner", "admin")),
+    ("reports.home", lazy_gettext("Figures"), ("supervisor", "auditor", "manager")),
     ("admin.processes", lazy_gettext("Processes"), ("process_owner", "admin")),
     ("admin.users", lazy_gettext("Users"), ("admin",)),
     ("admin.tokens", lazy_gettext("API tokens"), ("admin",)),

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import forms
 from engine.calendar.business import calendar_scope
-from engine.cases import access, duties
+from engine.cases import access, answers, duties
 from engine.cases.ownership import FRONTLINE, take_ownership
 from engine.clock import engine_clock
 from engine.errors import Conflict, InvalidState
@@ -41,6 +41,7 @@ class PreparedCompletion:
     revision: int  # the case's revision the workflow was run on
     step: Step
     diff: dict[str, Any]
+    data: dict[str, Any]  # as submitted: what the figures keep of it is written with the completion
 
 
 def complete(engine: CaseEngine, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
@@ -73,7 +74,7 @@ def prepare(
     with engine_clock(engine.clock), calendar_scope(engine.calendar):
         diff = step.complete_human_task(task, data)
         step.advance()
-    return PreparedCompletion(item, case, case.revision, step, diff)
+    return PreparedCompletion(item, case, case.revision, step, diff, data)
 
 
 class _Changed(Exception):
@@ -101,6 +102,7 @@ def write(engine: CaseEngine, prepared: PreparedCompletion, user: User) -> Case:
             "ladder_next_at": None,
         }
         writes.update_row(engine.session, item, **done)
+        answers.record(engine.session, item, prepared.data, user.id, unit.now)
         unit.record(
             "task.completed",
             case.id,

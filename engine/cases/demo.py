@@ -25,6 +25,7 @@ DEMO_USERS = [
     ("manager.gao", "senior_manager", ["supervisor"], "高明"),
     ("owner.huang", "process_owner", [], "黄芳"),
     ("auditor.xu", "auditor", [], "徐杰"),
+    ("manager.qian", "manager", [], "钱坤"),  # the figures, no customer data
     ("admin", "admin", [], "Administrator"),
 ]
 

@@ -16,6 +16,7 @@ from engine.models.case import (
 )
 from engine.models.draft import Draft, DraftFile
 from engine.models.evidence import Attachment
+from engine.models.figures import TaskAnswer
 from engine.models.idempotency import IdempotencyRecord
 from engine.models.knowledge import KnowledgeVersion
 from engine.models.people import (
@@ -59,6 +60,7 @@ __all__ = [
     "OutboxMessage",
     "ProcessVersion",
     "Role",
+    "TaskAnswer",
     "Timer",
     "TimerStatus",
     "TokenScope",

@@ -83,6 +83,8 @@ class Case(Base):
     regulatory_breached_at: Mapped[datetime | None]
     # When the bank's decision (the result notice) reached the customer: stops the regulatory clock.
     decided_at: Mapped[datetime | None]
+    # Compensation paid into the customer's account (the ``compensate`` handler), CNY; for the figures.
+    compensation_paid: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     # SpiffWorkflow's state without the spec (the spec is stored once on the process version).
     state: Mapped[str] = deferred(mapped_column(Text))
     serializer_version: Mapped[str] = mapped_column(String(16))

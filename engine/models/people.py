@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     # approval level of a settlement; the second extension of the regulatory clock).
     DEPARTMENT_HEAD = "department_head"
     SENIOR_MANAGER = "senior_manager"
+    MANAGER = "manager"  # sees the figures (/reports/), never customer data
 
 
 # The roles each role holds besides its own: a department head and a senior manager act as supervisors too.

@@ -43,6 +43,7 @@ PEOPLE = {
     "aud": ("auditor", [], "Audrey Hall"),
     "pete": ("process_owner", [], "Pete Ives"),
     "adam": ("admin", [], "Adam Admin"),
+    "mia": ("manager", [], "Mia Chen"),
     "app": ("agent", [], "Mobile app channel"),  # a channel system: intake only, no lane
 }
 

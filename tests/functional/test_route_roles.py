@@ -24,6 +24,7 @@ ROLES = (
     "admin",
     "department_head",
     "senior_manager",
+    "manager",
 )
 # The person of tests/functional/test_api_support.PEOPLE who plays each role.
 PLAYER = {
@@ -34,6 +35,7 @@ PLAYER = {
     "admin": "adam",
     "department_head": "dora",
     "senior_manager": "max",
+    "manager": "mia",
 }
 
 
