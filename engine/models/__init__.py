@@ -14,7 +14,7 @@ from engine.models.case import (
     WorkItem,
     WorkItemState,
 )
-from engine.models.draft import Draft, DraftFile
+from engine.models.draft import Draft, DraftBlob, DraftFile, DraftRevision
 from engine.models.idempotency import IdempotencyRecord
 from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
@@ -33,7 +33,9 @@ __all__ = [
     "Deployment",
     "DeploymentFile",
     "Draft",
+    "DraftBlob",
     "DraftFile",
+    "DraftRevision",
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",

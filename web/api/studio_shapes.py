@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import NotFound, ValidationFailed
-from engine.models import Draft
+from engine.models import Draft, DraftRevision
 from engine.studio.catalog import VersionRow
 from engine.studio.checks import Checked, problem_dict
 from engine.studio.trying import TryReport
@@ -35,6 +35,17 @@ def draft(row: Draft) -> dict[str, Any]:
         "saved_at": iso(row.saved_at),
         "deployed_at": iso(row.deployed_at),
         "files": [{"name": f.name, "sha256": f.sha256} for f in row.files],
+    }
+
+
+def revision(row: DraftRevision) -> dict[str, Any]:
+    return {
+        "revision": row.revision,
+        "saved_by": row.saved_by,
+        "saved_at": iso(row.saved_at),
+        "action": row.action,
+        "restored_from": row.restored_from,
+        "files": [{"name": name, "sha256": digest} for name, digest in sorted(row.files.items())],
     }
 
 
