@@ -102,3 +102,18 @@ ROUTES += [
     ),
     Route("POST", "/owner/form-preview", OWNERS),
 ]
+
+# A draft's files and history (web/owner/files.py).
+DRAFT_PAGE = "/owner/drafts/" + PAGE_ID.format("draft_id")
+ROUTES += [
+    Route("POST", DRAFT_PAGE + "/files", OWNERS, "/owner/drafts/999999/files"),
+    Route("POST", DRAFT_PAGE + "/files/rename", OWNERS, "/owner/drafts/999999/files/rename"),
+    Route("POST", DRAFT_PAGE + "/files/delete", OWNERS, "/owner/drafts/999999/files/delete"),
+    Route("GET", DRAFT_PAGE + "/history", OWNERS, "/owner/drafts/999999/history"),
+    Route(
+        "POST",
+        DRAFT_PAGE + "/history/<int(max=2147483647):number>/restore",
+        OWNERS,
+        "/owner/drafts/999999/history/1/restore",
+    ),
+]

@@ -79,6 +79,10 @@ async function start(root) {
       state.revision = answer.draft.revision;
       state.dirty = false;
       root.dataset.revision = String(state.revision);
+      // The file forms (add, rename, delete) save on the revision they carry: keep it the current one.
+      for (const input of root.querySelectorAll('input[name="revision"]')) {
+        input.value = String(state.revision);
+      }
       status.textContent = format(T.saved, { revision: state.revision });
       showProblems(answer);
     } catch (error) {
