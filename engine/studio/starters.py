@@ -40,7 +40,9 @@ def starter(name: str) -> bytes:
 
 
 _DMN = """<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="definitions_{id}" name="{name}" namespace="http://bpmn.io/schema/dmn">
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"
+    xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/"
+    id="definitions_{id}" name="{name}" namespace="http://bpmn.io/schema/dmn">
   <decision id="{id}" name="{name}">
     <decisionTable id="{id}_table" hitPolicy="FIRST">
       <input id="{id}_input" label="Input">
@@ -70,7 +72,10 @@ _DMN = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 _BPMN = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="definitions_{id}" targetNamespace="http://bpmn.io/schema/bpmn">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+    xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="definitions_{id}"
+    targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="{id}" name="{name}" isExecutable="true">
     <bpmn:startEvent id="{id}_start" name="Start">
       <bpmn:outgoing>{id}_flow</bpmn:outgoing>

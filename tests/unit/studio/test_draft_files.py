@@ -116,3 +116,21 @@ def test_a_stale_rename_is_a_conflict(session, clock, deployed):
             session, clock, draft.id, revision=1, files={}, renamed={"a.json": "b.json"}, actor="olga"
         )
     assert "a.json" in contents(session, draft.id)
+
+
+def test_a_new_file_of_each_kind_starts_valid_so_the_draft_still_passes_its_checks(session, clock, deployed):
+    from engine.studio import starters
+
+    draft = general_draft(session, clock)
+    assert check(session, list(contents(session, draft.id).items())).ok
+    new = {
+        starters.file_name(name, kind): None
+        for name, kind in [("notes", "form"), ("route", "dmn"), ("2nd try", "bpmn")]
+    }
+    files = {name: starters.starter(name) for name in new}
+    drafts.save(session, clock, draft.id, revision=1, files=files, actor="pete")
+    after = contents(session, draft.id)
+    assert {"notes.json", "route.dmn", "2nd try.bpmn"} <= set(after)
+    assert check(session, list(after.items())).problems == []
+    with pytest.raises(ValidationFailed):
+        starters.file_name("x", "exe")
