@@ -6,7 +6,16 @@ from web.api.schemas import BOOL, ID, MAYBE_TEXT, MAYBE_TIME, TEXT, TIME, nullab
 
 TAG = "studio"
 INT = {"type": "integer"}
-PROBLEM = obj({"file": TEXT, "element": MAYBE_TEXT, "message": TEXT})
+PROBLEM = obj(
+    {
+        "file": TEXT,
+        "element": MAYBE_TEXT,
+        "message": {**TEXT, "description": "in English"},
+        "code": {**TEXT, "description": "stable, e.g. flow.no_condition; empty when the problem has none"},
+        "params": {"type": "object", "description": "what the message says, for a translation by code"},
+        "text": {**TEXT, "description": "the message in the request's language"},
+    }
+)
 ELEMENT_REF = obj({"id": TEXT, "name": TEXT})
 
 

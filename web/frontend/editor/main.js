@@ -37,7 +37,8 @@ async function start(root) {
   const otherFile = (name) => `?file=${encodeURIComponent(name)}`;
 
   const showProblems = (answer) => {
-    const items = answer.problems.map((p) => ({ ...p, id: p.element, message: translate(p.message, T.patterns) }));
+    // `text` is the problem in the page's language (the server's catalog, by the problem's code).
+    const items = answer.problems.map((p) => ({ ...p, id: p.element, message: p.text || p.message }));
     if (markers) {
       markers.show('problem', items.filter((p) => p.file === state.file));
     }
@@ -139,15 +140,4 @@ async function openEditor(root, content, T, onChange) {
     texts: T,
     onChange,
   });
-}
-
-// The validator's message in the page's language, when it is one of the messages the page has a translation of.
-function translate(message, patterns) {
-  for (const [source, template] of patterns || []) {
-    const found = new RegExp(source).exec(message);
-    if (found) {
-      return format(template, found.groups || {});
-    }
-  }
-  return message;
 }
