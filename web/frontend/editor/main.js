@@ -125,10 +125,11 @@ async function openEditor(root, content, T, onChange) {
       Promise.resolve(JSON.parse(root.dataset.forms)),
       api(root.dataset.handlers).then((answer) => answer.items),
     ]);
-    return bpmnEditor({ xml: content, canvas, panel, settings: { texts: T, forms, handlers }, onChange });
+    const words = JSON.parse(root.dataset.modelerTexts || '{}');
+    return bpmnEditor({ xml: content, canvas, panel, settings: { texts: T, forms, handlers, words }, onChange });
   }
   if (name.endsWith('.dmn')) {
-    return dmnEditor({ xml: content, canvas, panel, onChange });
+    return dmnEditor({ xml: content, canvas, panel, words: JSON.parse(root.dataset.modelerTexts || '{}'), onChange });
   }
   document.querySelector('.workbench').hidden = true;
   document.getElementById('json-editor').hidden = false;

@@ -1,0 +1,13 @@
+// The modelers' `translate` service in the page's language: bpmn-js, dmn-js and the properties panel pass
+// every text they show (palette, context pad, replace menu, panel labels) through it. The words come from the
+// page (data-modeler-texts, the server's catalog); a text the catalog lacks stays in English.
+export function translateModule(words) {
+  const dictionary = words || {};
+  function translate(template, replacements) {
+    const values = replacements || {};
+    return (dictionary[template] || template).replace(/{([^}]+)}/g, (whole, key) =>
+      key in values ? dictionary[values[key]] || values[key] : whole,
+    );
+  }
+  return { translate: ['value', translate] };
+}
