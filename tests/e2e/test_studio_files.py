@@ -40,6 +40,7 @@ def test_the_editor_speaks_chinese_modeler_checks_and_advice(live_server, new_pa
     expect(page.locator(".djs-palette .entry[aria-label='启用抓手工具']")).to_have_count(1)
     select_element(page, editor, "flow_which_route_to_settled", "引擎读取的属性")
     expect(page.locator(".bio-properties-panel-group-header", has_text="一般")).to_have_count(1)
+    expect(page.locator(".bio-properties-panel-header-type")).to_have_text("顺序流")
     # A flow without a condition: the deploy check and bpmnlint both say so in Chinese, on that flow.
     page.locator(CONDITION_FIELD).fill("")
     expect(page.locator("#save")).to_be_enabled()

@@ -208,4 +208,13 @@ def modeler_texts() -> dict[str, str]:
         "Wait for completion": _("Wait for completion"),
         "every 10 seconds, up to 5 times": _("every 10 seconds, up to 5 times"),
         "every day, infinitely": _("every day, infinitely"),
+        # The properties panel names the selected element's type in its header.
+        "Lane": _("Lane"),
+        "Process": _("Process"),
+        "Participant": _("Participant"),
+        "Text annotation": _("Text annotation"),
+        "Sub process": _("Sub process"),
+        "Intermediate catch event": _("Intermediate catch event"),
+        "Group": _("Group"),
+        "Association": _("Association"),
     }
