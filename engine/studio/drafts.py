@@ -24,7 +24,7 @@ from engine.deploy.xmlsafe import MAX_BYTES
 from engine.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from engine.models import DeploymentFile, Draft, DraftFile, ProcessVersion
 from engine.store.db import begin_write
-from engine.studio import history
+from engine.studio import history, references
 
 MAX_NAME = 120
 MAX_REASON = 500
@@ -101,8 +101,9 @@ def save(
 ) -> Draft:
     """Rename, then delete, then write changed and new files, if ``revision`` is still the draft's revision.
 
-    ``renamed`` maps a file's present name to its new one (the content goes with it); ``deleted`` and
-    ``files`` then use the names as they are after the renames. The save is kept as a new revision.
+    ``renamed`` maps a file's present name to its new one (the content goes with it, and the diagrams' references
+    to a renamed form follow it); ``deleted`` and ``files`` then use the names as they are after the renames. The
+    save is kept as a new revision.
     """
     renamed = dict(renamed or {})
     _check_names(files, [*deleted, *renamed, *renamed.values()])
@@ -129,7 +130,9 @@ def save(
         for name in deleted:
             del after[name]
         after.update(files)
-        return after
+        # A renamed form: the diagrams' tasks that named it name it still (unless this save rewrites them).
+        followed = references.follow_renamed_forms(after, renamed)
+        return {name: after[name] if name in files else followed[name] for name in after}
 
     return _write(session, clock, draft_id, revision, change, actor, renamed=renamed)
 

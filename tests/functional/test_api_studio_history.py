@@ -24,15 +24,14 @@ def test_files_are_added_renamed_and_deleted_with_the_checks_re_run(api, session
     assert added.status_code == 200 and added.get_json()["ok"]
     renamed = put(api, draft, revision=2, renamed={"direction.schema.json": "route.schema.json"})
     body = renamed.get_json()
-    assert renamed.status_code == 200 and not body["ok"]
+    assert renamed.status_code == 200 and body["ok"]  # the diagram's reference followed the form
     names = [f["name"] for f in body["draft"]["files"]]
     assert "route.schema.json" in names and "direction.schema.json" not in names
-    assert any("direction.schema.json" in p["message"] for p in body["problems"])
-    back = put(api, draft, revision=3, renamed={"route.schema.json": "direction.schema.json"})
-    assert back.get_json()["ok"]
-    deleted = put(api, draft, revision=4, deleted=["notes.schema.json"])
-    assert deleted.status_code == 200
+    assert 'value="route.schema.json"' in text(api, draft, "general.bpmn")
+    deleted = put(api, draft, revision=3, deleted=["notes.schema.json", "triage.dmn"])
+    assert deleted.status_code == 200 and not deleted.get_json()["ok"]  # a task still uses the decision
     assert "notes.schema.json" not in [f["name"] for f in deleted.get_json()["draft"]["files"]]
+    assert any(p["code"] == "decision.unknown" for p in deleted.get_json()["problems"])
 
 
 def test_bad_renames_are_refused_with_the_name_and_nothing_changes(api, session):

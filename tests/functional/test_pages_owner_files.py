@@ -43,7 +43,7 @@ def test_a_file_is_renamed_and_deleted_from_the_editor(owner, session):  # noqa:
     )
     assert "file=route.schema.json" in renamed.headers["Location"]
     page = owner.get(renamed.headers["Location"]).text
-    assert "Renamed direction.schema.json to route.schema.json." in page
+    assert "Renamed direction.schema.json to route.schema.json; the tasks that used this form" in page
     assert "route.schema.json" in files(session, draft.id)
     deleted = owner.post(url + "/delete", {"name": "triage.dmn", "revision": 2})
     assert deleted.status_code == 302

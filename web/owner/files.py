@@ -85,7 +85,10 @@ def rename_file(draft_id: int):
     old, new = request.form.get("name", ""), request.form.get("new_name", "").strip()
     if old == new:
         return _editor(draft_id, old)
-    if _apply(draft_id, _("Renamed %(old)s to %(new)s.", old=old, new=new), files={}, renamed={old: new}):
+    done = _("Renamed %(old)s to %(new)s.", old=old, new=new)
+    if old.lower().endswith(".json"):
+        done = _("Renamed %(old)s to %(new)s; the tasks that used this form use it still.", old=old, new=new)
+    if _apply(draft_id, done, files={}, renamed={old: new}):
         return _editor(draft_id, new)
     return _editor(draft_id, old)
 

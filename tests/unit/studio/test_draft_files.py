@@ -29,7 +29,7 @@ def test_a_new_form_is_added_and_stored(session, clock, deployed):
     assert contents(session, draft.id)["extra.schema.json"] == b'{"type": "object"}'
 
 
-def test_a_renamed_form_keeps_its_content_and_the_checks_name_the_broken_reference(session, clock, deployed):
+def test_a_renamed_form_keeps_its_content_and_the_diagrams_follow_it(session, clock, deployed):
     draft = general_draft(session, clock)
     before = contents(session, draft.id)
     drafts.save(
@@ -44,8 +44,37 @@ def test_a_renamed_form_keeps_its_content_and_the_checks_name_the_broken_referen
     after = contents(session, draft.id)
     assert "direction.schema.json" not in after
     assert after["route.schema.json"] == before["direction.schema.json"]
-    problems = check(session, list(after.items())).problems
-    assert any("direction.schema.json" in p.message and p.file == "general.bpmn" for p in problems)
+    old = b'name="formJsonSchemaFilename" value="direction.schema.json"'
+    new = b'name="formJsonSchemaFilename" value="route.schema.json"'
+    assert old in before["general.bpmn"]
+    assert after["general.bpmn"] == before["general.bpmn"].replace(old, new)
+    assert check(session, list(after.items())).ok
+
+
+def test_references_follow_only_in_form_properties_and_not_in_a_diagram_the_save_rewrites(
+    session, clock, deployed
+):
+    from engine.studio.references import follow_renamed_forms
+
+    diagram = (
+        b"<bpmn:userTask id='t'><spiffworkflow:property value='a.json' name='formUiSchemaFilename'/>"
+        b'<spiffworkflow:property name="other" value="a.json"/><bpmn:documentation>a.json</bpmn:documentation>'
+    )
+    followed = follow_renamed_forms({"x.bpmn": diagram, "a.json": b"{}"}, {"a.json": "b&c.json"})
+    assert followed["x.bpmn"] == diagram.replace(b"value='a.json' name=", b"value='b&amp;c.json' name=")
+    assert follow_renamed_forms({"x.bpmn": diagram}, {"x.bpmn": "y.bpmn"}) == {"x.bpmn": diagram}
+    draft = general_draft(session, clock)
+    mine = contents(session, draft.id)["general.bpmn"]
+    drafts.save(
+        session,
+        clock,
+        draft.id,
+        revision=1,
+        files={"general.bpmn": mine},
+        renamed={"direction.schema.json": "route.schema.json"},
+        actor="pete",
+    )
+    assert contents(session, draft.id)["general.bpmn"] == mine  # the owner's own text of it wins
 
 
 def test_renaming_the_diagram_moves_the_main_file_with_it(session, clock, deployed):
