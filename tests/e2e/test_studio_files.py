@@ -6,6 +6,7 @@ stale save refused while the unsaved-changes guard and Ctrl+S do their part.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -135,6 +136,11 @@ def test_a_stale_save_is_refused_with_a_message_after_the_guard_kept_the_unsaved
     # Ctrl+S saves: refused, with a message; the other owner's save stands.
     page.keyboard.press("Control+s")
     expect(page.locator("#status")).to_have_text(re.compile("^Someone else saved this draft first"))
+    # The owner's own version can be downloaded before reloading: nothing typed is lost.
+    with page.expect_download() as download:
+        page.locator("#keep-mine").click()
+    assert download.value.suggested_filename == "general.bpmn"
+    assert 'route == ""' in Path(download.value.path()).read_text()
     fresh(session)
     kept = drafts.get(session, draft.id, with_content=True)
     assert kept.saved_by == "olga" and "x.json" in [f.name for f in kept.files]

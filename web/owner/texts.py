@@ -13,6 +13,7 @@ def editor_texts() -> dict:
             "Someone else saved this draft first. Reload the page to see their change, then make yours again."
         ),
         "save_failed": _("The draft could not be saved: %(message)s"),
+        "keep_mine": _("Download your version of this file"),
         "problems": _("Problems that stop this draft from being deployed"),
         "no_problems": _("The checks pass: this draft could be deployed."),
         "lint": _("Modelling advice (bpmnlint)"),

@@ -90,6 +90,10 @@ async function start(root) {
       saveButton.disabled = false;
       const detail = error.body && error.body.errors ? ` ${JSON.stringify(error.body.errors)}` : '';
       status.textContent = error.status === 409 ? T.conflict : format(T.save_failed, { message: error.message + detail });
+      if (error.status === 409) {
+        status.appendChild(document.createTextNode(' '));
+        status.appendChild(await keepMine(editor, state.file, T.keep_mine));
+      }
     }
   }
 
@@ -141,4 +145,14 @@ async function openEditor(root, content, T, onChange) {
     texts: T,
     onChange,
   });
+}
+
+// After a refused save, the owner's own text of the file as a download, so that reloading loses nothing.
+async function keepMine(editor, name, label) {
+  const link = document.createElement('a');
+  link.id = 'keep-mine';
+  link.textContent = label;
+  link.download = name;
+  link.href = URL.createObjectURL(new Blob([await editor.text()], { type: 'text/plain' }));
+  return link;
 }
