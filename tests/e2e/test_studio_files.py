@@ -145,3 +145,27 @@ def test_a_stale_save_is_refused_with_a_message_after_the_guard_kept_the_unsaved
     kept = drafts.get(session, draft.id, with_content=True)
     assert kept.saved_by == "olga" and "x.json" in [f.name for f in kept.files]
     assert b'route == ""' not in dict(drafts.files_of(kept))["general.bpmn"]
+
+
+def test_a_decision_table_problem_is_drawn_on_its_cell(live_server, new_page, recorded, session, clock):  # noqa: F811
+    page = new_page("en-US")
+    sign_in(page, live_server)
+    editor = open_draft(page)
+    fresh(session)
+    draft = session.scalar(select(Draft).order_by(Draft.id.desc()))
+    table = dict(drafts.files_of(drafts.get(session, draft.id, with_content=True)))["triage.dmn"]
+    broken = table.replace(
+        b'<outputEntry id="rule_risk_words_tier"><text>"urgent"</text>',
+        b'<outputEntry id="rule_risk_words_tier"><text>open("/etc/passwd").read()</text>',
+    )
+    assert broken != table
+    drafts.save(session, clock, draft.id, revision=draft.revision, files={"triage.dmn": broken}, actor="olga")
+
+    page.goto(f"{editor}?file=triage.dmn")
+    page.wait_for_selector("#studio[data-ready=true]")
+    cell = page.locator("td[data-element-id=rule_risk_words_tier]")
+    expect(cell).to_have_class(re.compile("studio-marker-problem"))
+    assert "cannot run" in cell.get_attribute("title")
+    entry = page.locator("#problems li[data-element=rule_risk_words_tier]")
+    expect(entry.locator("button")).to_have_count(1)  # on this table: a button that shows the cell
+    expect(page.locator("td.studio-marker-problem")).to_have_count(1)

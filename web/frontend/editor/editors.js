@@ -63,6 +63,7 @@ export async function dmnEditor({ xml, canvas, panel, words, onChange }) {
   }
   return {
     viewer: null,
+    table: canvas,
     async text() {
       return (await modeler.saveXML({ format: true })).xml;
     },

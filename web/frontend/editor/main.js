@@ -6,7 +6,7 @@ import './style.css';
 import { api, format } from '../shared/api';
 import { bpmnEditor, dmnEditor, jsonEditor } from './editors';
 import { lint } from './lint';
-import { Markers, renderList } from './markers';
+import { Markers, TableMarkers, renderList } from './markers';
 
 const root = document.getElementById('studio');
 if (root) {
@@ -33,7 +33,7 @@ async function start(root) {
   };
   const file = await api(`${draftUrl}/files/${encodeURIComponent(state.file)}`);
   const editor = await openEditor(root, file.content, T, changed);
-  const markers = editor.viewer ? new Markers(editor.viewer) : null;
+  const markers = editor.viewer ? new Markers(editor.viewer) : editor.table ? new TableMarkers(editor.table) : null;
   const otherFile = (name) => `?file=${encodeURIComponent(name)}`;
 
   const showProblems = (answer) => {
@@ -53,7 +53,7 @@ async function start(root) {
 
   let lintTimer = null;
   function scheduleLint() {
-    if (!markers) {
+    if (!editor.viewer) {
       return;
     }
     clearTimeout(lintTimer);
