@@ -169,3 +169,16 @@ def test_a_decision_table_problem_is_drawn_on_its_cell(live_server, new_page, re
     entry = page.locator("#problems li[data-element=rule_risk_words_tier]")
     expect(entry.locator("button")).to_have_count(1)  # on this table: a button that shows the cell
     expect(page.locator("td.studio-marker-problem")).to_have_count(1)
+
+
+def test_the_decision_table_editor_speaks_chinese(live_server, new_page, recorded):  # noqa: F811
+    page = new_page("zh-CN")
+    sign_in(page, live_server)
+    editor = open_draft(page)
+    page.goto(f"{editor}?file=triage.dmn")
+    page.wait_for_selector("#studio[data-ready=true]")
+    table = page.locator("#canvas")
+    expect(table).to_contain_text("命中策略：")
+    expect(table).to_contain_text("查看决策需求图")
+    expect(page.locator("#canvas th", has_text="当")).not_to_have_count(0)
+    assert "Hit policy" not in table.inner_text()

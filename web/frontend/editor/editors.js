@@ -44,7 +44,15 @@ export async function bpmnEditor({ xml, canvas, panel, settings, onChange }) {
 export async function dmnEditor({ xml, canvas, panel, words, onChange }) {
   panel.hidden = true;
   canvas.classList.add('dmn');
-  const modeler = new DmnModeler({ container: canvas, common: { additionalModules: [translateModule(words)] } });
+  // dmn-js gives each view (diagram, table, literal expression) its own modules: translate in every one.
+  const translated = { additionalModules: [translateModule(words)] };
+  const modeler = new DmnModeler({
+    container: canvas,
+    drd: translated,
+    decisionTable: translated,
+    literalExpression: translated,
+    boxedExpression: translated,
+  });
   await modeler.importXML(xml);
   // Open the decision table itself: that is what a process owner edits.
   const table = modeler.getViews().find((view) => view.type === 'decisionTable');
