@@ -80,3 +80,18 @@ def forget(session: Session, draft_id: int) -> None:
     """Remove the draft's history (when the draft itself is discarded)."""
     session.execute(delete(DraftRevision).where(DraftRevision.draft_id == draft_id))
     session.execute(delete(DraftBlob).where(DraftBlob.draft_id == draft_id))
+
+
+def changes(kept: list[DraftRevision]) -> dict[int, dict[str, list[str]]]:
+    """For each of ``kept`` (newest first, as ``revisions`` gives them): the files it added, changed and removed
+    compared with the revision before it (the first revision of a draft changes nothing)."""
+    found: dict[int, dict[str, list[str]]] = {}
+    for newer, older in zip(kept, [*kept[1:], None], strict=True):
+        before = older.files if older is not None else newer.files
+        after = newer.files
+        found[newer.revision] = {
+            "added": sorted(set(after) - set(before)),
+            "changed": sorted(n for n in after if n in before and after[n] != before[n]),
+            "removed": sorted(set(before) - set(after)),
+        }
+    return found

@@ -67,6 +67,7 @@ def test_the_history_lists_saves_and_restores_an_earlier_revision(owner, session
     owner.post(f"/owner/drafts/{draft.id}/files/delete", {"name": "triage.dmn", "revision": 1})
     page = owner.get(f"/owner/drafts/{draft.id}/history").text
     assert 'data-revision="2"' in page and 'data-revision="1"' in page and "started the draft" in page
+    assert "− triage.dmn" in page  # what revision 2 did
     restored = owner.post(f"/owner/drafts/{draft.id}/history/1/restore", {"revision": 2})
     assert "Revision 1 restored as a new save." in owner.get(restored.headers["Location"]).text
     assert files(session, draft.id) == before

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from engine.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from engine.studio import drafts, starters
+from engine.studio import history as saves
 from web.db import session
 from web.owner.blueprint import bp
 from web.owner.routes import OWNERS, clock, draft_or_404
@@ -107,7 +108,8 @@ def delete_file(draft_id: int):
 @page(*OWNERS)
 def history(draft_id: int):
     draft = draft_or_404(draft_id)
-    return render_template("owner/history.html", draft=draft, revisions=drafts.revisions(session(), draft_id))
+    kept = drafts.revisions(session(), draft_id)
+    return render_template("owner/history.html", draft=draft, revisions=kept, changes=saves.changes(kept))
 
 
 @bp.post(DRAFT + "/history/<int(max=2147483647):number>/restore")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine.errors import Conflict, NotFound
 from engine.models import AuditEvent, DraftBlob, DraftRevision, ProcessVersion
-from engine.studio import drafts
+from engine.studio import drafts, history
 
 
 def general_draft(session, clock):
@@ -36,6 +36,10 @@ def test_each_save_is_a_revision_with_who_and_when(session, clock, deployed):
     ]
     assert kept[0].saved_at - kept[2].saved_at == timedelta(minutes=10)
     assert "a.json" in kept[1].files and "a.json" not in kept[0].files
+    changes = history.changes(kept)
+    assert changes[3] == {"added": [], "changed": [], "removed": ["a.json"]}
+    assert changes[2] == {"added": ["a.json"], "changed": [], "removed": []}
+    assert changes[1] == {"added": [], "changed": [], "removed": []}
 
 
 def test_restoring_an_earlier_revision_brings_its_files_back_as_a_new_revision(session, clock, deployed):
