@@ -14,7 +14,7 @@ from engine.models.case import (
     WorkItem,
     WorkItemState,
 )
-from engine.models.draft import Draft, DraftFile
+from engine.models.draft import Draft, DraftBlob, DraftFile, DraftRevision
 from engine.models.evidence import Attachment
 from engine.models.figures import TaskAnswer
 from engine.models.idempotency import IdempotencyRecord
@@ -49,7 +49,9 @@ __all__ = [
     "Deployment",
     "DeploymentFile",
     "Draft",
+    "DraftBlob",
     "DraftFile",
+    "DraftRevision",
     "ElementVisit",
     "Escalation",
     "IdSequence",
