@@ -48,7 +48,6 @@ WORK = [
             "cause": "银行卡在 ATM 被侧录 The card was skimmed at an ATM",
             "solution": "8,600 元已全额退回 The 8,600 CNY were refunded",
             "advice": "开通交易短信提醒 Turn on transaction alerts",
-            "channels": ["sms", "app_push", "phone"],
         },
     ),
     (1500, "call_customer", "agent.li", {"reached": True}),
