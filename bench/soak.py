@@ -322,9 +322,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--pg", default=DEFAULT_PG, help="a PostgreSQL server URL; the soak uses its own database"
     )
+    parser.add_argument(
+        "--logs", default=None, help="folder for the processes' logs (kept; default: a new one)"
+    )
     args = parser.parse_args(argv)
     url = own_postgres(args.pg, DATABASE)
-    print(f"commit {revision()}; {os.cpu_count()} CPUs; {load_average()}; database {DATABASE}")
+    logs = Path(args.logs or tempfile.mkdtemp(prefix="soak-logs-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    print(
+        f"commit {revision()}; {os.cpu_count()} CPUs; {load_average()}; database {DATABASE}; logs in {logs}"
+    )
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         folder = Path(tmp)
         flask(url, "init-db")
@@ -334,10 +341,10 @@ def main(argv: list[str] | None = None) -> None:
         token = flask(url, "tokens", "create", "soak.agent")
         secret = uuid.uuid4().hex
         (node_a, base_a), (node_b, base_b) = (
-            app_node("node-a", url, secret, folder),
-            app_node("node-b", url, secret, folder),
+            app_node("node-a", url, secret, logs),
+            app_node("node-b", url, secret, logs),
         )
-        sweepers = [sweeper("sweeper-1", url, secret, folder), sweeper("sweeper-2", url, secret, folder)]
+        sweepers = [sweeper("sweeper-1", url, secret, logs), sweeper("sweeper-2", url, secret, logs)]
         victims = [node_a, sweepers[0], node_b, sweepers[1]]
         for process in victims:
             process.start()
@@ -378,6 +385,21 @@ def main(argv: list[str] | None = None) -> None:
         )
         for what, wrong, detail in results:
             print(f"  {what}: {wrong}" + (f" ({detail})" if detail else ""))
+        errors = Counter()
+        for log in sorted(logs.glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            # A traceback ends with an unindented line naming the exception.
+            for before, line in itertools.pairwise(lines):
+                if (
+                    before.startswith("  ")
+                    and line
+                    and not line.startswith(" ")
+                    and "Error" in line.split(":")[0]
+                ):
+                    errors[f"{log.stem}: {line[:160]}"] += 1
+        print(f"  errors in the processes' logs: {sum(errors.values())}")
+        for line, n in errors.most_common(8):
+            print(f"    {n} x {line}")
         print("verdict:", "clean" if all(wrong == 0 for _, wrong, _ in results) else "PROBLEMS FOUND")
 
 

@@ -85,7 +85,9 @@ def write(engine: CaseEngine, prepared: PreparedCompletion, user: User) -> Case:
     """Store a prepared completion in one write transaction, if what it was prepared on still holds."""
     step = prepared.step
     with engine.unit(user.username) as unit:
-        item, case = engine.work_item_and_case(prepared.item.id)
+        item, case = engine.work_item_and_case(
+            prepared.item.id, lock=True
+        )  # nobody writes it until we commit
         if case.revision != prepared.revision and item.state in WorkItemState.open_states():
             raise _Changed()  # a timer fired, another task was completed: run the workflow again on the news
         access.check_completion(user, item)  # completed or claimed by someone else meanwhile, say

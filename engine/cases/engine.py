@@ -310,7 +310,7 @@ class CaseEngine:
     def write_timers(self, prepared: PreparedTimers) -> bool:
         """Store what ``prepare_timers`` ran, inside the open unit, if the case has not changed since; else
         run its timers again on the fresh row. Returns whether anything fired."""
-        case = self.read_case(prepared.step.case.id)
+        case = self.read_case(prepared.step.case.id, lock=True)
         if case.revision != prepared.revision:
             return self.fire_timer(case.id, case=case)
         unit, step = self._active, prepared.step
@@ -405,16 +405,23 @@ class CaseEngine:
             unit, case, workflow, handlers=self.handlers, settings=self.settings, adapters=self.adapters
         )
 
-    def work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
-        """Both rows in one query, read fresh inside the step's transaction (not from the identity map)."""
-        row = self.session.execute(_WORK_ITEM_AND_CASE, {"work_item_id": work_item_id}).first()
+    def work_item_and_case(self, work_item_id: int, *, lock: bool = False) -> tuple[WorkItem, Case]:
+        """Both rows in one query, read fresh inside the step's transaction (not from the identity map).
+
+        ``lock``: hold the rows until the transaction ends (PostgreSQL; SQLite's write lock already does), so
+        that what a step checks before it writes (the case's revision) cannot change under it."""
+        query = _WORK_ITEM_AND_CASE.with_for_update() if lock else _WORK_ITEM_AND_CASE
+        row = self.session.execute(query, {"work_item_id": work_item_id}).first()
         if row is None:
             raise NotFound(f"task {work_item_id} does not exist")
         return row.WorkItem, row.Case
 
-    def read_case(self, case_id: int) -> Case:
-        """The case row with its workflow state, read fresh in the open transaction."""
-        case = self.session.scalar(_CASE_WITH_STATE, {"case_id": case_id})
+    def read_case(self, case_id: int, *, lock: bool = False) -> Case:
+        """The case row with its workflow state, read fresh in the open transaction (``lock``: and held until
+        it ends, as ``work_item_and_case``)."""
+        case = self.session.scalar(
+            _CASE_WITH_STATE.with_for_update() if lock else _CASE_WITH_STATE, {"case_id": case_id}
+        )
         if case is None:
             raise NotFound(f"case {case_id} does not exist")
         return case

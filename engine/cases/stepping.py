@@ -55,7 +55,9 @@ def run(
             work(step, workflow, case)
         try:
             with engine.unit(actor) as unit:
-                fresh = engine.read_case(case_id)  # the same object as ``case``, its columns read again
+                fresh = engine.read_case(
+                    case_id, lock=True
+                )  # the same object as ``case``, read again and held
                 if fresh.revision != revision:
                     raise _Changed()
                 unit.now = step.unit.now  # every change of the step happens at the time it ran at

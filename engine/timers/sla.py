@@ -1,16 +1,16 @@
 """The SLA sweep: fire due timers in batches, each case in its own savepoint, safely from any number of nodes.
 
-A batch of due timer rows (``BATCH``) is read and its cases' workflows are run in memory first, without the
-write lock (a slow script must not hold up every other writer of a SQLite database); then the rows are claimed
-and the steps stored in one write transaction, each only if its case has not changed meanwhile (else it runs
-again on the fresh row). The claim is made on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two sweepers never
-store the same row, and a sweeper that dies mid-batch releases its rows to the next sweep; on SQLite the write
-lock gives the same guarantee. Each claimed case is stored in a SAVEPOINT (``CaseEngine.isolated``): a case
-that fails rolls back alone and becomes an incident with its due timers ``held`` (not tried again on every
-tick, until an operator retries it); the others' firings, their audit events (one append for the batch) and
-the claim commit together. Any error of one case (a statement SQLAlchemy cannot compile, a value the database
-refuses, a bug) is that case's incident; only the database going away (``OperationalError``,
-``InterfaceError``) rolls the whole batch back and stops the sweep, and the next tick takes the same rows again.
+A batch of due timer rows (``BATCH``) is claimed, its cases' workflows run and their steps stored in one write
+transaction. On SQLite the workflows run first, in a read transaction, and the write lock (every process's) is
+taken only to claim the rows still waiting and store the steps, each only if its case has not changed meanwhile
+(else it runs again on the fresh row). On PostgreSQL the rows are claimed first with ``FOR UPDATE SKIP LOCKED``,
+so two sweepers never pick the same row, and a sweeper that dies mid-batch releases its rows to the next sweep.
+Each claimed case is stored in a SAVEPOINT (``CaseEngine.isolated``): a case that fails rolls back alone and
+becomes an incident with its due timers ``held`` (not tried again on every tick, until an operator retries it);
+the others' firings, their audit events (one append for the batch) and the claim commit together. Any error of
+one case (a statement SQLAlchemy cannot compile, a value the database refuses, a bug) is that case's incident;
+only the database going away (``OperationalError``, ``InterfaceError``) rolls the whole batch back and stops the
+sweep, and the next tick takes the same rows again.
 
 Why batches: one transaction per timer spent most of a firing on the claim, the audit append and the commit,
 and a burst of 10,000 due timers took ~40 s. A batch holds the write lock (SQLite) or its rows' locks
@@ -82,39 +82,71 @@ def _due(now: datetime, tried: set[int]):
 
 
 def _sweep_batch(session: Session, clock: Clock, tried: set[int], size: int, result, engine_kwargs) -> int:
-    """One batch: read the due rows and run their cases' workflows (no write lock), then claim the rows and
-    store the steps in one write transaction. Returns how many rows it claimed (0: nothing was due)."""
+    """One batch of due rows: claim them, run their cases' workflows, store the steps; returns how many rows it
+    took (0: nothing was due).
+
+    On SQLite the workflows run first, in a read transaction, and the write lock is taken only to claim the rows
+    and store the steps: the lock is every process's, and a slow script must not hold it. On PostgreSQL the rows
+    are claimed first (``FOR UPDATE SKIP LOCKED``), so that several sweepers share the due rows instead of all
+    running the same workflows; those row locks hold up nobody but a step on the same timers.
+    """
     engine = CaseEngine(session, clock, **engine_kwargs)
     now = as_utc(clock())
+    if session.get_bind().dialect.name == "postgresql":
+        with engine.unit("system:timer") as unit:
+            query = _due(now, tried).limit(size).with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if rows:
+                batch = _Batch(rows, _read_cases(session, list({r.case_id for r in rows})))
+                batch.prepare(engine, clock)
+                batch.store(engine, unit, {r.id for r in rows}, now, tried, result)
+        return len(rows)
     rows = session.execute(_due(now, tried).limit(size)).all()
     if not rows:
         return 0
-    rows_of: dict[int, list[int]] = {}  # case id -> its due rows, in due order of the first
-    for row in rows:
-        rows_of.setdefault(row.case_id, []).append(row.id)
-    cases = _read_cases(session, list(rows_of))
-    prepared: dict[int, Any] = {}
-    for case_id in rows_of:
-        try:
-            prepared[case_id] = engine.prepare_timers(cases[case_id], as_utc(clock()))  # each at its time
-        except Exception as exc:  # an unreadable state, say: recorded below, under the write lock
-            prepared[case_id] = exc
+    batch = _Batch(rows, _read_cases(session, list({r.case_id for r in rows})))
+    batch.prepare(engine, clock)
     with engine.unit("system:timer") as unit:
         claimed = _claim(session, [row.id for row in rows])
-        tried.update(row.id for row in rows if row.id not in claimed)  # done meanwhile, or another's
-        for case_id, timer_ids in rows_of.items():
+        tried.update(row.id for row in rows if row.id not in claimed)  # fired meanwhile
+        batch.store(engine, unit, claimed, now, tried, result)
+    return len(rows)
+
+
+class _Batch:
+    """The due rows of one batch by case, the cases' rows, and their steps run in memory."""
+
+    def __init__(self, rows, cases: dict[int, Case]):
+        self.rows_of: dict[int, list[int]] = {}  # case id -> its due rows, in due order of the first
+        for row in rows:
+            self.rows_of.setdefault(row.case_id, []).append(row.id)
+        self.cases = cases
+        self.prepared: dict[int, Any] = {}
+
+    def prepare(self, engine: CaseEngine, clock: Clock) -> None:
+        for case_id in self.rows_of:
+            try:
+                # Each case at its own time, as if stepped one after another.
+                self.prepared[case_id] = engine.prepare_timers(self.cases[case_id], as_utc(clock()))
+            except Exception as exc:  # an unreadable state, say: recorded by ``store``
+                self.prepared[case_id] = exc
+
+    def store(self, engine: CaseEngine, unit: Unit, claimed: set[int], now, tried: set[int], result) -> None:
+        """Store each claimed case's step in its own savepoint, inside the batch's write transaction."""
+        session = engine.session
+        for case_id, timer_ids in self.rows_of.items():
             if not claimed.intersection(timer_ids):
-                continue  # fired meanwhile, or claimed by another sweeper that steps this case
+                continue  # fired meanwhile
             try:
                 with engine.isolated():
-                    ready = prepared[case_id]
+                    ready = self.prepared[case_id]
                     if isinstance(ready, Exception):
                         raise ready
                     fired = ready is not None and engine.write_timers(ready)
                 if fired:
                     result.fired += 1
                     continue  # its rows are no longer waiting
-                if cases[case_id].status == CaseStatus.INCIDENT:
+                if self.cases[case_id].status == CaseStatus.INCIDENT:
                     _hold(session, case_id, now)  # its step fails before the timer can fire
             except Conflict:
                 pass  # another node stepped this case at the same moment; it saw the timer
@@ -129,15 +161,11 @@ def _sweep_batch(session: Session, clock: Clock, tried: set[int], size: int, res
             # Not cleared by this step: remember its rows, so this sweep does not pick them again in a loop.
             tried.update(timer_ids)
             result.skipped += len(timer_ids)
-    return len(rows)
 
 
 def _claim(session: Session, ids: list[int]) -> set[int]:
-    """Of the rows read as due, those still waiting, locked for this transaction: on PostgreSQL with ``FOR
-    UPDATE SKIP LOCKED`` (rows another sweeper holds are left to it); on SQLite the write lock does it."""
+    """SQLite, under the write lock: of the rows read as due, those still waiting."""
     query = select(Timer.id).where(Timer.id.in_(ids), Timer.status == TimerStatus.WAITING)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     return set(session.scalars(query))
 
 

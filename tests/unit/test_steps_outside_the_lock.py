@@ -1,15 +1,16 @@
-"""Every kind of step runs SpiffWorkflow's work (scripts, decisions, service calls) before it opens its write
-transaction, which on SQLite holds the one writer gate of every process: a slow handler or script never makes
-every other write wait. A handler records whether a write transaction was open while it ran."""
+"""No step holds up other writers while SpiffWorkflow works (scripts, decisions, service calls). On SQLite that
+means the work runs before the step opens its write transaction, which holds the one writer gate of every
+process. On PostgreSQL a step may have claimed its own timer rows (the sweep does, so that sweepers share the
+work), but holds no lock on any case while the work runs. A test handler records what it saw as it ran."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from engine.cases.engine import CaseEngine
 from engine.models import Case, CaseStatus, Timer, TimerStatus, WorkItem
-from engine.store.db import in_write
+from engine.store.db import in_write, is_sqlite
 from engine.timers.sla import sweep
 from handlers import registry as base_registry
 from tests.conftest import fresh
@@ -28,14 +29,27 @@ def sessions(db):
     return factory
 
 
+# Locks another backend holds on rows of the cases table (FOR UPDATE, or an UPDATE not yet committed).
+_CASE_ROW_LOCKS = text(
+    "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation WHERE r.relname = 'cases'"
+    " AND l.mode IN ('RowShareLock', 'RowExclusiveLock') AND l.pid <> pg_backend_pid()"
+)
+
+
 @pytest.fixture
-def probe(deploy, session, sessions):
+def probe(deploy, session, sessions, db):
     registry = base_registry.copy()
     seen: list[bool] = []
 
+    def holding_up_writers() -> bool:
+        if is_sqlite(db.engine):
+            return any(in_write(s) for s in [session, *sessions.opened])
+        with db.engine.connect() as conn:
+            return conn.scalar(_CASE_ROW_LOCKS) > 0
+
     @registry.register("flaky")
     def flaky(ctx, amount):
-        seen.append(any(in_write(s) for s in [session, *sessions.opened]))
+        seen.append(holding_up_writers())
         return {"ok": amount}
 
     deploy("engine/timer_service.bpmn", handlers=registry)
@@ -44,7 +58,7 @@ def probe(deploy, session, sessions):
     return registry
 
 
-def test_a_completion_runs_the_workflow_before_its_write_transaction(probe, session, clock, make_user):
+def test_a_completion_holds_up_no_writer_while_the_workflow_runs(probe, session, clock, make_user):
     user = make_user("agent.gate")
     engine = CaseEngine(session, clock, handlers=probe)
     case = engine.start_case("probe_after_task", {"amount": 3}, actor="t")
@@ -63,7 +77,7 @@ def test_a_completion_runs_the_workflow_before_its_write_transaction(probe, sess
     ]
 
 
-def test_the_sweep_runs_the_workflows_before_its_write_transaction(probe, session, sessions, clock):
+def test_the_sweep_holds_up_no_writer_of_a_case_while_the_workflows_run(probe, session, sessions, clock):
     engine = CaseEngine(session, clock, handlers=probe)
     cases = [engine.start_case("timer_service", {"amount": n}, actor="t") for n in (1, 2, 3)]
     session.commit()
@@ -147,7 +161,7 @@ def test_a_completion_whose_case_changed_meanwhile_is_prepared_again(
     assert names == ["Check the case", "Look at the reply"]
 
 
-def test_a_delivered_message_runs_the_workflow_before_the_write_transaction(probe, deploy, session, clock):
+def test_a_delivered_message_holds_up_no_writer_while_the_workflow_runs(probe, deploy, session, clock):
     deploy("faults/probe_after_message.bpmn", handlers=probe)
     engine = CaseEngine(session, clock, handlers=probe)
     case = engine.start_case("probe_after_message", {"amount": 5}, actor="t")
