@@ -1,5 +1,6 @@
-"""A task whose instructions would build a huge text from the case's data still opens: the page shows the
-instructions as written instead of spending the request (and the worker) on them."""
+"""Hostile or careless diagrams seen from the outside: a task whose instructions would build a huge text from
+the case's data still opens (the page shows them as written instead of spending the worker on them), and the
+deploy command deploys a diagram with a broken layout, printing the layout warnings."""
 
 from __future__ import annotations
 
@@ -38,3 +39,15 @@ def test_the_task_page_shows_instructions_it_cannot_render_as_written(app, sessi
     assert response.status_code == 200
     assert "Call the customer. {{ &#39;x&#39;.ljust(width) }}" in response.text
     assert len(response.text) < 200_000
+
+
+def test_the_deploy_command_prints_layout_warnings_and_deploys(app, tmp_path, corpus):
+    source = corpus / "bpmn" / "camunda-modeler-exports" / "A.4.1-export.bpmn"
+    text = source.read_text(encoding="utf-8").replace('<dc:Bounds x="', '<dc:Bounds x="left-', 1)
+    (tmp_path / source.name).write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["deploy", str(tmp_path / source.name)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "deployed Process_0h42ymn v1" in result.stdout
+    assert "warning: A.4.1-export.bpmn [" in result.stderr and "layout error" in result.stderr
