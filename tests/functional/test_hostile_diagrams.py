@@ -4,6 +4,8 @@ deploy command deploys a diagram with a broken layout, printing the layout warni
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
 from engine.cases.engine import CaseEngine
@@ -51,3 +53,19 @@ def test_the_deploy_command_prints_layout_warnings_and_deploys(app, tmp_path, co
     assert result.exit_code == 0, result.output
     assert "deployed Process_0h42ymn v1" in result.stdout
     assert "warning: A.4.1-export.bpmn [" in result.stderr and "layout error" in result.stderr
+
+
+def test_the_upload_page_deploys_a_broken_layout_and_says_so(app, session, clock, corpus):
+    api = start(app, session, clock, deploy=False)
+    source = corpus / "bpmn" / "camunda-modeler-exports" / "A.4.1-export.bpmn"
+    text = source.read_text(encoding="utf-8").replace('<dc:Bounds x="', '<dc:Bounds x="left-', 1)
+    browser = Browser(app).as_user(api.users["pete"].id)
+    answer = browser.post(
+        "/admin/processes",
+        {"files": [(io.BytesIO(text.encode()), source.name)]},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302
+    page = browser.get("/admin/processes").text
+    assert "Deployed Process_0h42ymn v1" in page
+    assert "Deployed despite a layout error: A.4.1-export.bpmn [" in page
