@@ -1,6 +1,6 @@
 """Hostile or careless diagrams seen from the outside: a task whose instructions would build a huge text from
-the case's data still opens (the page shows them as written instead of spending the worker on them), and the
-deploy command deploys a diagram with a broken layout, printing the layout warnings."""
+the case's data still opens (the page shows them as written instead of spending the worker on them), and a
+diagram with a broken layout deploys, the deploy command and the upload page saying so."""
 
 from __future__ import annotations
 
