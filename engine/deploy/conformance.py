@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, Diagram, describe, elements, local
+from engine.deploy import checks
+from engine.deploy.checks import (
+    BPMN_NS,
+    FLOW_NODES,
+    NS,
+    Diagram,
+    describe,
+    elements,
+    local,
+)
 
 # Ad-hoc sub-processes are left out: their activities have no flows by design (and they are refused anyway).
 _SUB_SCOPES = ("subProcess", "transaction")
@@ -62,6 +71,8 @@ def _event_sub_process(node: etree._Element) -> bool:
 
 def _check_connections(diagram: Diagram, scope: etree._Element) -> None:
     nodes = {n.get("id"): n for n in scope if local(n) in FLOW_NODES and n.get("id")}
+    if len(nodes) > checks.MAX_STEPS_PER_LEVEL:
+        return  # refused as too long to run (checks.py); listing each step's flows would only bury that
     incoming: dict[str, int] = {}
     outgoing: dict[str, int] = {}
     for flow in scope.iterfind("bpmn:sequenceFlow", NS):

@@ -42,11 +42,16 @@ def duration_problem(value: str) -> str | None:
 
 
 def cycle_problem(value: str) -> str | None:
-    """The same bound for every duration inside a repeating interval (``R3/P2000000Y``)."""
-    for part in value.upper().replace("--", "/").strip("R").split("/")[1:]:
+    """The same bound for every duration inside a repeating interval (``R3/P2000000Y``), and no zero interval
+    (``R/PT0S`` would fire on every sweep, for ever)."""
+    count, *parts = value.upper().replace("--", "/").strip("R").split("/")
+    if count and int(count) < 1:
+        return "repeats fewer than once"
+    for part in parts:
         if part.startswith("P") and (reason := duration_problem(part)):
             return reason
-    return None
+    _, _, interval = TimerEventDefinition.parse_iso_recurring_interval(value)
+    return "repeats every zero seconds" if interval <= timedelta(0) else None
 
 
 def check_timer_value(kind: TimerKind, value: object) -> None:

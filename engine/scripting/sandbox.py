@@ -299,8 +299,11 @@ def execute(script: str, context: dict, extra: dict | None = None) -> None:
     finally:
         sizes.end_budget(budget)
     for key, value in scope.items():
-        if not key.startswith("_") and not (key in extra and key not in context):
-            sizes.check_data(key, value)  # before any of it becomes task data
+        if key.startswith("_") or (key in extra and key not in context):
+            continue
+        if isinstance(value, str | tuple | frozenset) and context.get(key) is value:
+            continue  # unchanged, and it cannot have changed in place
+        sizes.check_data(key, value)  # before any of it becomes task data (lists and dicts change in place)
     for key in [key for key in context if key not in scope and not key.startswith("_")]:
         del context[key]  # the script said `del key`
     for key, value in scope.items():

@@ -113,11 +113,21 @@ def _replace(value: Any, old: Any, new: Any, count: Any = None) -> None:
         sizes.refuse(f".replace() would make more than {sizes.MAX_SEQUENCE:,} characters")
 
 
-def _join(value: Any, d: str = "", attribute: Any = None) -> None:
-    items = list(value) if isinstance(value, Iterable) and not isinstance(value, str | Mapping) else []
-    size = len(str(d)) * max(len(items) - 1, 0) + sum(len(i) for i in items if isinstance(i, str))
-    if size > sizes.MAX_SEQUENCE:
-        sizes.refuse(f"joining these would make more than {sizes.MAX_SEQUENCE:,} characters")
+def _checked_join() -> Callable:
+    """``join`` with its size checked; the items are listed first, so a generator (``map``) is read once."""
+    original = jinja_filters.FILTERS["join"]
+
+    @functools.wraps(original)
+    def run(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
+        items = list(value) if isinstance(value, Iterable) and not isinstance(value, str | Mapping) else value
+        if isinstance(items, list):
+            texts = [i for i in items if isinstance(i, str)]
+            size = len(str(d)) * max(len(items) - 1, 0) + sum(len(t) for t in texts)
+            if size > sizes.MAX_SEQUENCE:
+                sizes.refuse(f"joining these would make more than {sizes.MAX_SEQUENCE:,} characters")
+        return original(eval_ctx, items, d, attribute)
+
+    return run
 
 
 class InstructionsEnvironment(SandboxedEnvironment):
@@ -142,7 +152,7 @@ class InstructionsEnvironment(SandboxedEnvironment):
         self.filters["wordwrap"] = _checked_filter("wordwrap", _width)
         self.filters["format"] = _checked_filter("format", _format)
         self.filters["replace"] = _checked_filter("replace", _replace)
-        self.filters["join"] = _checked_filter("join", _join)
+        self.filters["join"] = _checked_join()
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _tick()

@@ -117,3 +117,14 @@ def test_a_computed_timer_within_bounds_waits_as_asked(deploy_bytes, session, cl
     assert case.status == CaseStatus.OPEN
     timer = session.scalars(select(Timer).where(Timer.case_id == case.id)).one()
     assert as_utc(timer.due_at) == clock() + timedelta(days=3)
+
+
+@pytest.mark.parametrize("value", ['"R/PT" + str(0) + "S"', '"R" + str(-1) + "/PT1H"', 'len("abcde")'])
+def test_a_computed_cycle_that_would_never_stop_firing_or_is_no_text_is_an_incident(
+    value, deploy_bytes, session, clock
+):
+    deploy_bytes(timer_diagram(value, "timeCycle"))
+    case = CaseEngine(session, clock).start_case("timed", {}, actor="t")
+    assert case.status == CaseStatus.INCIDENT
+    message = session.scalars(select(Incident.message).where(Incident.case_id == case.id)).one()
+    assert "Wait" in message and "the timer cycle" in message

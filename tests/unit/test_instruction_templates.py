@@ -60,6 +60,7 @@ def test_a_syntax_error_is_reported_with_its_line():
             "  ok  |00042|a,b",
         ),
         ("{{ missing.deeper }}.", {}, "."),
+        ("{{ items|map('upper')|join(', ') }}", {"items": ["a", "b"]}, "A, B"),
     ],
 )
 def test_ordinary_templates_render_as_before(source, data, expected):

@@ -203,3 +203,9 @@ def test_a_decision_cell_bomb_at_run_time_becomes_an_incident_on_the_case(sessio
     assert case.status == CaseStatus.INCIDENT
     incident = session.scalars(select(Incident).where(Incident.case_id == case.id)).one()
     assert "1,000,000" in incident.message
+
+
+def test_large_text_the_script_does_not_touch_is_left_alone():
+    data = {"transcript": "x" * (MAX_SEQUENCE + 10)}
+    execute("note = 'short'", data)
+    assert data["note"] == "short"

@@ -83,4 +83,6 @@ def deploy():
         )
     else:
         flash(_("Nothing changed: these files match the versions already deployed."), "info")
+    for warning in result.warnings:  # errors in the diagrams' layout: deployed anyway, worth fixing
+        flash(_("Deployed despite a layout error: %(problem)s", problem=str(warning)), "info")
     return redirect(url_for("admin.processes"))

@@ -1,7 +1,10 @@
-"""A task whose instructions would build a huge text from the case's data still opens: the page shows the
-instructions as written instead of spending the request (and the worker) on them."""
+"""Hostile or careless diagrams seen from the outside: a task whose instructions would build a huge text from
+the case's data still opens (the page shows them as written instead of spending the worker on them), and a
+diagram with a broken layout deploys, the deploy command and the upload page saying so."""
 
 from __future__ import annotations
+
+import io
 
 from sqlalchemy import select
 
@@ -38,3 +41,31 @@ def test_the_task_page_shows_instructions_it_cannot_render_as_written(app, sessi
     assert response.status_code == 200
     assert "Call the customer. {{ &#39;x&#39;.ljust(width) }}" in response.text
     assert len(response.text) < 200_000
+
+
+def test_the_deploy_command_prints_layout_warnings_and_deploys(app, tmp_path, corpus):
+    source = corpus / "bpmn" / "camunda-modeler-exports" / "A.4.1-export.bpmn"
+    text = source.read_text(encoding="utf-8").replace('<dc:Bounds x="', '<dc:Bounds x="left-', 1)
+    (tmp_path / source.name).write_text(text, encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["deploy", str(tmp_path / source.name)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "deployed Process_0h42ymn v1" in result.stdout
+    assert "warning: A.4.1-export.bpmn [" in result.stderr and "layout error" in result.stderr
+
+
+def test_the_upload_page_deploys_a_broken_layout_and_says_so(app, session, clock, corpus):
+    api = start(app, session, clock, deploy=False)
+    source = corpus / "bpmn" / "camunda-modeler-exports" / "A.4.1-export.bpmn"
+    text = source.read_text(encoding="utf-8").replace('<dc:Bounds x="', '<dc:Bounds x="left-', 1)
+    browser = Browser(app).as_user(api.users["pete"].id)
+    answer = browser.post(
+        "/admin/processes",
+        {"files": [(io.BytesIO(text.encode()), source.name)]},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302
+    page = browser.get("/admin/processes").text
+    assert "Deployed Process_0h42ymn v1" in page
+    assert "Deployed despite a layout error: A.4.1-export.bpmn [" in page
