@@ -55,7 +55,7 @@ def require_user() -> User:
 def require_role(*roles: str) -> User:
     """The current user if their role is one of ``roles``; 401 when nobody is signed in, 403 otherwise."""
     user = require_user()
-    if roles and user.role not in roles:
+    if roles and not user.has_role(*roles):
         raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
     return user
 

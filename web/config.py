@@ -52,11 +52,16 @@ def load(instance_path: str) -> dict:
         "BUSINESS_HOURS": os.environ.get("BUSINESS_HOURS"),  # JSON: {"default": "09:00-17:00", ...}
         "CALENDAR_OVERRIDES": os.environ.get("CALENDAR_OVERRIDES"),  # JSON: {"2027-02-06": true, ...}
         "REPEAT_WINDOW_DAYS": int(os.environ.get("REPEAT_WINDOW_DAYS", "30")),
+        # How long one engine step may run the diagram's work (scripts, decisions, service calls) before it is
+        # stopped and its case goes to incident (engine/runtime/budget.py); 0 turns the limit off.
+        "STEP_TIME_BUDGET_SECONDS": float(os.environ.get("STEP_TIME_BUDGET_SECONDS", "5")),
         # The escalation ladder (engine/timers/ladder.py) and the regulatory warnings (engine/cases/regulatory.py).
         "ESCALATION_NEAR_MINUTES": float(os.environ.get("ESCALATION_NEAR_MINUTES", "0")),
         "ESCALATION_GRACE_MINUTES": _numbers(os.environ.get("ESCALATION_GRACE_MINUTES", "30,120")),
         "REGULATORY_WARNING_DAYS": _numbers(os.environ.get("REGULATORY_WARNING_DAYS", "10,13")),
         "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
+        # Where the scheduler writes the monthly complaint review (engine/reports/monthly_render.py).
+        "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(Path(instance_path) / "reports"),
         # The REST API: per-client limits ({"track": [30, 60], "intake": [600, 60]} = count per seconds), how long
         # a tracking code works after its case closes, and the largest diagram upload.
         # Where the rate limits count (web/ratelimit.py): unset, each process on its own; a redis:// URL,
@@ -66,6 +71,8 @@ def load(instance_path: str) -> dict:
             k: tuple(v) for k, v in json.loads(os.environ.get("API_RATE_LIMITS", "{}")).items()
         },
         "TRACKING_DAYS_AFTER_CLOSE": int(os.environ.get("TRACKING_DAYS_AFTER_CLOSE", "90")),
+        # The most instances one multi-instance activity may start in one case (engine/scripting/multi_instance.py).
+        "MULTI_INSTANCE_MAX": int(os.environ.get("MULTI_INSTANCE_MAX", "1000")),
         # Tasks per page of the agent's inbox.
         "INBOX_PAGE_SIZE": int(os.environ.get("INBOX_PAGE_SIZE", "50")),
         # The pages: their default language (each user may choose), and the session cookie. Secure cookies
@@ -86,6 +93,16 @@ def load(instance_path: str) -> dict:
         "IDEMPOTENCY_KEEP_HOURS": float(os.environ.get("IDEMPOTENCY_KEEP_HOURS", "24")),
         "NOTIFIER": LocalNotifier(),
         "PROCESS_UPLOAD_MAX_BYTES": int(os.environ.get("PROCESS_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024))),
+        # Evidence attached to cases (engine/evidence/): a folder outside the web root, or an S3-compatible
+        # bucket when ATTACHMENTS_S3_BUCKET is set (needs the s3 extra); the limits per file and per case.
+        "ATTACHMENTS_DIR": os.environ.get("ATTACHMENTS_DIR") or str(Path(instance_path) / "attachments"),
+        "ATTACHMENTS_S3_BUCKET": os.environ.get("ATTACHMENTS_S3_BUCKET") or None,
+        "ATTACHMENTS_S3_PREFIX": os.environ.get("ATTACHMENTS_S3_PREFIX", ""),
+        "ATTACHMENTS_S3_ENDPOINT": os.environ.get("ATTACHMENTS_S3_ENDPOINT") or None,
+        "ATTACHMENTS_S3_REGION": os.environ.get("ATTACHMENTS_S3_REGION") or None,
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        "ATTACHMENTS_PER_CASE": int(os.environ.get("ATTACHMENTS_PER_CASE", "20")),
+        "ATTACHMENT_CASE_MAX_BYTES": int(os.environ.get("ATTACHMENT_CASE_MAX_BYTES", str(50 * 1024 * 1024))),
     }
 
 

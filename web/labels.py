@@ -72,6 +72,7 @@ EVENTS = {
     "message.received": lazy_gettext("Reply received"),
     "customer.information_added": lazy_gettext("The customer added information"),
     "customer.survey_answered": lazy_gettext("The customer answered the follow-up survey"),
+    "evidence.attached": lazy_gettext("Evidence attached"),
     "escalation.acknowledged": lazy_gettext("Escalation acknowledged"),
     "incident.opened": lazy_gettext("Stopped by an error"),
     "incident.repeated": lazy_gettext("The error happened again"),
@@ -109,6 +110,10 @@ NOTICES = {
     "follow_up": lazy_gettext("Follow-up"),
     "complaint_received": lazy_gettext("Complaint received"),
     "safeguards_in_place": lazy_gettext("Notice of the safeguards in place"),
+    "handling_direction": lazy_gettext("Notice of the handling direction"),
+    "initial_plan": lazy_gettext("Notice of the initial resolution plan"),
+    "advisory_plan": lazy_gettext("Notice of the plan and the expected time"),
+    "question_received": lazy_gettext("Notice that a person will reply"),
 }
 
 LADDER = {

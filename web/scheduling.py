@@ -13,13 +13,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from engine.messaging import outbox
+from engine.reports import monthly_render
 from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.ladder import warn_unreached
 from engine.timers.sla import tick
 from web.auditor.chain import sign_head
 
@@ -41,6 +44,11 @@ def _sign_audit_head(app: Flask) -> None:
     with _database(app).session() as session:
         interval = timedelta(minutes=app.config["AUDIT_CHECKPOINT_MINUTES"])
         sign_head(session, app.config["CLOCK"], app.config, unless_younger_than=interval)
+
+
+def _checked(app: Flask, check: Callable) -> Any:
+    with _database(app).session() as session:
+        return check(session)
 
 
 JOBS = (
@@ -68,6 +76,14 @@ JOBS = (
         False,
         "signing the audit chain's head failed; retrying on the next run",
     ),
+    # On start and daily: a warning for each department whose head rung would reach nobody.
+    Job(
+        "ladder-check",
+        lambda app: _checked(app, warn_unreached),
+        lambda config: {"hours": 24},
+        True,
+        "the escalation ladder check failed; retrying tomorrow",
+    ),
     Job(
         "housekeeping",
         lambda app: purge_idempotency_keys(_database(app).session, app.config["CLOCK"], app.config),
@@ -75,7 +91,23 @@ JOBS = (
         False,
         "housekeeping failed; retrying in an hour",
     ),
+    Job(
+        "monthly-review",
+        lambda app: _monthly_review(app),
+        lambda config: {"hours": 1},
+        True,
+        "monthly review failed; retrying in an hour",
+    ),
 )
+
+
+def _monthly_review(app: Flask) -> None:
+    """Last month's review, written on the first working day of the month (once; see write_if_due)."""
+    clock = app.config["CLOCK"]
+    with _database(app).session() as session:
+        written = monthly_render.write_if_due(session, clock(), app.config, Path(app.config["REPORTS_DIR"]))
+    for path in written:
+        app.logger.info("monthly review written: %s", path)
 
 
 def _guarded(app: Flask, job: Job) -> Callable[[], None]:

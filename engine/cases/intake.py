@@ -20,8 +20,9 @@ from engine import forms
 from engine.cases import identity, regulatory
 from engine.cases.engine import CaseEngine, PreparedStart
 from engine.cases.history import SqlCustomerHistory, find_open_duplicate
+from engine.cases.ownership import FILED_REASON, owner_at_intake
 from engine.errors import NotFound
-from engine.models import Case, CaseNote, Customer, ProcessVersion
+from engine.models import Case, CaseNote, Customer, ProcessVersion, User
 from engine.store import writes
 from engine.store.ids import reserve_case_id
 from handlers.adapters import NO_HISTORY
@@ -82,13 +83,18 @@ def file_complaint(
     actor: str,
     process_key: str = INTAKE_PROCESS,
     public: bool = False,
+    filed_by: User | None = None,
 ) -> IntakeResult:
     """Validate a submission and open (or join) the customer's case for it.
 
     ``public``: filed by an anonymous visitor (the public site). The customer it names is only a claim
     (``engine/cases/identity.py``): the case gets a provisional customer of its own and joins no other case.
+    ``filed_by``: the agent who files it for the customer (they own a new case filed on the phone or at the
+    branch).
     """
-    prepared = prepare(engine, submission, actor=actor, process_key=process_key, public=public)
+    prepared = prepare(
+        engine, submission, actor=actor, process_key=process_key, public=public, filed_by=filed_by
+    )
     return write(engine, prepared, actor=actor)
 
 
@@ -103,6 +109,7 @@ class Prepared:
     history: dict | None = None  # what the case was started with, checked again under the write lock
     start: PreparedStart | None = None
     public: bool = False  # the customer is a claim: a provisional record, never one on file
+    owner: User | None = None  # the agent who filed it for the customer, its first owner
 
 
 def prepare(
@@ -112,6 +119,7 @@ def prepare(
     actor: str,
     process_key: str = INTAKE_PROCESS,
     public: bool = False,
+    filed_by: User | None = None,
 ) -> Prepared:
     """Everything intake can do without writing: validate, look the customer up, and either find the open
     case the complaint joins or take a case id and run the new case's workflow to its first wait.
@@ -127,7 +135,8 @@ def prepare(
     forms.validate(schema, data)
     complaint, person = data["complaint"], data["customer"]
     customer = None if public else engine.session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
-    prepared = Prepared(version, complaint, person, public=public)
+    owner = owner_at_intake(filed_by, complaint.get("channel"))
+    prepared = Prepared(version, complaint, person, public=public, owner=owner)
     if customer is not None:
         duplicate = find_open_duplicate(
             engine.session, customer, complaint["category"], complaint["description"]
@@ -213,8 +222,18 @@ def _run_start(
             "repeat_of_id": repeat_of,
             "tracking_code": secrets.token_urlsafe(24),
             **regulatory.start_values(received, engine.settings),
+            **({"owner_id": prepared.owner.id} if prepared.owner is not None else {}),
         },
     )
+    if prepared.owner is not None:
+        prepared.start.unit.record(
+            "owner.changed",
+            case_id,
+            previous_owner=None,
+            owner=prepared.owner.id,
+            owner_username=prepared.owner.username,
+            reason=FILED_REASON,
+        )
 
 
 _CUSTOMER = select(Customer).where(Customer.external_id == bindparam("external_id"))

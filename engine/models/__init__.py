@@ -14,8 +14,11 @@ from engine.models.case import (
     WorkItem,
     WorkItemState,
 )
-from engine.models.draft import Draft, DraftFile
+from engine.models.draft import Draft, DraftBlob, DraftFile, DraftRevision
+from engine.models.evidence import Attachment
+from engine.models.figures import TaskAnswer
 from engine.models.idempotency import IdempotencyRecord
+from engine.models.knowledge import KnowledgeVersion
 from engine.models.people import (
     DEFAULT_DEPARTMENTS,
     ApiToken,
@@ -29,10 +32,12 @@ from engine.models.people import (
 )
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
+from engine.models.visits import ElementVisit, VisitKind
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ApiToken",
+    "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
     "Base",
@@ -44,20 +49,26 @@ __all__ = [
     "Deployment",
     "DeploymentFile",
     "Draft",
+    "DraftBlob",
     "DraftFile",
+    "DraftRevision",
+    "ElementVisit",
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",
     "IdentityClaim",
     "Incident",
+    "KnowledgeVersion",
     "OutboxMessage",
     "ProcessVersion",
     "Role",
+    "TaskAnswer",
     "Timer",
     "TimerStatus",
     "TokenScope",
     "User",
     "UserSession",
+    "VisitKind",
     "WorkItem",
     "WorkItemState",
 ]

@@ -17,6 +17,28 @@ class Role(enum.StrEnum):
     PROCESS_OWNER = "process_owner"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Managers above the supervisors: they do all a supervisor does, and what only they may do (the second
+    # approval level of a settlement; the second extension of the regulatory clock).
+    DEPARTMENT_HEAD = "department_head"
+    SENIOR_MANAGER = "senior_manager"
+    MANAGER = "manager"  # sees the figures (/reports/), never customer data
+
+
+# The roles each role holds besides its own: a department head and a senior manager act as supervisors too.
+HOLDS = {
+    Role.DEPARTMENT_HEAD: frozenset({Role.SUPERVISOR}),
+    Role.SENIOR_MANAGER: frozenset({Role.SUPERVISOR, Role.DEPARTMENT_HEAD}),
+}
+
+
+def roles_held(role: str) -> frozenset[str]:
+    """A role and every role it holds (``HOLDS``)."""
+    return frozenset({role}) | HOLDS.get(role, frozenset())
+
+
+def with_holders(*roles: str) -> tuple[str, ...]:
+    """``roles`` and every role that holds one of them: for queries by role (``User.role.in_(...)``)."""
+    return tuple(sorted({r for r in Role if roles_held(r) & set(roles)}))
 
 
 # The departments are the lanes of the diagrams.
@@ -70,11 +92,16 @@ class User(Base):
     def lanes(self) -> set[str]:
         return {d.code for d in self.departments}
 
+    def has_role(self, *roles: str) -> bool:
+        """Whether the user's role is one of ``roles`` or holds one (a department head holds supervisor)."""
+        return bool(roles_held(self.role) & set(roles))
+
     def can_work_lane(self, lane: str | None) -> bool:
-        """Agents work their departments' lanes; supervisors also work the supervisor lane."""
+        """Agents work their departments' lanes; supervisors (and the managers above them) also work the
+        supervisor lane."""
         if lane is None:
             return False
-        return lane in self.lanes or (self.role == Role.SUPERVISOR and lane == "supervisor")
+        return lane in self.lanes or (self.has_role(Role.SUPERVISOR) and lane == "supervisor")
 
     @staticmethod
     def by_username(username: str):

@@ -149,14 +149,17 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     assert run(app, "deploy", str(processes)).exit_code == 0
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.stderr
-    assert "10 demo users created" in first.output and "12 demo complaints filed" in first.output
+    assert "11 demo users created" in first.output and "12 demo complaints filed" in first.output
     tiers = {t for (t,) in session.execute(select(Case.tier))}
     assert tiers == {"urgent", "general", "advisory"}
     owner = session.scalar(select(User.id).where(User.username == "agent.li"))
     assert session.scalar(select(Case.owner_id).where(Case.description.like("%盗刷%"))) == owner
     again = run(app, "seed-demo")
     assert "0 demo users created" in again.output and "already present" in again.output
-    assert session.scalar(select(func.count()).select_from(Case)) == 12
+    assert "closed urgent demo case" in first.output and "closed urgent" not in again.output
+    # The dozen living complaints and the closed urgent case of the auditor's path (engine/reports/demo.py).
+    assert session.scalar(select(func.count()).select_from(Case)) == 13
+    assert session.scalar(select(func.count()).where(Case.status == "completed")) == 1
 
 
 def _events(session, clock, count: int) -> None:
@@ -212,3 +215,16 @@ def test_audit_verify_refuses_a_file_that_is_not_an_export(app, tmp_path):
     assert result.exit_code == 1
     assert "is not a checkpoint export: line 1: expected an object" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_report_monthly_writes_html_pdf_and_xlsx_and_refuses_a_bad_month(app, tmp_path):
+    done = run(app, "report", "monthly", "--month", "2026-11", "--out", str(tmp_path))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "monthly-review-2026-11.html",
+        "monthly-review-2026-11.pdf",
+        "monthly-review-2026-11.xlsx",
+    ]
+    refused = run(app, "report", "monthly", "--month", "November", "--out", str(tmp_path / "x"))
+    assert refused.exit_code == 1 and "YYYY-MM" in refused.output
+    assert not (tmp_path / "x").exists()

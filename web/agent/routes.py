@@ -16,6 +16,7 @@ from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.cases.reads import users_by_id
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.evidence import attachments
 from engine.messaging import staff_notices
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
@@ -194,6 +195,7 @@ def case(case_id: int):
         can_decide_claim=identity.may_decide(user, found),
         mask_phone=mask_phone,
         mask_id=mask_id,
+        evidence=attachments.for_case(session(), found.id),
     )
 
 

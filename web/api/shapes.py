@@ -188,4 +188,5 @@ def tracking(view: CustomerView) -> dict:
         ],
         "owner": {"first_name": view.owner_first_name} if view.owner_first_name is not None else None,
         "next_step": {"name": step.name, "due_at": iso(step.due_at)} if step is not None else None,
+        "decision_due_at": iso(view.decision_due_at),
     }
