@@ -50,7 +50,11 @@ TARGET = 100  # complaints per second on SQLite
 
 def flask(url: str, *args: str) -> str:
     """Run ``flask --app app ARGS`` against ``url``; its output's last line."""
-    env = {**os.environ, "DATABASE_URL": url}
+    env = {
+        "SECRET_KEY": "bench-cli",
+        **os.environ,
+        "DATABASE_URL": url,
+    }  # the app refuses to start without one
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", *args],
         cwd=ROOT,

@@ -237,3 +237,18 @@ def test_one_client_guessing_many_usernames_is_capped(app, make_user):
     for i in range(25):
         assert browser.sign_in(f"user{i}", "guess").status_code == 401
     assert browser.sign_in("ann", "correct horse").status_code == 429
+
+
+def test_signing_in_again_replaces_the_earlier_session(app, session, make_user):
+    from engine.models import UserSession
+
+    make_user("ann", "agent", password="correct horse")
+    browser = Browser(app)
+    browser.sign_in("ann", "correct horse")
+    earlier = browser.client.get_cookie("complaints_session").value
+    browser.sign_in("ann", "correct horse")
+    fresh(session)
+    assert len(session.scalars(select(UserSession)).all()) == 1
+    replay = app.test_client()
+    replay.set_cookie("complaints_session", earlier)
+    assert replay.get("/agent/").status_code == 302

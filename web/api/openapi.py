@@ -257,7 +257,10 @@ def document(intake_form: dict | None = None) -> dict:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "flask --app app tokens create USER",
+                    "description": (
+                        "flask --app app tokens create USER [--scope full|read|metrics]: a read token is refused "
+                        "(403) on every change, a metrics token on everything but /metrics"
+                    ),
                 },
                 "session": {
                     "type": "apiKey",

@@ -47,6 +47,7 @@ def signin():
             ratelimit.wait(bucket, key)
         return _form(target, username, _("The username or password is not right."), 401)
     language = session.get("language")
+    sessions.end_session(db_session(), session.get("sid"))  # signing in again replaces an earlier session
     session.clear()  # a session id planted before sign-in is worth nothing after it
     session.permanent = True
     session["user_id"] = user.id
