@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from engine.cases import access
+from engine.cases import access, retriage
 from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.cases.reads import users_by_id
@@ -170,7 +170,12 @@ def case(case_id: int):
         for item, _actor, values in view.other_lanes
     }
     return render_template(
-        "agent/case.html", w=view, user=user, can_see_task=access.can_see_task, entries=entries
+        "agent/case.html",
+        w=view,
+        user=user,
+        can_see_task=access.can_see_task,
+        entries=entries,
+        may_retriage=found.status == "open" and retriage.may_retriage(user, found),
     )
 
 
