@@ -149,11 +149,12 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     assert run(app, "deploy", str(processes)).exit_code == 0
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.stderr
-    assert "10 demo users created" in first.output and "12 demo complaints filed" in first.output
+    # 12 living complaints, and 2 that show the service standard (two approvers; a re-triaged case).
+    assert "13 demo users created" in first.output and "14 demo complaints filed" in first.output
     tiers = {t for (t,) in session.execute(select(Case.tier))}
     assert tiers == {"urgent", "general", "advisory"}
     owner = session.scalar(select(User.id).where(User.username == "agent.li"))
     assert session.scalar(select(Case.owner_id).where(Case.description.like("%盗刷%"))) == owner
     again = run(app, "seed-demo")
     assert "0 demo users created" in again.output and "already present" in again.output
-    assert session.scalar(select(func.count()).select_from(Case)) == 12
+    assert session.scalar(select(func.count()).select_from(Case)) == 14
