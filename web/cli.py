@@ -110,7 +110,7 @@ def deploy(paths, actor, reason):
 @friendly
 def seed_demo():
     """Load demo users for every role (idempotent); prints their sign-in."""
-    from engine.cases.demo import seed, seed_complaints
+    from engine.cases.demo import seed, seed_complaints, seed_standard_cases
 
     with _database().session() as session:
         created = seed(session, _clock())
@@ -119,6 +119,7 @@ def seed_demo():
         click.echo(f"{len(created)} demo users created")
         try:
             filed = seed_complaints(session, _clock())
+            filed += seed_standard_cases(session, _clock())
         except NotFound:
             click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
         else:

@@ -59,6 +59,7 @@ EVENTS = {
     "case.started": lazy_gettext("Complaint received, case opened"),
     "case.updated": lazy_gettext("Case details updated"),
     "case.merged": lazy_gettext("A repeat complaint was merged into this case"),
+    "case.retriaged": lazy_gettext("The triage was corrected"),
     "case.decided": lazy_gettext("Decision sent to the customer"),
     "case.completed": lazy_gettext("Case closed"),
     "task.ready": lazy_gettext("Task waiting"),

@@ -216,3 +216,89 @@ def seed_complaints(session: Session, clock: Clock) -> int:
     work(cases[4], "tell_direction", "agent.wang", None)
     engine.deliver_message(cases[8].id, "answer_accepted", {}, actor="customer")
     return len(cases)
+
+
+def seed_standard_cases(session: Session, clock: Clock) -> int:
+    """Two more demo complaints that show the service standard at work, once: a settlement approved at two
+    levels by two people (a supervisor, then a department head), and a case whose triage a supervisor
+    corrected. Apart from ``seed_complaints`` so that the studio's replay of the demo cases stays the same
+    (a replay does not re-triage)."""
+    from engine.cases import retriage
+    from engine.cases.engine import CaseEngine
+    from engine.cases.intake import file_complaint
+    from engine.models import AuditEvent, WorkItem
+
+    if (
+        session.scalar(select(AuditEvent.kind).where(AuditEvent.kind == "case.retriaged").limit(1))
+        is not None
+    ):
+        return 0
+    engine = CaseEngine(session, clock)
+    users = {u.username: u for u in session.scalars(select(User))}
+
+    def file(description, category, amount, business, customer, name):
+        complaint = {
+            "channel": "branch",
+            "business_type": business,
+            "category": category,
+            "description": description,
+            "amount": amount,
+        }
+        person = {"id": customer, "name": name, "phone": f"1380000{customer[-4:]}", "segment": "standard"}
+        return file_complaint(
+            engine, {"complaint": complaint, "customer": person}, actor="channel:branch"
+        ).case
+
+    def work(case, spec_id, username, data):
+        item = session.scalars(
+            select(WorkItem)
+            .where(WorkItem.case_id == case.id, WorkItem.spec_id == spec_id)
+            .order_by(WorkItem.id)
+        ).all()[-1]
+        if item.state == "ready":
+            engine.claim(item.id, users[username])
+        engine.complete(item.id, users[username], data)
+
+    approved = file(
+        "理财产品赎回时被多收了手续费，共 20,000 元。",
+        "product_dispute",
+        20000,
+        "wealth_management",
+        "C10013",
+        "郑浩",
+    )
+    work(approved, "tell_direction", "agent.wang", {"direction": "产品部门核实收费依据，三日内答复"})
+    work(
+        approved,
+        "explain_product",
+        "product.sun",
+        {"explanation": "赎回费率在产品说明书第 6 页披露，但柜面未提示"},
+    )
+    settlement = {
+        "compensation_amount": 20000,
+        "apology": "对未充分提示赎回费用深表歉意",
+        "account": "6222020200445566",
+    }
+    work(approved, "propose_settlement", "agent.wang", settlement)
+    work(approved, "approve_supervisor", "supervisor.liu", {"approved": True, "comment": "同意"})
+    work(approved, "approve_head", "head.ma", {"approved": True, "comment": "同意，按方案退还"})
+
+    corrected = file(
+        "信用卡被扣了一笔 3,000 元的服务费，我从没开通过这项服务。",
+        "fee_dispute",
+        3000,
+        "bank_card",
+        "C10014",
+        "钱峰",
+    )
+    work(corrected, "tell_direction", "agent.li", {"direction": "核实扣费来源，当日回电"})
+    retriage.retriage(
+        engine,
+        corrected.id,
+        actor=users["supervisor.liu"],
+        tier="urgent",
+        category="abnormal_transaction",
+        priority="P1",
+        reason="客户从未开通该服务，按未授权扣款处理 The customer never signed up: an unauthorised debit",
+    )
+    return 2

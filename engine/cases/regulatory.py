@@ -29,6 +29,8 @@ FIRST_LIMIT_DAYS = 15
 EXTENSIONS = {15: (30, False), 30: (60, True)}
 DEFAULT_WARNING_DAYS = (10, 13)
 MANAGERS = {Role.SUPERVISOR, Role.ADMIN}
+# Who approves the further extension (30 → 60 days): a senior manager, not another supervisor.
+APPROVERS = {Role.SENIOR_MANAGER}
 
 
 def warning_days(settings: Mapping[str, Any]) -> tuple[int, ...]:
@@ -109,12 +111,12 @@ def extend(
         if needs_approval and (
             approver is None
             or approver.id == actor.id
-            or approver.role not in MANAGERS
+            or not approver.has_role(*APPROVERS)
             or not approver.active
         ):
             raise ValidationFailed(
                 "a further extension needs the approval of another senior manager",
-                {"approver": "must be another active supervisor or administrator"},
+                {"approver": "must be another active senior manager"},
             )
         case.regulatory_days = days
         _apply(case, schedule(case, engine.settings))

@@ -101,9 +101,12 @@ def test_a_complaint_from_filing_to_the_result_on_the_tracking_page(
             field = agent.locator(f"[name='{name}']")
             if field.count():
                 field.fill(value)
+        reached = agent.locator("[name='reached'][value='true']")
+        if reached.count():  # the phone call with the result: the customer answered
+            reached.check()
         agent.get_by_role("button", name=text["complete"]).click()
         agent.wait_for_load_state()
-    assert len(worked) == 3, worked  # the direction, the settlement, the result notice
+    assert len(worked) == 4, worked  # the direction, the settlement, the result notice, the phone call
 
     # The customer sees the result.
     customer.goto(f"{live_server}/track/{code}")

@@ -149,7 +149,8 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     assert run(app, "deploy", str(processes)).exit_code == 0
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.stderr
-    assert "11 demo users created" in first.output and "12 demo complaints filed" in first.output
+    # 12 living complaints, and 2 that show the service standard (two approvers; a re-triaged case).
+    assert "14 demo users created" in first.output and "14 demo complaints filed" in first.output
     tiers = {t for (t,) in session.execute(select(Case.tier))}
     assert tiers == {"urgent", "general", "advisory"}
     owner = session.scalar(select(User.id).where(User.username == "agent.li"))
@@ -157,8 +158,8 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     again = run(app, "seed-demo")
     assert "0 demo users created" in again.output and "already present" in again.output
     assert "closed urgent demo case" in first.output and "closed urgent" not in again.output
-    # The dozen living complaints and the closed urgent case of the auditor's path (engine/reports/demo.py).
-    assert session.scalar(select(func.count()).select_from(Case)) == 13
+    # The living complaints and the closed urgent case of the auditor's path (engine/reports/demo.py).
+    assert session.scalar(select(func.count()).select_from(Case)) == 15
     assert session.scalar(select(func.count()).where(Case.status == "completed")) == 1
 
 

@@ -67,7 +67,7 @@ def test_a_second_click_on_the_same_form_extends_nothing(app, api, session, case
 def test_the_further_extension_needs_another_manager_who_confirms_with_their_password(
     app, api, session, case, make_user
 ):
-    sam = make_user("sam", "supervisor", ("supervisor",), password="sam's password")
+    sam = make_user("sam", "senior_manager", ("supervisor",), password="sam's password")
     browser = sue(app, api)
     url = f"/supervisor/cases/{case['id']}/regulatory/extend"
     browser.post(url, {"to_days": "30", "reason": "complex"})

@@ -157,7 +157,8 @@ def test_extensions_go_to_30_then_60_days_with_a_second_manager_and_the_customer
     received = clock()
     ann = make_user("ann")
     sue = make_user("sue", role="supervisor", departments=("supervisor",))
-    max_ = make_user("max", role="supervisor", departments=("supervisor",))
+    max_ = make_user("max", role="senior_manager", departments=("supervisor",))
+    sam = make_user("sam", role="supervisor", departments=("supervisor",))
     case = complaint(engine)
 
     with pytest.raises(Forbidden):
@@ -168,6 +169,8 @@ def test_extensions_go_to_30_then_60_days_with_a_second_manager_and_the_customer
     assert session.get(Case, case.id).regulatory_due_at == received + timedelta(days=30)
     with pytest.raises(ValidationFailed):
         regulatory.extend(engine, case.id, actor=sue, reason="still complex", approver=sue)
+    with pytest.raises(ValidationFailed):  # another supervisor is not a senior manager
+        regulatory.extend(engine, case.id, actor=sue, reason="still complex", approver=sam)
     regulatory.extend(engine, case.id, actor=sue, reason="Court order awaited", approver=max_)
     assert session.get(Case, case.id).regulatory_due_at == received + timedelta(days=60)
     with pytest.raises(Conflict):

@@ -11,7 +11,7 @@ import re
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from engine.cases import access, identity
+from engine.cases import access, identity, retriage
 from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.cases.reads import users_by_id
@@ -196,6 +196,7 @@ def case(case_id: int):
         mask_phone=mask_phone,
         mask_id=mask_id,
         evidence=attachments.for_case(session(), found.id),
+        may_retriage=found.status == "open" and retriage.may_retriage(user, found),
     )
 
 

@@ -21,6 +21,7 @@ from engine.models import (
     WorkItem,
     WorkItemState,
 )
+from engine.models.people import with_holders
 
 # How far ahead the inbox looks, by the choice in its filter bar ("overdue" looks at none).
 HORIZONS = {
@@ -36,6 +37,7 @@ REGULATORY_HORIZON = timedelta(days=5)
 LIMIT = 200
 SUPERVISOR_LANE = "supervisor"
 MANAGER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+APPROVER_ROLES = with_holders(Role.SENIOR_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,11 @@ def regulatory_watch(session: Session, now: datetime, flt: Filters, limit: int =
 
 
 def managers(session: Session, *, besides: int) -> list[User]:
-    """Other active supervisors and administrators: who may approve a further regulatory extension."""
+    """Other active senior managers: who may approve a further regulatory extension."""
     return list(
         session.scalars(
             select(User)
-            .where(User.role.in_(MANAGER_ROLES), User.active.is_(True), User.id != besides)
+            .where(User.role.in_(APPROVER_ROLES), User.active.is_(True), User.id != besides)
             .order_by(User.display_name, User.username)
         )
     )

@@ -90,9 +90,7 @@ def extend(case_id: int):
         )
         return redirect(here)
     except ValidationFailed:
-        return _page(
-            case, {"approver": _("Choose another active supervisor or administrator.")}, request.form, 422
-        )
+        return _page(case, {"approver": _("Choose another active senior manager.")}, request.form, 422)
     flash(
         _(
             "The decision deadline is now %(days)d days from receipt. The customer has been told by SMS and app.",

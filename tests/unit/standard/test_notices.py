@@ -129,13 +129,17 @@ def test_a_knowledge_base_answer_states_cause_solution_and_advice_and_its_accept
     assert session.get(Case, case.id).decided_at == clock()
 
 
-def test_a_result_notice_by_sms_alone_is_refused():
+def test_a_result_notice_asked_for_by_sms_alone_still_goes_by_sms_and_app_push():
+    # A case still on an older version, whose form let the agent pick SMS alone.
     from datetime import UTC
 
-    from handlers import HandlerContext, HandlerError
+    from handlers import HandlerContext
     from handlers.complaints import notify_result
 
     ctx = HandlerContext(1, "C1", "send", {}, datetime(2026, 3, 2, tzinfo=UTC))
-    with pytest.raises(HandlerError, match="phone"):
-        notify_result(ctx, "13800000000", "cause", "solution", "advice", channels=["sms"])
-    assert ctx.outbox == [] and not ctx.decided
+    notify_result(ctx, "13800000000", "cause", "solution", "advice", channels=["sms"])
+    assert [(m.channel, m.template) for m in ctx.outbox] == [
+        ("sms", "result_notice"),
+        ("app_push", "result_notice"),
+    ]
+    assert ctx.decided

@@ -1,0 +1,116 @@
+"""Re-triage: the case owner or a supervisor corrects a case's tier, category and priority, with a reason.
+
+The correction is an audit event (``case.retriaged``, before and after). When the tier changes while the
+case is still on its tier's path, the case moves to the new tier's path: the workflow goes back to the
+gateway that chose the path (``TIER_GATEWAY`` in complaint.bpmn) with the corrected data, so the open work
+of the old path is cancelled and the new path starts, its customer-facing tasks going to the same owner. Once
+the path is done (result and follow-up), the correction changes the labels and the data the rest reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+
+from engine.cases import intake
+from engine.cases.engine import CaseEngine
+from engine.errors import Forbidden, InvalidState, ValidationFailed
+from engine.models import Case, CaseStatus, Role, User
+
+TIERS = ("urgent", "general", "advisory")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+# The gateway of the intake process that runs the tier's path.
+TIER_GATEWAY = "which_tier"
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def may_retriage(user: User, case: Case) -> bool:
+    """The case owner and supervisors (and the managers above them) correct a triage."""
+    return case.owner_id == user.id or user.has_role(Role.SUPERVISOR)
+
+
+def categories(engine: CaseEngine) -> list[str]:
+    """The complaint categories the deployed intake form knows."""
+    _version, schema = intake.intake_schema(engine)
+    complaint = ((schema or {}).get("properties") or {}).get("complaint") or {}
+    return list(((complaint.get("properties") or {}).get("category") or {}).get("enum") or [])
+
+
+def check(engine: CaseEngine, tier: str, category: str, priority: str, reason: str) -> dict[str, str]:
+    """What is wrong with a correction, by field (empty when nothing is)."""
+    errors = {}
+    if tier not in TIERS:
+        errors["tier"] = f"must be one of {', '.join(TIERS)}"
+    if category not in categories(engine):
+        errors["category"] = "is not a category of the intake form"
+    if priority not in PRIORITIES:
+        errors["priority"] = f"must be one of {', '.join(PRIORITIES)}"
+    if not (reason or "").strip():
+        errors["reason"] = "is required"
+    return errors
+
+
+def retriage(
+    engine: CaseEngine, case_id: int, *, actor: User, tier: str, category: str, priority: str, reason: str
+) -> Case:
+    """Correct the triage of an open case and, when the tier changes, move it to the new tier's path."""
+    errors = check(engine, tier, category, priority, reason)
+    if errors:
+        raise ValidationFailed("the triage correction is not valid", errors)
+    with engine.unit(actor.username) as unit:
+        case = engine.read_case(case_id)
+        if not may_retriage(actor, case):
+            raise Forbidden("only the case owner or a supervisor may re-triage a case")
+        if case.status != CaseStatus.OPEN:
+            raise InvalidState(f"case {case.reference} is {case.status}: only an open case is re-triaged")
+        before = {"tier": case.tier, "category": case.category, "priority": case.priority}
+        after = {"tier": tier, "category": category, "priority": priority}
+        if before == after:
+            raise ValidationFailed(
+                "the triage is already so", {"tier": "change the tier, category or priority"}
+            )
+        workflow = engine.load_workflow(case)
+        step = engine.step_for(unit, case, workflow)
+        moved = tier != case.tier and _move(workflow, after)
+        if not moved:
+            for task in workflow.get_tasks(state=_OPEN):
+                _correct(task.data, after)
+        for name, value in after.items():
+            step.set_case(name, value)
+        unit.record(
+            "case.retriaged",
+            case.id,
+            before=before,
+            after=after,
+            reason=reason.strip(),
+            moved=moved,
+        )
+        step.advance()
+        step.save()
+    return case
+
+
+def _correct(data: dict[str, Any], after: dict[str, str]) -> None:
+    """The corrected triage in a task's data: what the diagrams read (``tier``, ``priority``, the category)."""
+    if "tier" in data or "priority" in data:
+        data["tier"], data["priority"] = after["tier"], after["priority"]
+    if isinstance(data.get("complaint"), dict):
+        data["complaint"] = {**data["complaint"], "category": after["category"]}
+
+
+def _move(workflow, after: dict[str, str]) -> bool:
+    """Send the workflow back to the tier gateway with the corrected data, if a tier's path is still running."""
+    gateways = [
+        t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == TIER_GATEWAY
+    ]
+    if not gateways:
+        return False
+    gateway = gateways[-1]
+    path = [t for t in gateway.children if t.has_state(_OPEN)]
+    if not path:
+        return False  # the tier's path is done: the result and follow-up run on
+    # The gateway takes its data from the step before it when it runs again: correct it there.
+    _correct(gateway.parent.data, after)
+    workflow.reset_from_task_id(gateway.id)
+    return True

@@ -1,0 +1,32 @@
+"""The demo data shows the service standard: a case two different people approved, a re-triaged case, and
+department heads for every department."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.cases import demo
+from engine.models import AuditEvent, Case, User, WorkItem
+from engine.timers import ladder
+
+
+def test_the_demo_has_a_two_approver_settlement_a_retriaged_case_and_heads_for_every_department(
+    engine, session, clock
+):
+    demo.seed(session, clock)
+    demo.seed_complaints(session, clock)
+    assert demo.seed_standard_cases(session, clock) == 2
+    names = {u.id: u.username for u in session.scalars(select(User))}
+    approvals = session.scalars(
+        select(WorkItem).where(WorkItem.spec_id.in_(("approve_supervisor", "approve_head")))
+    ).all()
+    assert sorted(names[a.completed_by_id] for a in approvals) == ["head.ma", "supervisor.liu"]
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).all()
+    assert session.get(Case, event.case_id).tier == "urgent" and event.payload["moved"] is True
+    assert ladder.unreached_heads(session) == []
+
+
+def test_the_standard_cases_are_seeded_once(engine, session, clock):
+    demo.seed(session, clock)
+    assert demo.seed_standard_cases(session, clock) == 2
+    assert demo.seed_standard_cases(session, clock) == 0
