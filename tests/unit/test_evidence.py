@@ -337,3 +337,13 @@ def test_the_s3_store_keeps_and_serves_evidence(engine, session, case, s3):
         attachments.read(store, attachment)
     fresh(session)
     assert session.get(Attachment, attachment.id).sha256 == attachment.sha256
+
+
+@pytest.mark.parametrize("mode", ["P", "I;16", "CMYK", "LA", "1"])
+def test_images_of_every_pixel_mode_are_kept(mode):
+    out = io.BytesIO()
+    image = Image.new(mode, (16, 16))
+    image.save(out, format="JPEG" if mode == "CMYK" else "PNG")
+    kept = prepare(out.getvalue())
+    with Image.open(io.BytesIO(kept.data)) as back:
+        assert back.size == (16, 16)
