@@ -116,7 +116,7 @@ def _encode(image, kind: str) -> Prepared:
         pixels.save(out, format="JPEG", quality=90, optimize=True)
         return Prepared(JPEG, out.getvalue())
     pixels = upright if upright.mode in ("1", "L", "LA", "RGB", "RGBA") else upright.convert("RGBA")
-    pixels.save(out, format="PNG", optimize=True)
+    pixels.save(out, format="PNG", compress_level=6)
     return Prepared(PNG, out.getvalue())
 
 
