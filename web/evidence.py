@@ -24,9 +24,24 @@ FIELD = "file"
 ENVELOPE_BYTES = 64 * 1024
 
 
+STORE_SETTINGS = (
+    "ATTACHMENTS_DIR",
+    "ATTACHMENTS_S3_BUCKET",
+    "ATTACHMENTS_S3_PREFIX",
+    "ATTACHMENTS_S3_ENDPOINT",
+    "ATTACHMENTS_S3_REGION",
+)
+
+
 def store() -> EvidenceStore:
-    """The evidence store the settings name (a folder by default; an S3 bucket when configured)."""
-    return store_from_settings(current_app.config)
+    """The evidence store the settings name (a folder by default; an S3 bucket when configured), made once per
+    app and settings (an S3 client is worth keeping)."""
+    key = tuple(current_app.config.get(name) for name in STORE_SETTINGS)
+    made = current_app.extensions.setdefault("evidence_stores", {})
+    if key not in made:
+        made.clear()
+        made[key] = store_from_settings(current_app.config)
+    return made[key]
 
 
 def limits() -> Limits:

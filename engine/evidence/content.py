@@ -86,7 +86,7 @@ def prepare(data: bytes) -> Prepared:
 
 def reencode_image(data: bytes, kind: str) -> Prepared:
     """Decode the image and encode its pixels again (JPEG stays JPEG; PNG and WebP become PNG)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
@@ -95,22 +95,28 @@ def reencode_image(data: bytes, kind: str) -> Prepared:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise refuse("image_size", f"the image is too large ({width}×{height} pixels)")
-                image.load()
-                # Turn the picture the way the camera said, since the orientation tag goes with the metadata.
-                upright = ImageOps.exif_transpose(image)
+                return _encode(image, kind)
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise refuse("image_size", "the image is too large") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, TypeError):
         raise refuse("damaged", "the image cannot be read; it may be damaged") from None
+
+
+def _encode(image, kind: str) -> Prepared:
+    from PIL import ImageOps
+
+    image.load()
+    # Turn the picture the way the camera said, since the orientation tag goes with the metadata.
+    upright = ImageOps.exif_transpose(image)
     out = io.BytesIO()
     if kind == "jpeg":
         pixels = upright if upright.mode in ("RGB", "L") else upright.convert("RGB")
         pixels.save(out, format="JPEG", quality=90, optimize=True)
         return Prepared(JPEG, out.getvalue())
     pixels = upright if upright.mode in ("1", "L", "LA", "RGB", "RGBA") else upright.convert("RGBA")
-    pixels.save(out, format="PNG", optimize=True)
+    pixels.save(out, format="PNG", compress_level=6)
     return Prepared(PNG, out.getvalue())
 
 

@@ -49,6 +49,11 @@ ROUTES = {
     ("POST", "/drafts/{draft_id}/run"): {OWNER, ADMIN},
     ("POST", "/drafts/{draft_id}/deploy"): {OWNER, ADMIN},
     ("POST", "/migrations"): {OWNER, ADMIN},
+    # Evidence on cases (web/api/evidence.py).
+    ("GET", "/complaints/{case_id}/evidence"): {AGENT, SUPERVISOR, AUDITOR},
+    ("POST", "/complaints/{case_id}/evidence"): {AGENT, SUPERVISOR},
+    ("GET", "/complaints/{case_id}/evidence/{attachment_id}"): {AGENT, SUPERVISOR, AUDITOR},
+    ("POST", "/track/{tracking_code}/evidence"): PUBLIC,
 }
 # Ids that exist nowhere: an allowed caller gets past authorization and is told so (404), or is refused for
 # the (empty) body; never 401 or 403.
@@ -60,6 +65,7 @@ VALUES = {
     "version_id": "987654",
     "other_id": "987655",
     "name": "general.bpmn",
+    "attachment_id": "987654",
 }
 
 

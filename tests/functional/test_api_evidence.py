@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -98,3 +99,22 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(app, api, case, session)
         assert answer.status_code == 413 and answer.get_json()["code"] == "payload_too_large"
     fresh(session)
     assert session.scalars(select(Attachment)).all() == []
+
+
+def test_with_an_s3_bucket_configured_the_files_go_there(app, api, case, monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bank-evidence")
+        app.config.update(ATTACHMENTS_S3_BUCKET="bank-evidence", ATTACHMENTS_S3_REGION="us-east-1")
+        url = f"{PREFIX}/complaints/{case['id']}/evidence"
+        attached = send(api, url, "ann", png()).get_json()
+        [stored] = s3.list_objects_v2(Bucket="bank-evidence")["Contents"]
+        assert stored["Key"].startswith(f"case-{case['id']}/")
+        got = api.get(f"{url}/{attached['id']}", "ann")
+        assert got.status_code == 200 and hashlib.sha256(got.data).hexdigest() == attached["sha256"]
+    assert not any(p.is_file() for p in Path(app.config["ATTACHMENTS_DIR"]).rglob("*"))  # nothing on disk

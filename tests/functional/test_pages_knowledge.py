@@ -146,6 +146,8 @@ def test_the_owner_adds_and_removes_an_entry(app, api, deployed, session):
     assert knowledge.latest(session).entries[-1]["keywords"] == ["gold bar", "buy gold"]
     page = pete.get("/owner/knowledge/edit?entry=gold-bars-en").text
     version = re.search(r'id="knowledge-remove".*?name="version" value="(\d+)"', page, re.S).group(1)
+    unexplained = pete.post("/owner/knowledge/remove", {"original": "gold-bars-en", "version": version})
+    assert unexplained.status_code == 422 and "Say why the knowledge base changes." in unexplained.text
     gone = pete.post(
         "/owner/knowledge/remove", {"original": "gold-bars-en", "version": version, "reason": "withdrawn"}
     )

@@ -8,6 +8,8 @@ import io
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -337,3 +339,41 @@ def test_the_s3_store_keeps_and_serves_evidence(engine, session, case, s3):
         attachments.read(store, attachment)
     fresh(session)
     assert session.get(Attachment, attachment.id).sha256 == attachment.sha256
+
+
+@pytest.mark.parametrize("mode", ["P", "I;16", "CMYK", "LA", "1"])
+def test_images_of_every_pixel_mode_are_kept(mode):
+    out = io.BytesIO()
+    image = Image.new(mode, (16, 16))
+    image.save(out, format="JPEG" if mode == "CMYK" else "PNG")
+    kept = prepare(out.getvalue())
+    with Image.open(io.BytesIO(kept.data)) as back:
+        assert back.size == (16, 16)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    head=st.sampled_from(
+        [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBP", b"%PDF-1.4\n", b""]
+    ),
+    body=st.binary(max_size=2048),
+)
+def test_any_bytes_are_kept_or_refused_with_a_reason_never_an_error(head, body):
+    try:
+        kept = prepare(head + body)
+    except ValidationFailed as refused:
+        assert refused.reason in {"empty", "type", "damaged", "image_size", "pdf_encrypted", "pdf_active"}
+    else:
+        assert kept.content_type in ("image/png", "image/jpeg", "application/pdf")
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(cut=st.integers(min_value=1, max_value=400), flip=st.integers(min_value=0, max_value=255))
+def test_damaged_real_files_are_kept_or_refused_never_an_error(cut, flip):
+    for good in (png((20, 20)), jpeg_with_location(), pdf()):
+        damaged = bytearray(good[: max(12, len(good) - cut)])
+        damaged[len(damaged) // 2] ^= flip
+        try:
+            prepare(bytes(damaged))
+        except ValidationFailed as refused:
+            assert refused.reason

@@ -99,8 +99,9 @@ def knowledge_remove():
     return _deploy(
         kept,
         reason,
+        # The removal's problem goes on top of the page, not on the entry's fields.
         on_error=lambda errors, status: _form(
-            current, original, values, _field_errors(errors, -1), reason=reason, status=status
+            current, original, values, {}, problem=" ".join(_field_errors(errors, -1).values()), status=status
         ),
         done=_("The knowledge base was deployed without %(id)s.", id=original),
     )
