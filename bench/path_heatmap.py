@@ -12,7 +12,8 @@ all cases, over the last 30 days, and over 30 days of one tier, channel and cate
 Part 2: the closed urgent demo case worked from intake to close (9 steps and a timer) 20 times with the rows
 written, and 20 times with ``engine.runtime.visits`` switched off, alternating; the median per case.
 
-On PostgreSQL (``--pg``) the bench uses a schema of its own, ``bench_path``, in the database of the URL.
+On PostgreSQL (``--pg``) the bench uses schemas of its own, ``bench_path`` and ``bench_path_steps`` (part 2),
+in the database of the URL, and drops them at the end.
 """
 
 from __future__ import annotations
@@ -44,16 +45,21 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 SCHEMA = "bench_path"
 
 
-def database(pg: str | None, directory: Path) -> Database:
+def database(pg: str | None, directory: Path, schema: str = SCHEMA) -> Database:
     if pg is None:
-        found = Database.connect(f"sqlite:///{directory / 'path.db'}")
+        found = Database.connect(f"sqlite:///{directory / schema}.db")
     else:
+        drop(pg, schema)
         with make_engine(pg, poolclass=NullPool).begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
-        found = Database.connect(pg, connect_args={"options": f"-csearch_path={SCHEMA}"})
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        found = Database.connect(pg, connect_args={"options": f"-csearch_path={schema}"})
     upgrade(found.engine)
     return found
+
+
+def drop(pg: str, schema: str) -> None:
+    with make_engine(pg, poolclass=NullPool).begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 def seed(db: Database, clock: FrozenClock) -> None:
@@ -181,6 +187,10 @@ def main(argv: list[str] | None = None) -> None:
         db = database(args.pg, Path(directory))
         clock = FrozenClock(NOW)
         seed(db, clock)
+        steps = database(args.pg, Path(directory), f"{SCHEMA}_steps")  # a small database of its own
+        seed(steps, FrozenClock(NOW))
+        with_rows, without = step_overhead(steps, FrozenClock(NOW))
+        steps.engine.dispose()
         began = perf_counter()
         rows = fill(db, args.cases)
         print(
@@ -189,15 +199,14 @@ def main(argv: list[str] | None = None) -> None:
         )
         for label, seconds, cases in time_heatmaps(db, args.runs):
             print(f"  heatmap {label}: median {seconds * 1000:.0f} ms ({cases:,} cases reached the process)")
-        with_rows, without = step_overhead(db, clock)
         print(
             f"  closed urgent case, intake to close: {with_rows * 1000:.0f} ms with the visit rows, "
             f"{without * 1000:.0f} ms without ({(with_rows / without - 1) * 100:+.1f} %)"
         )
         db.engine.dispose()
         if args.pg:
-            with make_engine(args.pg, poolclass=NullPool).begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            drop(args.pg, SCHEMA)
+            drop(args.pg, f"{SCHEMA}_steps")
 
 
 if __name__ == "__main__":

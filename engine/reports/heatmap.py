@@ -53,7 +53,7 @@ class ElementHeat:
 class Heatmap:
     version: ProcessVersion
     diagram: Diagram
-    cases: int  # the cases of the selection that reached this process
+    cases: int  # the cases of the selection that entered this process (completed its start event)
     elements: dict[str, ElementHeat] = field(default_factory=dict)
     flows: dict[str, int] = field(default_factory=dict)  # flow id → times taken
 
@@ -61,28 +61,25 @@ class Heatmap:
 def heatmap(session: Session, version: ProcessVersion, wanted: Filter, now: datetime) -> Heatmap:
     shown = diagram(session, version)
     scope = _scope(session, version, wanted)
-    in_scope = ElementVisit.case_id.in_(scope)
-    reached = session.scalar(
-        select(func.count(distinct(ElementVisit.case_id))).where(
-            ElementVisit.process_key == version.process_key, in_scope
+    # One pass over the process's rows: per element completed and per flow taken, the times and the cases.
+    found = Heatmap(version, shown, 0)
+    starts = {e for e, kind in shown.kinds.items() if kind == "startEvent"}
+    for kind, source, target, times, cases in session.execute(
+        select(
+            ElementVisit.kind,
+            ElementVisit.source_id,
+            ElementVisit.element_id,
+            func.count(),
+            func.count(distinct(ElementVisit.case_id)),
         )
-    )
-    found = Heatmap(version, shown, reached or 0)
-    for element_id, cases, times in session.execute(
-        select(ElementVisit.element_id, func.count(distinct(ElementVisit.case_id)), func.count())
-        .where(
-            ElementVisit.process_key == version.process_key, ElementVisit.kind == VisitKind.ELEMENT, in_scope
-        )
-        .group_by(ElementVisit.element_id)
+        .where(ElementVisit.process_key == version.process_key, ElementVisit.case_id.in_(scope))
+        .group_by(ElementVisit.kind, ElementVisit.source_id, ElementVisit.element_id)
     ):
-        found.elements[element_id] = ElementHeat(cases=cases, times=times)
-    for source, target, times in session.execute(
-        select(ElementVisit.source_id, ElementVisit.element_id, func.count())
-        .where(ElementVisit.process_key == version.process_key, ElementVisit.kind == VisitKind.FLOW, in_scope)
-        .group_by(ElementVisit.source_id, ElementVisit.element_id)
-    ):
-        flow = shown.flow_id(source, target)
-        if flow is not None:
+        if kind == VisitKind.ELEMENT:
+            found.elements[target] = ElementHeat(cases=cases, times=times)
+            if target in starts:  # every case that entered the process completed a start event
+                found.cases = max(found.cases, cases)
+        elif (flow := shown.flow_id(source, target)) is not None:
             found.flows[flow] = found.flows.get(flow, 0) + times
     tasks = sorted(e for e, kind in shown.kinds.items() if kind in TASK_KINDS)
     if tasks:

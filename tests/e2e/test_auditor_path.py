@@ -51,7 +51,12 @@ def test_an_auditor_sees_a_closed_urgent_case_on_its_diagram_with_the_golden_hou
     page.on("pageerror", lambda error: problems.append(str(error)))
     sign_in(page, live_server, "auditor.xu")
     page.goto(f"{live_server}/auditor/cases/{closed_case.id}")
+    # The trace draws the path too, above the steps.
+    expect(page.locator("#path")).to_have_attribute("data-ready", "true")
+    assert "path-fired" not in element(page, "run_urgent_path").get_attribute("class")
+    assert "path-done" in element(page, "run_urgent_path").get_attribute("class")
     page.get_by_role("link", name="See the path on the diagram").click()
+    page.wait_for_url(f"**/auditor/cases/{closed_case.id}/diagram")
     expect(page.locator("#path")).to_have_attribute("data-ready", "true")
 
     # The intake process: every element on the way done, the flows taken drawn, the urgent path among them.

@@ -16,7 +16,6 @@ from engine import accounts
 from engine.errors import NotFound
 from engine.models import Case, Role
 from engine.reports.export import case_record, to_json
-from engine.reports.export_pdf import record_pdf
 from web.auditor.blueprint import bp
 from web.db import clock, now, session
 from web.pages import me, page
@@ -63,6 +62,8 @@ def export_case(case_id: int):
     if form["format"] == "json":
         body, mimetype = to_json(record), "application/json"
     else:
+        from engine.reports.export_pdf import record_pdf  # reportlab is loaded only when a PDF is asked for
+
         body, mimetype = record_pdf(record), "application/pdf"
     return Response(
         body,
