@@ -225,6 +225,8 @@ class CaseEngine:
             }
             writes.update_row(self.session, item, **done)
             answers.record(self.session, item, data, user.id, unit.now)
+            if item.lane == FRONTLINE and case.first_response_at is None:
+                step.set_case("first_response_at", unit.now)  # every frontline task talks to the customer
             unit.record(
                 "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
             )
