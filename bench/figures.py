@@ -58,7 +58,7 @@ FILL = [
     # a year of complaints
     f"""INSERT INTO cases (id, reference, process_key, process_version_id, status, title, tier, owner_id,
          started_by, channel, business_type, category, description, received_at, cause_class, repeat_of_id,
-         regulatory_days, regulatory_breached_at, decided_at, closed_at, compensation_paid, state,
+         regulatory_days, regulatory_breached_at, decided_at, closed_at, compensation_paid, first_response_at, state,
          serializer_version, engine_version, revision, created_at, updated_at)
        SELECT g, 'B' || lpad(g::text, 12, '0'), 'complaint', 1,
          CASE WHEN g % 10 < 7 THEN 'completed' ELSE 'open' END, '',
@@ -78,6 +78,7 @@ FILL = [
          CASE WHEN g % 10 < 8 THEN r + (g % 37) * interval '1 day' + (g % 600) * interval '1 minute' END,
          CASE WHEN g % 10 < 7 THEN r + (g % 37 + 1 + g % 5) * interval '1 day' END,
          CASE WHEN g % 20 = 0 THEN 100 + g % 5000 END,
+         CASE WHEN g % 3 = 0 THEN r + (g % 90) * interval '1 second' ELSE r + (g % 400) * interval '1 minute' END,
          '{{}}', '1', 'bench', 1, r, r
        FROM generate_series(1, {CASES}) g,
             LATERAL (SELECT timestamptz '2026-01-01 00:00+00' + g * interval '31.5 seconds' AS r) t""",
@@ -115,10 +116,10 @@ FILL = [
          received_at + (id % 90) * interval '1 second', received_at, received_at
        FROM cases WHERE id % 3 = 0""",
     # answers: the survey of 60% of the cases, the root causes, the approvals
-    """INSERT INTO task_answers (case_id, work_item_id, spec_id, name, form, answered_at, resolved,
-         satisfaction, recommend)
-       SELECT id, id * 4 + 3, 'follow_up_visit', 'Follow-up visit', 'survey.schema.json', received_at,
-         id % 9 <> 0, 1 + id % 5, id % 11
+    f"""INSERT INTO task_answers (case_id, work_item_id, spec_id, name, form, answered_at, answered_by_id,
+         resolved, satisfaction, recommend)
+       SELECT id, id * 4 + 3, 'follow_up_visit', 'Follow-up visit', 'survey.schema.json', closed_at,
+         1 + id % {AGENTS}, id % 9 <> 0, 1 + id % 5, id % 11
        FROM cases WHERE status = 'completed' AND id % 10 < 6""",
     """INSERT INTO task_answers (case_id, work_item_id, spec_id, name, form, answered_at, root_cause)
        SELECT id, id * 4 + 2, 'trace_funds', 'Trace the funds', 'root_cause.schema.json', received_at,
@@ -126,7 +127,7 @@ FILL = [
        FROM cases WHERE tier = 'urgent'""",
     """INSERT INTO task_answers (case_id, work_item_id, spec_id, name, form, answered_at, approved)
        SELECT id, id * 4 + 4, 'approve_supervisor', 'Approve the settlement (supervisor)',
-         'approval.schema.json', received_at, id % 60 <> 0
+         'approval.schema.json', received_at + interval '1 day', id % 60 <> 0
        FROM cases WHERE id % 20 = 0""",
     # missed deadlines on 7% of the cases
     """INSERT INTO escalations (case_id, work_item_id, source, recipient, step, limit_text, level, created_at,

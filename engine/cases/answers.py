@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from engine.models import TaskAnswer, WorkItem
@@ -36,6 +37,12 @@ def record(session: Session, item: WorkItem, data: dict[str, Any], user_id: int 
         if column == "compensation" and value is not None:
             value = Decimal(str(value))
         values[column] = value
+    # The case answered this form before (a rework's second visit): the new answer is the one that counts.
+    session.execute(
+        update(TaskAnswer)
+        .where(TaskAnswer.case_id == item.case_id, TaskAnswer.form == item.form, TaskAnswer.latest.is_(True))
+        .values(latest=False)
+    )
     session.add(
         TaskAnswer(
             case_id=item.case_id,
@@ -46,5 +53,24 @@ def record(session: Session, item: WorkItem, data: dict[str, Any], user_id: int 
             answered_at=now,
             answered_by_id=user_id,
             **values,
+        )
+    )
+
+
+def backfill_first_responses(session: Session) -> None:
+    """Set ``first_response_at`` of cases from their rows (the migration does the same for older cases)."""
+    session.execute(
+        text(
+            "UPDATE cases SET first_response_at = (SELECT min(w.completed_at) FROM work_items w"
+            " WHERE w.case_id = cases.id AND w.lane = 'frontline' AND w.completed_at IS NOT NULL)"
+        )
+    )
+    session.execute(
+        text(
+            "UPDATE cases SET first_response_at = (SELECT min(o.created_at) FROM outbox o"
+            " WHERE o.case_id = cases.id AND o.channel IN ('sms', 'app_push'))"
+            " WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = cases.id"
+            " AND o.channel IN ('sms', 'app_push')"
+            " AND (cases.first_response_at IS NULL OR o.created_at < cases.first_response_at))"
         )
     )

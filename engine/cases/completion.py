@@ -105,6 +105,8 @@ def write(engine: CaseEngine, prepared: PreparedCompletion, user: User) -> Case:
         }
         writes.update_row(engine.session, item, **done)
         answers.record(engine.session, item, prepared.data, user.id, unit.now)
+        if item.lane == FRONTLINE and case.first_response_at is None:
+            step.set_case("first_response_at", unit.now)  # every frontline task talks to the customer
         unit.record(
             "task.completed",
             case.id,

@@ -85,6 +85,8 @@ class Case(Base):
     decided_at: Mapped[datetime | None]
     # Compensation paid into the customer's account (the ``compensate`` handler), CNY; for the figures.
     compensation_paid: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # The bank's first response to the customer: a frontline task done, or an SMS or app message sent.
+    first_response_at: Mapped[datetime | None]
     # SpiffWorkflow's state without the spec (the spec is stored once on the process version).
     state: Mapped[str] = deferred(mapped_column(Text))
     serializer_version: Mapped[str] = mapped_column(String(16))

@@ -11,12 +11,15 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base, BigId, intpk
-from engine.models.case import Case
+from engine.models.case import Case, WorkItem
 
 
 class TaskAnswer(Base):
     __tablename__ = "task_answers"
-    __table_args__ = (Index("ix_task_answers_form_case", "form", "case_id"),)
+    __table_args__ = (
+        Index("ix_task_answers_form_case", "form", "case_id"),
+        Index("ix_task_answers_form_answered", "form", "answered_at"),
+    )
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
@@ -26,6 +29,8 @@ class TaskAnswer(Base):
     form: Mapped[str] = mapped_column(String(255))
     answered_at: Mapped[datetime]
     answered_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    # False once the case answers the same form again (a rework's second follow-up visit): figures count the last.
+    latest: Mapped[bool] = mapped_column(default=True, server_default="1")
     # The follow-up survey (survey.schema.json): solved, satisfaction 1-5, would recommend 0-10 (NPS).
     resolved: Mapped[bool | None]
     satisfaction: Mapped[int | None]
@@ -40,3 +45,5 @@ class TaskAnswer(Base):
 
 # The figures ask of each case whether a later complaint was linked to it (an agent's repeats).
 Index("ix_cases_repeat_of_id", Case.repeat_of_id)
+# The task figures count the tasks that arose in the chosen days.
+Index("ix_work_items_created_at", WorkItem.created_at)

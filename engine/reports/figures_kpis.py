@@ -1,33 +1,38 @@
 """The figures the bank measures (MISSION.md, "What the bank measures"), each one source query.
 
+What a figure counts: the case figures count the cases *received* in the chosen days; the task figures
+(on time, per agent) the tasks that *arose* in them; the survey and approval figures the answers *given* in
+them. Every figure is a range scan of one table (the tier, channel and category filters join the case only
+when set), which is what keeps them fast at a million cases.
+
 Definitions, where the service standard leaves room:
 
-- **First response**: the earlier of the first completed frontline task of the case (every frontline task talks
-  to the customer) and the first SMS or app push sent to the customer (the knowledge base's instant answer, the
-  safeguards notice). Within the tier's limit: urgent 15 minutes, general 4 hours, advisory (and a case not yet
-  triaged) 24 hours from receipt. A case not answered yet counts in the total, not as within.
+- **First response** (``cases.first_response_at``, kept by the engine): the earlier of the first completed
+  frontline task of the case (every frontline task talks to the customer) and the first SMS or app push sent to
+  the customer (the knowledge base's instant answer, the safeguards notice). Within the tier's limit: urgent 15
+  minutes, general 4 hours, advisory (and a case not yet triaged) 24 hours from receipt. A case not answered yet
+  counts in the total, not as within.
 - **On time**: a completed task with a deadline, completed at or before it.
 - **Resolution time**: from receipt to the case's close (after the follow-up visit).
 - **Regulatory**: from receipt to the decision reaching the customer, in days of 24 hours; "within the deadline"
   is the case's own regulatory deadline (extensions and pauses included) not breached.
-- **Satisfaction and NPS**: the latest follow-up survey of each case; satisfied is 4 or 5 of 5; promoters answer
-  9–10, detractors 0–6, NPS = % promoters − % detractors.
+- **Satisfaction and NPS**: each case's latest follow-up survey; satisfied is 4 or 5 of 5; promoters answer
+  9–10, detractors 0–6, NPS = % promoters − % detractors. An agent's satisfaction is that of the follow-up
+  visits they made (the visit is the owner's task).
 - **Repeats**: a case linked at intake to an earlier complaint of the same customer; an agent's repeats are the
   cases they own that a later complaint was linked to.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import case, exists, literal, select
+from sqlalchemy import case, literal, select
 from sqlalchemy.orm import aliased
 
-from engine.models import Case, OutboxMessage, TaskAnswer, WorkItem
+from engine.models import Case, TaskAnswer, WorkItem
 from engine.reports.figures import Filters, Kpi, Sql, flag
 
 SURVEY = "survey.schema.json"
 APPROVAL = "approval.schema.json"
-CUSTOMER_CHANNELS = ("sms", "app_push")
-FRONTLINE = "frontline"
 HOUR, DAY = 3600, 86400
 RESPONSE_LIMIT = {"urgent": 15 * 60, "general": 4 * HOUR, "advisory": 24 * HOUR}
 # Resolution-time buckets: (label, upper bound in days).
@@ -49,42 +54,33 @@ def _volume(dimension: str):
 
 
 def _first_response(f: Filters, sql: Sql):
-    by_task = (
-        select(WorkItem.completed_at)
-        .where(WorkItem.case_id == Case.id, WorkItem.lane == FRONTLINE, WorkItem.completed_at.is_not(None))
-        .order_by(WorkItem.completed_at)
-        .limit(1)
-        .scalar_subquery()
-    )
-    by_message = (
-        select(OutboxMessage.created_at)
-        .where(OutboxMessage.case_id == Case.id, OutboxMessage.channel.in_(CUSTOMER_CHANNELS))
-        .order_by(OutboxMessage.created_at)
-        .limit(1)
-        .scalar_subquery()
-    )
-    inner = _cases(
-        f,
-        Case.id,
-        Case.tier,
-        Case.received_at,
-        by_task.label("by_task"),
-        by_message.label("by_message"),
-    ).subquery("responses")
-    first = sql.earlier_of(inner.c.by_task, inner.c.by_message)
-    waited = sql.seconds(first, inner.c.received_at)
+    waited = sql.seconds(Case.first_response_at, Case.received_at)
     limit = literal(24 * HOUR)
     for tier, seconds in RESPONSE_LIMIT.items():
-        limit = _when(inner.c.tier == tier, literal(seconds), limit)
-    return select(
-        inner.c.tier.label("grp"),
-        inner.c.id.label("case_id"),
+        limit = _when(Case.tier == tier, literal(seconds), limit)
+    return _cases(
+        f,
+        Case.tier.label("grp"),
+        Case.id.label("case_id"),
         literal(1).label("cases"),
-        flag(first.is_not(None)).label("responded"),
+        flag(Case.first_response_at.is_not(None)).label("responded"),
         flag(waited <= limit).label("within_limit"),
         flag(waited <= 24 * HOUR).label("within_24h"),
         (waited / HOUR).label("hours"),
     )
+
+
+def _scoped(query, f: Filters, moment, case_id, tier=None):
+    """``query`` over rows of another table than ``cases``, limited to rows whose ``moment`` is in the range;
+    the tier, channel and category filters apply to their case (joined only when one of them is set)."""
+    query = query.where(moment >= f.start, moment < f.end)
+    wanted = {name: value for name, value in f.others().items() if value}
+    if tier is not None and set(wanted) == {"tier"}:
+        return query.where(tier == wanted["tier"])  # the tier is copied on the row: no join needed
+    if wanted:
+        query = query.join(Case, Case.id == case_id)
+        query = query.where(*(getattr(Case, name) == value for name, value in wanted.items()))
+    return query
 
 
 def _when(condition, then, otherwise):
@@ -94,17 +90,14 @@ def _when(condition, then, otherwise):
 def _on_time(dimension: str):
     def source(f: Filters, sql: Sql):
         group = WorkItem.name if dimension == "task" else WorkItem.lane
-        return (
-            select(
-                group.label("grp"),
-                WorkItem.case_id.label("case_id"),
-                literal(1).label("tasks"),
-                flag(WorkItem.completed_at <= WorkItem.due_at).label("on_time"),
-                flag(WorkItem.completed_at > WorkItem.due_at).label("late"),
-            )
-            .join(Case, Case.id == WorkItem.case_id)
-            .where(*f.where(), WorkItem.completed_at.is_not(None), WorkItem.due_at.is_not(None))
-        )
+        query = select(
+            group.label("grp"),
+            WorkItem.case_id.label("case_id"),
+            literal(1).label("tasks"),
+            flag(WorkItem.completed_at <= WorkItem.due_at).label("on_time"),
+            flag(WorkItem.completed_at > WorkItem.due_at).label("late"),
+        ).where(WorkItem.completed_at.is_not(None), WorkItem.due_at.is_not(None))
+        return _scoped(query, f, WorkItem.created_at, WorkItem.case_id, WorkItem.tier)
 
     return source
 
@@ -156,25 +149,11 @@ def _repeats(f: Filters, sql: Sql):
     )
 
 
-def _latest_survey():
-    """The id of the case's latest follow-up survey (correlated with ``Case``)."""
-    answer = aliased(TaskAnswer)
-    return (
-        select(answer.id)
-        .where(answer.form == SURVEY, answer.case_id == Case.id)
-        .order_by(answer.id.desc())
-        .limit(1)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-
-
 def _satisfaction(f: Filters, sql: Sql):
     a = TaskAnswer
-    return _cases(
-        f,
+    query = select(
         literal(ALL).label("grp"),
-        Case.id.label("case_id"),
+        a.case_id.label("case_id"),
         literal(1).label("answered"),
         flag(a.resolved.is_(True)).label("resolved"),
         flag(a.satisfaction.is_not(None)).label("scored"),
@@ -184,7 +163,8 @@ def _satisfaction(f: Filters, sql: Sql):
         flag((a.recommend >= 7) & (a.recommend <= 8)).label("passives"),
         flag(a.recommend <= 6).label("detractors"),
         a.satisfaction.label("satisfaction"),
-    ).join(a, a.id == _latest_survey())
+    ).where(a.form == SURVEY, a.latest.is_(True))
+    return _scoped(query, f, a.answered_at, a.case_id)
 
 
 def nps(row) -> float | None:
@@ -207,43 +187,48 @@ def _compensation(f: Filters, sql: Sql):
 
 def _approvals(f: Filters, sql: Sql):
     a = TaskAnswer
-    return (
-        select(
-            a.name.label("grp"),
-            a.case_id.label("case_id"),
-            literal(1).label("decisions"),
-            flag(a.approved.is_(True)).label("approved"),
-            flag(a.approved.is_(False)).label("rejected"),
-        )
-        .join(Case, Case.id == a.case_id)
-        .where(*f.where(), a.form == APPROVAL)
-    )
+    query = select(
+        a.name.label("grp"),
+        a.case_id.label("case_id"),
+        literal(1).label("decisions"),
+        flag(a.approved.is_(True)).label("approved"),
+        flag(a.approved.is_(False)).label("rejected"),
+    ).where(a.form == APPROVAL)
+    return _scoped(query, f, a.answered_at, a.case_id)
 
 
 def _agent_cases(f: Filters, sql: Sql):
     later = aliased(Case)
-    satisfaction = select(TaskAnswer.satisfaction).where(TaskAnswer.id == _latest_survey()).scalar_subquery()
+    repeated = select(later.repeat_of_id).where(later.repeat_of_id.is_not(None))  # one set, looked up by hash
     return _cases(
         f,
         Case.owner_id.label("grp"),
         Case.id.label("case_id"),
         literal(1).label("owned"),
-        flag(exists().where(later.repeat_of_id == Case.id)).label("repeated"),
-        satisfaction.label("satisfaction"),
+        flag(Case.id.in_(repeated)).label("repeated"),
     ).where(Case.owner_id.is_not(None))
 
 
+def _agent_surveys(f: Filters, sql: Sql):
+    """The follow-up visits an agent made (the owner's task) and what the customers answered."""
+    a = TaskAnswer
+    query = select(
+        a.answered_by_id.label("grp"),
+        a.case_id.label("case_id"),
+        literal(1).label("answered"),
+        a.satisfaction.label("satisfaction"),
+    ).where(a.form == SURVEY, a.latest.is_(True), a.answered_by_id.is_not(None))
+    return _scoped(query, f, a.answered_at, a.case_id)
+
+
 def _agent_tasks(f: Filters, sql: Sql):
-    return (
-        select(
-            WorkItem.completed_by_id.label("grp"),
-            WorkItem.case_id.label("case_id"),
-            literal(1).label("tasks"),
-            flag(WorkItem.completed_at <= WorkItem.due_at).label("on_time"),
-        )
-        .join(Case, Case.id == WorkItem.case_id)
-        .where(*f.where(), WorkItem.completed_by_id.is_not(None), WorkItem.due_at.is_not(None))
-    )
+    query = select(
+        WorkItem.completed_by_id.label("grp"),
+        WorkItem.case_id.label("case_id"),
+        literal(1).label("tasks"),
+        flag(WorkItem.completed_at <= WorkItem.due_at).label("on_time"),
+    ).where(WorkItem.completed_by_id.is_not(None), WorkItem.due_at.is_not(None))
+    return _scoped(query, f, WorkItem.created_at, WorkItem.case_id, WorkItem.tier)
 
 
 VOLUME_BY_DAY = Kpi("volume_day", "Complaints by day", "cases", ("cases",), _volume("day"))
@@ -298,12 +283,13 @@ COMPENSATION = Kpi(
 APPROVALS = Kpi(
     "approvals", "Approvals per level", "answers", ("decisions", "approved", "rejected"), _approvals
 )
-AGENT_CASES = Kpi(
-    "agent_cases",
-    "Cases per owner",
+AGENT_CASES = Kpi("agent_cases", "Cases per owner", "cases", ("owned", "repeated"), _agent_cases)
+AGENT_SURVEYS = Kpi(
+    "agent_surveys",
+    "Follow-up surveys per agent",
     "cases",
-    ("owned", "repeated"),
-    _agent_cases,
+    ("answered",),
+    _agent_surveys,
     means={"satisfaction": "satisfaction"},
 )
 AGENT_TASKS = Kpi("agent_tasks", "Tasks on time per agent", "tasks", ("tasks", "on_time"), _agent_tasks)
@@ -325,6 +311,7 @@ KPIS = {
         COMPENSATION,
         APPROVALS,
         AGENT_CASES,
+        AGENT_SURVEYS,
         AGENT_TASKS,
     )
 }

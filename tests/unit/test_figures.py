@@ -13,7 +13,8 @@ from uuid import uuid4
 
 import pytest
 
-from engine.models import Case, Deployment, OutboxMessage, ProcessVersion, TaskAnswer, WorkItem
+from engine.cases import answers
+from engine.models import Case, Deployment, OutboxMessage, ProcessVersion, WorkItem
 from engine.reports import figures_kpis as k
 from engine.reports.figures import Filters, Sql, cases_behind, compute, percentile
 
@@ -142,10 +143,12 @@ def world(session, make_user):
         row = session.get(Case, ids[name])
         add_item(session, row, spec, lane, row.received_at + due, row.received_at + done, users[by])
     for name, satisfaction, recommend, resolved in SURVEYS:
-        answer(session, ids[name], "survey.schema.json", "Follow-up visit", resolved=resolved,
-               satisfaction=satisfaction, recommend=recommend)  # fmt: skip
+        owner = users[CASES[name][4]]
+        data = {"resolved": resolved, "satisfaction": satisfaction, "recommend": recommend}
+        answer(session, ids[name], "survey.schema.json", "Follow-up visit", owner, data)
     for name, task, approved in APPROVALS:
-        answer(session, ids[name], "approval.schema.json", task, approved=approved)
+        answer(session, ids[name], "approval.schema.json", task, None, {"approved": approved})
+    answers.backfill_first_responses(session)  # what the engine keeps as it goes
     session.commit()
     return ids, users
 
@@ -180,18 +183,13 @@ def outbox(case_id, channel, at):
     )
 
 
-def answer(session, case_id, form, name, **values):
-    item = add_item(session, session.get(Case, case_id), name, "frontline", None, R0 + 30 * D, None)
-    session.add(
-        TaskAnswer(
-            case_id=case_id,
-            work_item_id=item.id,
-            spec_id=name,
-            name=name,
-            form=form,
-            answered_at=R0 + 30 * D,
-            **values,
-        )
+def answer(session, case_id, form, name, by, data):
+    """A task answered in November (its work item lies outside the task figures: another lane, no deadline)."""
+    when = R0 + 10 * D
+    item = add_item(session, session.get(Case, case_id), name, "answers", None, when, None)
+    item.form = form
+    answers.record(
+        session, item, {k: v for k, v in data.items() if v is not None}, by.id if by else None, when
     )
     session.flush()
 
@@ -339,7 +337,9 @@ def test_per_agent_cases_owned_on_time_satisfaction_and_repeats(session, world):
     owned = figure(session, k.AGENT_CASES)
     assert owned.row(ann).counts == {"owned": 6, "repeated": 2}  # u1 came back as g2, g1 as a2
     assert owned.row(bob).counts == {"owned": 3, "repeated": 0}
-    assert owned.row(ann).means["satisfaction"] == pytest.approx((5 + 4 + 3 + 5 + 2) / 5)
+    visits = figure(session, k.AGENT_SURVEYS)  # the owners made the follow-up visits
+    assert visits.row(ann).counts == {"answered": 5} and visits.row(bob).counts == {"answered": 1}
+    assert visits.row(ann).means["satisfaction"] == pytest.approx((5 + 4 + 3 + 5 + 2) / 5)
     assert behind(session, world, k.AGENT_CASES, "repeated", ann) == {"u1", "g1"}
     tasks = figure(session, k.AGENT_TASKS)
     assert tasks.row(ann).counts == {"tasks": 2, "on_time": 2}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -109,3 +110,35 @@ def test_a_refused_survey_stores_nothing(engine, session, staff):
         engine.complete(visit.id, staff["ann"], {"resolved": True, "recommend": 11})
     session.rollback()
     assert answers_of(session, case.id) == []
+
+
+def test_the_first_response_is_the_first_frontline_task_done_or_message_to_the_customer(
+    engine, session, clock, staff
+):
+    general = file(engine, "An annual fee was charged twice", "fee_dispute", amount=80, customer="C-7").case
+    advisory = file(
+        engine,
+        "What are your opening hours on weekends? Are you open on weekends?",
+        "business_inquiry",
+        channel="app",
+        customer="C-8",
+    ).case
+    fresh(session)
+    received = session.get(Case, general.id).received_at
+    assert session.get(Case, general.id).first_response_at is None
+    assert session.get(Case, advisory.id).first_response_at == received  # the knowledge base's app message
+    clock.advance(minutes=90)
+    work(engine, session, general.id, "tell_direction", staff["ann"])
+    fresh(session)
+    assert session.get(Case, general.id).first_response_at == received + timedelta(minutes=90)
+    clock.advance(minutes=30)
+    work(
+        engine,
+        session,
+        general.id,
+        "propose_settlement",
+        staff["ann"],
+        {"compensation_amount": 80, "apology": "Sorry", "account": "6222001"},
+    )
+    fresh(session)
+    assert session.get(Case, general.id).first_response_at == received + timedelta(minutes=90)  # the first

@@ -273,8 +273,8 @@ def _compensation(b: Builder) -> Section:
 
 
 def _agents(b: Builder) -> Section:
-    owned, tasks = b.figure(k.AGENT_CASES), b.figure(k.AGENT_TASKS)
-    ids = {int(r.group) for r in owned.rows} | {int(r.group) for r in tasks.rows}
+    owned, tasks, surveys = b.figure(k.AGENT_CASES), b.figure(k.AGENT_TASKS), b.figure(k.AGENT_SURVEYS)
+    ids = {int(r.group) for figure in (owned, tasks, surveys) for r in figure.rows}
     names = (
         {u.id: u.shown_name for u in b.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     )
@@ -285,6 +285,7 @@ def _agents(b: Builder) -> Section:
             _("Agent"),
             str(COLUMNS["owned"]),
             str(COLUMNS["repeated"]),
+            str(COLUMNS["answered"]),
             _("Average satisfaction (1–5)"),
             _("Tasks with a deadline"),
             str(COLUMNS["on_time"]),
@@ -295,14 +296,15 @@ def _agents(b: Builder) -> Section:
     )
     for user_id in sorted(ids, key=lambda i: names.get(i, "")):
         group = str(user_id)
-        mine, done = owned.row(group), tasks.row(group)
-        satisfaction = mine.means.get("satisfaction") if mine else None
+        mine, done, visits = owned.row(group), tasks.row(group), surveys.row(group)
+        satisfaction = visits.means.get("satisfaction") if visits else None
         table.rows.append(
             (
                 names.get(user_id, group),
                 [
                     b.count(k.AGENT_CASES, mine, "owned", group),
                     b.count(k.AGENT_CASES, mine, "repeated", group),
+                    b.count(k.AGENT_SURVEYS, visits, "answered", group),
                     Cell(format_decimal(round(satisfaction, 2)) if satisfaction else "–"),
                     b.count(k.AGENT_TASKS, done, "tasks", group),
                     b.count(k.AGENT_TASKS, done, "on_time", group),

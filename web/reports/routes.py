@@ -103,7 +103,7 @@ def _group_title(key: str, group: str | None) -> str:
         return ""
     if group == NO_GROUP:
         return str(NONE)
-    if key in ("agent_cases", "agent_tasks") and group.isdigit():
+    if key in ("agent_cases", "agent_tasks", "agent_surveys") and group.isdigit():
         user = session().get(User, int(group))
         return user.shown_name if user is not None else group
     return group_words(DIMENSIONS.get(key, "day"), group)

@@ -99,6 +99,7 @@ TITLES = {
     "approvals": lazy_gettext("Settlement approvals per level"),
     "agent_cases": lazy_gettext("Cases per owner"),
     "agent_tasks": lazy_gettext("Tasks on time per agent"),
+    "agent_surveys": lazy_gettext("Follow-up surveys per agent"),
     "jrt_a": lazy_gettext("A. By channel"),
     "jrt_b": lazy_gettext("B. By business type"),
     "jrt_c": lazy_gettext("C. By cause"),
