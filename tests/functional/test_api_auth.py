@@ -47,6 +47,8 @@ ROUTES = {
     ("POST", "/drafts/{draft_id}/try"): {OWNER, ADMIN},
     ("POST", "/drafts/{draft_id}/run"): {OWNER, ADMIN},
     ("POST", "/drafts/{draft_id}/deploy"): {OWNER, ADMIN},
+    ("GET", "/drafts/{draft_id}/revisions"): {OWNER, ADMIN},
+    ("POST", "/drafts/{draft_id}/revisions/{number}/restore"): {OWNER, ADMIN},
     ("POST", "/migrations"): {OWNER, ADMIN},
 }
 # Ids that exist nowhere: an allowed caller gets past authorization and is told so (404), or is refused for
@@ -59,6 +61,7 @@ VALUES = {
     "version_id": "987654",
     "other_id": "987655",
     "name": "general.bpmn",
+    "number": "1",
 }
 
 
