@@ -159,9 +159,10 @@ def templates() -> dict[str, str]:
         "timer.invalid": _(
             "%(what)s has the timer %(type)s %(value)s, which is not a valid ISO 8601 value (%(reason)s)."
         ),
-        "timer.unquoted": _(
-            "%(what)s has the timer %(type)s %(value)s without quotes; timer values are expressions, so write "
-            '"%(text)s" with the quotes.'
+        "timer.bare_word": _(
+            "%(what)s has the timer %(type)s %(value)s, which is neither an ISO 8601 value nor an expression: a word"
+            " in capitals is not a variable of this engine (variables are lower case). Write the value in quotes, for"
+            ' example "PT4H".'
         ),
     }
 

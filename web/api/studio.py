@@ -241,6 +241,7 @@ def deploy_draft(draft_id: int):
     answer = {
         "deployed": [shapes.version(v) for v in result.deployed],
         "unchanged": [shapes.version(v) for v in result.unchanged],
+        "warnings": [{"file": w.file, "element": w.element, "message": w.message} for w in result.warnings],
     }
     return jsonify(answer), 201 if result.deployed else 200
 
