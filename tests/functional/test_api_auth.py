@@ -48,6 +48,8 @@ ROUTES = {
     ("POST", "/drafts/{draft_id}/try"): {OWNER, ADMIN},
     ("POST", "/drafts/{draft_id}/run"): {OWNER, ADMIN},
     ("POST", "/drafts/{draft_id}/deploy"): {OWNER, ADMIN},
+    ("GET", "/drafts/{draft_id}/revisions"): {OWNER, ADMIN},
+    ("POST", "/drafts/{draft_id}/revisions/{number}/restore"): {OWNER, ADMIN},
     ("POST", "/migrations"): {OWNER, ADMIN},
     # Evidence on cases (web/api/evidence.py).
     ("GET", "/complaints/{case_id}/evidence"): {AGENT, SUPERVISOR, AUDITOR},
@@ -66,6 +68,7 @@ VALUES = {
     "other_id": "987655",
     "name": "general.bpmn",
     "attachment_id": "987654",
+    "number": "1",
 }
 
 
