@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Reinstall when the dependency list changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-FLASK  := $(BIN)/flask --app app
+# Without SECRET_KEY the app keeps a generated one here (one machine only; set SECRET_KEY on several nodes).
+FLASK  := SECRET_KEY_FILE=$${SECRET_KEY_FILE:-$(CURDIR)/instance/secret_key} $(BIN)/flask --app app
 
-.PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-all screenshots clean frontend
+.PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-figures bench-all screenshots clean frontend
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -15,7 +16,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[redis,test,bench]'
+	$(BIN)/pip install --quiet -e '.[redis,s3,test,bench]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # The studio's scripts and styles (web/frontend/ -> web/static/build/), from the npm registry by the lock file.
@@ -79,6 +80,10 @@ bench-web: $(STAMP)
 
 bench-studio: $(STAMP)
 	$(BIN)/python -m bench.try_draft
+
+# The figures at 1,000,000 cases on PostgreSQL (fills the database bench_figures first; several minutes).
+bench-figures: $(STAMP)
+	$(BIN)/python -m bench.figures --fill
 
 bench-all: bench bench-sla bench-web bench-studio
 

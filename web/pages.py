@@ -29,7 +29,7 @@ def page(*roles: str):
             user = auth.current_user()
             if user is None:
                 return redirect(url_for("signin.signin", next=request.full_path.rstrip("?")))
-            if roles and user.role not in roles:
+            if roles and not user.has_role(*roles):
                 raise Forbidden(gettext("this page is not open to your role"))
             return view(*args, **kwargs)
 
@@ -73,9 +73,12 @@ def home_for(user: User) -> str:
     endpoints = {
         "agent": "agent.inbox",
         "supervisor": "supervisor.escalations",
+        "department_head": "supervisor.escalations",
+        "senior_manager": "supervisor.escalations",
         "auditor": "auditor.search",
         "admin": "admin.users",
         "process_owner": "owner.home",
+        "manager": "reports.home",
     }
     endpoint = endpoints.get(user.role, "public.home")
     return url_for(endpoint) if endpoint in current_app.view_functions else url_for("public.home")
@@ -88,6 +91,7 @@ NAVIGATION = [
     ("supervisor.escalations", lazy_gettext("Escalations"), ("supervisor",)),
     ("auditor.search", lazy_gettext("Cases"), ("auditor", "supervisor")),
     ("owner.home", lazy_gettext("Studio"), ("process_owner", "admin")),
+    ("reports.home", lazy_gettext("Figures"), ("supervisor", "auditor", "manager")),
     ("admin.processes", lazy_gettext("Processes"), ("process_owner", "admin")),
     ("admin.users", lazy_gettext("Users"), ("admin",)),
     ("admin.tokens", lazy_gettext("API tokens"), ("admin",)),
@@ -119,7 +123,7 @@ def navigation() -> list[tuple[str, str, bool, str]]:
         section = next((e for e in listed if e.split(".")[0] == blueprint), None)
     items = []
     for endpoint, label, roles in NAVIGATION:
-        if user.role not in roles or endpoint not in current_app.view_functions:
+        if not user.has_role(*roles) or endpoint not in current_app.view_functions:
             continue
         count = BADGES[endpoint](user) if endpoint in BADGES else 0
         badge = (

@@ -12,15 +12,19 @@ import atexit
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from engine.messaging import outbox
+from engine.reports import monthly_render
 from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.ladder import warn_unreached
 from engine.timers.sla import tick
+from web.auditor.chain import sign_head
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,17 @@ class Job:
 
 def _database(app: Flask):
     return app.extensions["database"]
+
+
+def _sign_audit_head(app: Flask) -> None:
+    with _database(app).session() as session:
+        interval = timedelta(minutes=app.config["AUDIT_CHECKPOINT_MINUTES"])
+        sign_head(session, app.config["CLOCK"], app.config, unless_younger_than=interval)
+
+
+def _checked(app: Flask, check: Callable) -> Any:
+    with _database(app).session() as session:
+        return check(session)
 
 
 JOBS = (
@@ -52,6 +67,23 @@ JOBS = (
         True,
         "outbox dispatch failed; retrying on the next run",
     ),
+    # Sign the audit chain's head (engine/audit/checkpoints.py); skipped while the newest checkpoint already
+    # signs it and is younger than the interval, so several nodes do not each add one.
+    Job(
+        "audit-checkpoint",
+        lambda app: _sign_audit_head(app),
+        lambda config: {"minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
+        False,
+        "signing the audit chain's head failed; retrying on the next run",
+    ),
+    # On start and daily: a warning for each department whose head rung would reach nobody.
+    Job(
+        "ladder-check",
+        lambda app: _checked(app, warn_unreached),
+        lambda config: {"hours": 24},
+        True,
+        "the escalation ladder check failed; retrying tomorrow",
+    ),
     Job(
         "housekeeping",
         lambda app: purge_idempotency_keys(_database(app).session, app.config["CLOCK"], app.config),
@@ -59,7 +91,23 @@ JOBS = (
         False,
         "housekeeping failed; retrying in an hour",
     ),
+    Job(
+        "monthly-review",
+        lambda app: _monthly_review(app),
+        lambda config: {"hours": 1},
+        True,
+        "monthly review failed; retrying in an hour",
+    ),
 )
+
+
+def _monthly_review(app: Flask) -> None:
+    """Last month's review, written on the first working day of the month (once; see write_if_due)."""
+    clock = app.config["CLOCK"]
+    with _database(app).session() as session:
+        written = monthly_render.write_if_due(session, clock(), app.config, Path(app.config["REPORTS_DIR"]))
+    for path in written:
+        app.logger.info("monthly review written: %s", path)
 
 
 def _guarded(app: Flask, job: Job) -> Callable[[], None]:

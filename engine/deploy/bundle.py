@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from engine.deploy.checks import BPMN_NS, TOO_LONG, Diagram, check_diagram, local
 from engine.deploy.conformance import check_conformance
 from engine.deploy.dmn import check_dmn
+from engine.deploy.events import check_events
 from engine.deploy.expressions import check_expressions, quote_iso_timers
 from engine.deploy.files import UPLOAD, read_files
 from engine.deploy.references import BundleRefs, check_references
@@ -91,6 +92,7 @@ def load_bundle(
         check_diagram(diagram)
         check_references(diagram, refs)
         check_expressions(diagram)
+        check_events(diagram)
         problems.extend(diagram.problems)
         if not diagram.problems:
             checked.add(name)

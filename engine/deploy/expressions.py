@@ -18,7 +18,7 @@ from typing import Literal
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local
+from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local, ref
 from engine.scripting import multi_instance
 from engine.scripting.durations import NOT_A_DURATION, duration_problem
 from engine.scripting.sandbox import check_source
@@ -103,7 +103,7 @@ def check_expressions(diagram: Diagram) -> None:
                 )
         for loop in elements(proc, "standardLoopCharacteristics"):
             if loop.get("loopMaximum") is not None and not loop.get("loopMaximum", "").strip().isdigit():
-                diagram.report(_owner(loop), "has a loop maximum that is not a whole number.")
+                diagram.report(_owner(loop), "has a loop maximum that is not a whole number.", "loop.maximum")
     if not processes:
         return
     # Payloads and correlations live outside the processes (on messages, signals, errors) but run with them.
@@ -141,13 +141,20 @@ def _owner(node: etree._Element) -> etree._Element:
 def _check_script_task(diagram: Diagram, task: etree._Element, check: Callable[..., None]) -> None:
     script_format = (task.get("scriptFormat") or "").strip().lower()
     if script_format not in PYTHON_SCRIPT_FORMATS:
-        diagram.report(task, f'is written in "{script_format}"; this engine runs Python scripts only.')
+        diagram.report(
+            task,
+            f'is written in "{script_format}"; this engine runs Python scripts only.',
+            "script.language",
+            language=script_format,
+        )
         return
     # SpiffWorkflow takes the last child whose tag ends in "script" (spiff/parser/task_spec.py).
     scripts = [child for child in task if local(child).endswith("script")]
     text = scripts[-1].text if scripts else None
     if not text or not text.strip():
-        diagram.report(task, "has no script; write the Python it should run, or use a plain task.")
+        diagram.report(
+            task, "has no script; write the Python it should run, or use a plain task.", "script.empty"
+        )
     else:
         check(task, "a script", text, "exec")
 
@@ -165,6 +172,8 @@ def _check_timer(diagram: Diagram, timer: etree._Element, check: Callable[..., N
             event,
             f'{where}has a timer with no time set; give a duration such as "PT4H" (with the '
             "quotes), a date or a cycle.",
+            "timer.empty",
+            on=ref(attached),
         )
         return
     kind, node = found[0]
@@ -173,17 +182,29 @@ def _check_timer(diagram: Diagram, timer: etree._Element, check: Callable[..., N
     literal, value = _literal(text)
     if literal and not isinstance(value, str):
         message = f'has the timer {kind} {shown}; write it as text in quotes, for example "PT4H".'
-        diagram.report(event, where + message)
+        diagram.report(event, where + message, "timer.not_text", on=ref(attached), type=kind, value=shown)
     elif literal:
         reason = timer_problem(kind, value)
         if reason:
-            diagram.report(event, f"{where}has the timer {kind} {shown}, which {reason}.")
+            diagram.report(
+                event,
+                f"{where}has the timer {kind} {shown}, which {reason}.",
+                "timer.invalid",
+                on=ref(attached),
+                type=kind,
+                value=shown,
+                reason=reason,
+            )
     elif _bare_word(text):
         diagram.report(
             event,
             f"{where}has the timer {kind} {shown}, which is neither {_TIMER_EXAMPLES[kind]} nor an "
             "expression: a word in capitals is not a variable of this engine (variables are lower case). "
             'Write the value in quotes, for example "PT4H".',
+            "timer.bare_word",
+            on=ref(attached),
+            type=kind,
+            value=shown,
         )
     else:
         check(event, f"the timer {kind}", text, "eval")

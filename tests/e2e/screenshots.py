@@ -25,6 +25,7 @@ from engine.deploy import deployment
 from engine.models import Case, WorkItem
 from engine.store import schema
 from engine.timers.sla import tick
+from tests.e2e.screenshots_path import shoot_path
 from tests.e2e.screenshots_studio import shoot_studio
 from tests.paths import PROCESSES
 
@@ -110,7 +111,14 @@ def shoot(base: str, out: Path, app) -> list[Path]:
         capture(auditor, f"/auditor/cases/{urgent.id}", "auditor-trace-zh")
         capture(auditor, "/auditor/chain", "auditor-chain-zh")
         capture(page_for("en-US", "admin"), "/admin/users", "admin-users-en")
+        capture(supervisor, "/reports/?from=2026-11-01&to=2026-11-30", "reports-dashboard-en")
+        capture(
+            page_for("zh-CN", "manager.qian"),
+            "/reports/?from=2026-11-01&to=2026-11-30",
+            "reports-dashboard-zh",
+        )
         shoot_studio(base, app, page_for, capture, out, saved)
+        shoot_path(base, app, page_for, capture, out, saved)
         browser.close()
     return saved
 

@@ -169,11 +169,24 @@ TRACK = obj(
         "next_step": nullable(
             obj(
                 {
-                    "name": {"enum": ["decision", "follow_up"]},
+                    "name": {
+                        "enum": [
+                            "decision",
+                            "follow_up",
+                            "first_contact",
+                            "direction",
+                            "initial_plan",
+                            "plan",
+                        ]
+                    },
                     "due_at": {**MAYBE_TIME, "description": "when the bank promised it"},
                 }
             )
         ),
+        "decision_due_at": {
+            **MAYBE_TIME,
+            "description": "the regulatory limit for the bank's decision, until the decision is sent",
+        },
     },
     description="What the customer may see: nothing internal, no staff but the owner's first name.",
 )

@@ -1,0 +1,42 @@
+"""What the figures need from task forms, kept as columns: the follow-up survey, approvals, settlements, root
+causes. One row per completed human task whose form carries any of them (engine/cases/answers.py writes it in the
+task's own step), so the reports add them up with SQL instead of reading case states or the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.models.base import Base, BigId, intpk
+from engine.models.case import Case
+
+
+class TaskAnswer(Base):
+    __tablename__ = "task_answers"
+    __table_args__ = (Index("ix_task_answers_form_case", "form", "case_id"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
+    work_item_id: Mapped[int] = mapped_column(BigId, ForeignKey("work_items.id"), unique=True)
+    spec_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    form: Mapped[str] = mapped_column(String(255))
+    answered_at: Mapped[datetime]
+    answered_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    # The follow-up survey (survey.schema.json): solved, satisfaction 1-5, would recommend 0-10 (NPS).
+    resolved: Mapped[bool | None]
+    satisfaction: Mapped[int | None]
+    recommend: Mapped[int | None]
+    # A settlement approval (approval.schema.json).
+    approved: Mapped[bool | None]
+    # A proposed settlement (settlement.schema.json), in CNY.
+    compensation: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # What the root-cause task found (root_cause.schema.json).
+    root_cause: Mapped[str | None] = mapped_column(Text)
+
+
+# The figures ask of each case whether a later complaint was linked to it (an agent's repeats).
+Index("ix_cases_repeat_of_id", Case.repeat_of_id)
