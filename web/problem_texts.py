@@ -58,6 +58,12 @@ def templates() -> dict[str, str]:
         "element.unreachable": _(
             "%(what)s cannot be reached from a start event, so it would never run; connect it or remove it."
         ),
+        "flow.no_incoming": _(
+            "%(what)s has no incoming sequence flow, so it would never run; connect it or remove it."
+        ),
+        "flow.no_outgoing": _(
+            "%(what)s has no outgoing sequence flow; connect it to the next step or end the path with an end event."
+        ),
         "gateway.complex": _(
             "%(what)s cannot run: complex gateways are not supported. Use an inclusive or exclusive gateway instead."
         ),

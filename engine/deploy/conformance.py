@@ -100,6 +100,7 @@ def _check_connections(diagram: Diagram, scope: etree._Element) -> None:
                 node,
                 "cannot be reached from a start event: it has no incoming sequence flow, so it would never "
                 "run; connect it or remove it.",
+                "flow.no_incoming",
             )
         if node_type not in _NO_OUTGOING and not outgoing.get(node_id) and not _link_throw(node):
             if node_type == "boundaryEvent" and node.find("bpmn:compensateEventDefinition", NS) is not None:
@@ -107,7 +108,7 @@ def _check_connections(diagram: Diagram, scope: etree._Element) -> None:
             advice = "connect it to the next step, or end the path with an end event."
             if node_type == "startEvent" and in_event_sub_process:
                 advice = "connect it to the first step of the event sub-process."
-            diagram.report(node, f"has no outgoing sequence flow; {advice}")
+            diagram.report(node, f"has no outgoing sequence flow; {advice}", "flow.no_outgoing")
 
 
 def _compensation(node: etree._Element) -> bool:

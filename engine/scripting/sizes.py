@@ -263,9 +263,43 @@ def measure(value: Any, limit: int = MAX_SEQUENCE) -> int:
 
 
 def check_data(name: str, value: Any) -> None:
-    """Refuse a value a script leaves in task data when, written out, it would be beyond the limit."""
-    if isinstance(value, (*_CONTAINERS, str)) and measure(value) > MAX_SEQUENCE:
-        refuse(f'"{name}" would hold more than {MAX_SEQUENCE:,} items and characters; keep task data small')
+    """Refuse a value a script leaves in task data when, written out, it would be beyond the limit.
+
+    A value that contains itself is left to the engine's own check of what can be stored, which says so.
+    """
+    if (
+        isinstance(value, (*_CONTAINERS, str))
+        and measure(value) > MAX_SEQUENCE
+        and not _contains_itself(value)
+    ):
+        refuse(
+            f"variable '{name}' would hold more than {MAX_SEQUENCE:,} items and characters; keep task data small"
+        )
+
+
+def _contains_itself(value: Any) -> bool:
+    """Whether a container holds itself, directly or deeper (each container is looked at once)."""
+    on_path: set[int] = set()
+    done: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        item, leaving = stack.pop()
+        if not isinstance(item, _CONTAINERS):
+            continue
+        key = id(item)
+        if leaving:
+            on_path.discard(key)
+            done.add(key)
+            continue
+        if key in on_path:
+            return True
+        if key in done:
+            continue
+        on_path.add(key)
+        stack.append((item, True))
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else list(item)
+        stack.extend((child, False) for child in children)
+    return False
 
 
 class CheckedStr(str):

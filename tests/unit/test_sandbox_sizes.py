@@ -209,3 +209,11 @@ def test_large_text_the_script_does_not_touch_is_left_alone():
     data = {"transcript": "x" * (MAX_SEQUENCE + 10)}
     execute("note = 'short'", data)
     assert data["note"] == "short"
+
+
+def test_shared_parts_count_each_time_but_a_value_containing_itself_is_left_to_the_storage_check():
+    with pytest.raises(SandboxViolation, match="variable 'grid' would hold more than 1,000,000"):
+        execute("row = [0] * 1000\ngrid = [row] * 2000", {})
+    data = {}
+    execute("loop = {}\nloop['self'] = loop", data)  # the engine's JSON check names it as circular
+    assert data["loop"]["self"] is data["loop"]
