@@ -46,6 +46,8 @@ def element_kinds() -> dict[str, str]:
         "dataStore": _("data store"),
         "dataStoreReference": _("data store reference"),
         "dataObjectReference": _("data object reference"),
+        "dataInput": _("data input"),
+        "dataOutput": _("data output"),
     }
 
 

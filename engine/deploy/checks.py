@@ -233,8 +233,8 @@ def _check_loops_and_data(diagram: Diagram, proc: etree._Element) -> None:
     associations = (
         ".//bpmn:dataInputAssociation/bpmn:sourceRef | .//bpmn:dataOutputAssociation/bpmn:targetRef"
     )
-    for end in proc.xpath(associations, namespaces=NS):  # not "ref": that is the helper called below
-        ref_id = (end.text or "").strip()
+    for pointer in proc.xpath(associations, namespaces=NS):
+        ref_id = (pointer.text or "").strip()
         target = references.get(ref_id)
         if target is not None and (
             local(target) != "dataObjectReference" or target.get("dataObjectRef") in objects
@@ -242,7 +242,7 @@ def _check_loops_and_data(diagram: Diagram, proc: etree._Element) -> None:
             continue
         other = diagram.by_id(ref_id)
         diagram.report(
-            end.getparent().getparent(),
+            pointer.getparent().getparent(),
             f"is connected to {describe(other) if other is not None else repr(ref_id)}, which is not a data "
             "object of this process; SpiffWorkflow can only connect tasks to data objects.",
             "data.not_an_object",

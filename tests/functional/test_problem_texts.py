@@ -13,6 +13,7 @@ from engine.errors import DeploymentRejected, Problem
 from handlers import registry
 from tests.functional.test_api_studio import CONDITION, new_draft, text
 from tests.functional.test_api_support import PREFIX, start
+from tests.paths import CORPUS
 from web import problem_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +62,20 @@ def test_real_problems_read_in_chinese_with_every_parameter_filled(app):
             assert (named["name"] or named["id"]) in said
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert all(problem_texts.text(p) == p.message for p in problems)
+
+
+def test_a_task_connected_to_something_else_than_a_data_object_names_both_in_chinese(app):
+    """(A corpus diagram: its data associations point at elements that are not data objects.)"""
+    diagram = next(CORPUS.rglob("C.6.0.bpmn"))
+    with pytest.raises(DeploymentRejected) as refused:
+        load_bundle([(diagram.name, diagram.read_bytes())], handler_names=registry.names())
+    connected = [p for p in refused.value.problems if p.code == "data.not_an_object"]
+    assert connected
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        said = problem_texts.text(connected[0])
+    target = connected[0].params["target"]
+    assert "不是本流程的数据对象" in said and (target["name"] or target["id"]) in said
+    assert "数据输出" in said  # the kind of element it is connected to, in Chinese too
 
 
 def test_a_problem_without_a_code_keeps_its_english_message(app):

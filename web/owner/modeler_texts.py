@@ -340,7 +340,7 @@ def modeler_texts() -> dict[str, str]:
         "Use today": _("Use today"),
         "Values": _("Values"),
         "View DRD": _("View DRD"),
-        "When": _("When"),
+        "When": _("When (the conditions of a decision table's rules)"),
         "Yes": _("Yes"),
         "No": _("No"),
     }
