@@ -17,7 +17,7 @@ from engine.cases.intake import file_complaint
 from engine.clock import Clock, FrozenClock
 from engine.models import Case, Customer, User, WorkItem, WorkItemState
 
-CUSTOMER = "C10013"
+CUSTOMER = "C10020"
 COMPLAINT = {
     "complaint": {
         "channel": "phone",
@@ -26,7 +26,7 @@ COMPLAINT = {
         "description": "借记卡凌晨在异地 ATM 被连续取现四笔，共 8,600 元，卡一直在我身上。",
         "amount": 8600,
     },
-    "customer": {"id": CUSTOMER, "name": "郑浩", "phone": "13800010013", "segment": "standard"},
+    "customer": {"id": CUSTOMER, "name": "郑涛", "phone": "13800010020", "segment": "standard"},
 }
 # (minutes after receipt, task, who, what they entered)
 WORK = [

@@ -62,7 +62,7 @@ def test_counts_times_and_breaches_of_each_element(session, clock, three_cases):
     assert direction.p90_seconds == pytest.approx(4.6 * HOUR)  # 1 h + 0.9 × (5 h − 1 h)
     assert direction.breaches == 2  # done after 5 h, and still open at 6 h: both past the 4-hour limit
     assert found.flows["flow_start_to_tell_direction"] == 3
-    assert found.flows["flow_tell_direction_to_in_parallel"] == 2
+    assert found.flows["flow_tell_direction_to_send_direction"] == 2
     assert "propose_settlement" in found.elements and found.elements["propose_settlement"].open == 2
 
 

@@ -48,11 +48,13 @@ def test_a_loop_is_counted_once_per_pass_in_the_visits_and_on_the_path(engine, s
     ann = people["ann"]
     work(engine, session, case.id, "tell_direction", ann)
     work(engine, session, case.id, "propose_settlement", ann, {"compensation_amount": 0, "apology": "Sorry"})
-    result = {**ANSWERS["send_result"], "channels": ["sms"]}
+    result = ANSWERS["send_result"]
     work(engine, session, case.id, "send_result", ann, result)
+    work(engine, session, case.id, "call_customer", ann, ANSWERS["call_customer"])
     work(engine, session, case.id, "follow_up_visit", ann, {"resolved": False, "satisfaction": 2})
     work(engine, session, case.id, "rework", ann)
     work(engine, session, case.id, "send_result", ann, result)
+    work(engine, session, case.id, "call_customer", ann, ANSWERS["call_customer"])
     work(engine, session, case.id, "follow_up_visit", ann, {"resolved": True, "satisfaction": 4})
 
     done = visits(session, case.id, "result_and_follow_up", VisitKind.ELEMENT)
