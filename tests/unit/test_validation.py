@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -294,10 +293,9 @@ def test_doctype_in_a_bundle_file_is_refused_naming_the_file():
     assert "root:" not in problems[0].message
 
 
-def test_five_thousand_tasks_in_a_row_are_refused_as_too_long_quickly():
-    started = time.perf_counter()
+def test_five_thousand_tasks_in_a_row_are_refused_as_too_long():
+    # How fast is for bench/ (bench/diagram_limits.py), not for a test on a shared machine.
     problems = refused([("chain.bpmn", chain_bpmn(5000))])
-    assert time.perf_counter() - started < 5
     assert "is too long to run" in messages_for(problems, "long_chain")
     assert "sub-processes" in messages_for(problems, "long_chain")
 
