@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # Reinstall when the dependency list changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-FLASK  := $(BIN)/flask --app app
+# Without SECRET_KEY the app keeps a generated one here (one machine only; set SECRET_KEY on several nodes).
+FLASK  := SECRET_KEY_FILE=$${SECRET_KEY_FILE:-$(CURDIR)/instance/secret_key} $(BIN)/flask --app app
 
 .PHONY: run test lint format lock bench bench-sla bench-web bench-studio bench-figures bench-all screenshots clean frontend
 
@@ -15,7 +16,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[redis,test,bench]'
+	$(BIN)/pip install --quiet -e '.[redis,s3,test,bench]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # The studio's scripts and styles (web/frontend/ -> web/static/build/), from the npm registry by the lock file.

@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 
+from engine.scripting import multi_instance
 from engine.store.db import Database
 from web import (
     admin,
@@ -14,6 +15,7 @@ from web import (
     cli,
     config,
     db,
+    evidence,
     i18n,
     ops,
     owner,
@@ -36,12 +38,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
+    multi_instance.configure(app.config)  # process-wide: every engine step of this process uses it
+    app.config["SECRET_KEY"] = config.secret_key(app.config, app.debug)
     os.makedirs(app.instance_path, exist_ok=True)  # the default SQLite file lives there
 
     app.extensions["database"] = Database.connect(app.config["DATABASE_URL"])
     app.teardown_appcontext(db.close_session)
 
     security.init_app(app)
+    evidence.init_app(app)  # upload limits, ahead of the CSRF check that reads the form
     ratelimit.init_app(app)
     i18n.init_app(app)
     pages.init_app(app)

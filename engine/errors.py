@@ -6,7 +6,8 @@ place (``web/errors.py``); the CLI prints ``str(error)``. Nothing here knows abo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class EngineError(Exception):
@@ -55,11 +56,18 @@ class ValidationFailed(EngineError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a diagram bundle cannot be deployed, pointing at the file and element."""
+    """One reason a diagram bundle cannot be deployed, pointing at the file and element.
+
+    ``message`` is English. ``code`` (stable, e.g. ``flow.no_condition``) and ``params`` say the same for a
+    translation; a problem without a code is shown by its message alone. An element a problem names in its
+    params is ``{"kind": "userTask", "name": ..., "id": ...}`` (see ``engine.deploy.checks.ref``).
+    """
 
     file: str
     message: str
     element: str | None = None
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = self.file + (f" [{self.element}]" if self.element else "")

@@ -10,6 +10,7 @@ from handlers.registry import HandlerContext, HandlerError, registry
 CASE_FIELDS = {"tier", "priority", "cause_class", "risk_warning"}
 TIERS = {"urgent", "general", "advisory"}
 RESULT_CHANNELS = {"sms", "app_push", "phone"}
+CUSTOMER_CHANNELS = {"sms", "app_push"}
 
 
 def _adapter(ctx: HandlerContext, name: str):
@@ -90,7 +91,12 @@ def kb_answer(ctx: HandlerContext, question: str, language: str = "zh") -> dict:
 
 @registry.register("notify_result")
 def notify_result(
-    ctx: HandlerContext, recipient: str, cause: str, solution: str, advice: str, channels=("sms", "app_push")
+    ctx: HandlerContext,
+    recipient: str,
+    cause: str,
+    solution: str,
+    advice: str,
+    channels=("sms", "app_push", "phone"),
 ) -> dict:
     """Send the result notice; it must carry the cause, the solution and advice for the future."""
     missing = [
@@ -103,6 +109,10 @@ def notify_result(
     unknown = set(channels) - RESULT_CHANNELS
     if unknown:
         raise HandlerError(f"unknown result channel(s): {', '.join(sorted(unknown))}")
+    if set(channels) != RESULT_CHANNELS:
+        # The standard: the result goes by SMS, app push and a phone call, never by one channel alone.
+        missing = ", ".join(sorted(RESULT_CHANNELS - set(channels)))
+        raise HandlerError(f"a result notice goes by SMS, app push and a phone call; {missing} missing")
     if not recipient:
         raise HandlerError("the result notice has no recipient")
     sent = []
@@ -114,9 +124,39 @@ def notify_result(
     return {"sent": sent, "phone_call": "phone" in channels}
 
 
+@registry.register("notify_customer")
+def notify_customer(
+    ctx: HandlerContext, recipient: str, template: str, channels=("sms", "app_push"), **payload
+) -> dict:
+    """Send one notice to the customer on each of ``channels`` (the standard's promises go by SMS and app push)."""
+    channels = list(channels or [])
+    unknown = set(channels) - CUSTOMER_CHANNELS
+    if unknown or not channels:
+        raise HandlerError(
+            f"a customer notice goes by {' and '.join(sorted(CUSTOMER_CHANNELS))}; got {channels!r}"
+        )
+    if not recipient:
+        # Intake requires a phone number; only a dry run or a hand-typed trial case comes without one.
+        return {"sent": [], "template": template, "skipped": "no phone number"}
+    for channel in channels:
+        ctx.send(channel, recipient, template, **payload)
+    return {"sent": channels, "template": template}
+
+
+@registry.register("record_decision")
+def record_decision(ctx: HandlerContext, reason: str = "") -> dict:
+    """Record that the customer has the bank's decision (an accepted knowledge-base answer, say)."""
+    ctx.decided = True
+    return {"decided": True, "reason": reason}
+
+
 @registry.register("escalate")
 def escalate(ctx: HandlerContext, step: str, limit: str = "") -> dict:
     """Record that a deadline was missed and tell the supervisors."""
+    if any(m.template == "escalation" and m.payload.get("step") == step for m in ctx.outbox):
+        # Two timers for one promise fell due in this step (the urgent initial plan is timed on its task and,
+        # from receipt, on the whole urgent path): one escalation is enough.
+        return {"escalated": step, "limit": limit, "already": True}
     ctx.escalations.append((step, limit))
     ctx.send("inbox", "role:supervisor", "escalation", step=step, limit=limit, case=ctx.case_reference)
     return {"escalated": step, "limit": limit}

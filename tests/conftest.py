@@ -105,7 +105,7 @@ def make_user(session, clock):
 
 
 @pytest.fixture
-def app(database_url, clock, db):
+def app(database_url, clock, db, tmp_path):
     from app import create_app
 
     application = create_app(
@@ -115,6 +115,7 @@ def app(database_url, clock, db):
             "SCHEDULER_ENABLED": False,
             "CLOCK": clock,
             "SECRET_KEY": "test",
+            "ATTACHMENTS_DIR": str(tmp_path / "attachments"),  # evidence files: never into the checkout
         }
     )
     yield application

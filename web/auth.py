@@ -1,8 +1,11 @@
 """Who is asking: an API token (``Authorization: Bearer …``) or the browser's signed session; and role checks.
 
-Channel systems and scripts send a token; the pages sign people in and keep ``session["user_id"]``. A request
+Channel systems and scripts send a token; the pages sign people in and keep ``session["user_id"]`` and
+``session["sid"]``, a session held on the server (``engine/accounts/sessions.py``): signing out deletes it, so a
+copy of the cookie is refused afterwards. A request
 that sends an ``Authorization`` header is judged by it alone: a bad token is refused even when a session
-cookie rides along, so a misconfigured script never acts as whoever last used the browser.
+cookie rides along, so a misconfigured script never acts as whoever last used the browser. A token's scope
+narrows what its user's role allows: ``read`` makes no change, ``metrics`` reaches only the monitoring figures.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from engine import accounts
+from engine.accounts import sessions
+from engine.clock import system_clock
 from engine.errors import Forbidden
-from engine.models import User
+from engine.models import TokenScope, User
 from web.db import clock, session
 
 # Recording every use would make every read a write; a minute's precision is enough to spot unused tokens.
@@ -50,7 +55,7 @@ def require_user() -> User:
 def require_role(*roles: str) -> User:
     """The current user if their role is one of ``roles``; 401 when nobody is signed in, 403 otherwise."""
     user = require_user()
-    if roles and user.role not in roles:
+    if roles and not user.has_role(*roles):
         raise Forbidden(f"this needs the role {' or '.join(roles)}; you are {user.role}")
     return user
 
@@ -82,12 +87,30 @@ def _authenticate() -> tuple[User | None, str | None]:
     user_id = browser_session.get("user_id")
     if user_id is None:
         return None, None
-    user = session().get(User, user_id)
-    return (user, SESSION) if user is not None and user.active else (None, None)
+    idle = current_app.permanent_session_lifetime
+    # Wall-clock time, as for the cookie's own expiry: the app's clock may be a test's or a demo's.
+    user = sessions.user_for_session(session(), system_clock, user_id, browser_session.get("sid"), idle)
+    return (user, SESSION) if user is not None else (None, None)
 
 
 def _token_user(token: str) -> User | None:
-    user = accounts.user_for_token(session(), token, clock())
-    if user is None:
+    found = accounts.token_for(session(), token, clock())
+    if found is None:
         current_app.logger.info("refused an unknown, revoked or disabled API token")
-    return user
+        return None
+    _check_scope(found.scope)
+    return found.user
+
+
+# What each token scope may reach, within its user's role (``TokenScope``): a read-only token makes no change,
+# and a monitoring token reaches the metrics alone, so whoever holds it cannot read a case.
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _check_scope(scope: str) -> None:
+    if scope == TokenScope.METRICS and request.blueprint != "ops":
+        raise Forbidden("this token may only read the monitoring metrics (/metrics)")
+    if scope == TokenScope.READ and request.method not in _READING:
+        raise Forbidden("this token is read-only")
+    if scope not in set(TokenScope):
+        raise Forbidden("this token's scope is not known")

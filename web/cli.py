@@ -1,5 +1,6 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
-outbox send, idempotency purge, audit verify, users create, tokens create, report monthly.
+outbox send, idempotency purge, audit verify, audit checkpoints (write, export), cases incidents, cases retry,
+users create, tokens create, report monthly.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -16,15 +17,20 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 import processes
-from engine import accounts, audit
+from engine import accounts
+from engine.audit import checkpoints
+from engine.cases import incidents
+from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
 from engine.errors import DeploymentRejected, EngineError, NotFound
+from engine.knowledge import base as knowledge
 from engine.messaging import outbox
-from engine.models import Role
+from engine.models import Role, TokenScope
 from engine.reports import monthly, monthly_render
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
+from web.auditor import chain
 
 
 def _database():
@@ -75,19 +81,29 @@ def init_db():
 @click.command("deploy")
 @click.argument("paths", nargs=-1)
 @click.option("--actor", default="cli", show_default=True, help="Who is deploying, for the audit log.")
+@click.option("--reason", default=None, help="Why, for the audit log (recorded with each new version).")
 @friendly
-def deploy(paths, actor):
-    """Validate and deploy BPMN/DMN/form files or folders as one bundle (no PATH: the shipped processes)."""
+def deploy(paths, actor, reason):
+    """Validate and deploy BPMN/DMN/form files or folders as one bundle, and the knowledge base (a .toml file, or
+    knowledge_base.toml in a folder). No PATH: the shipped processes and knowledge base."""
     paths = paths or (str(processes.FOLDER),)
-    files = deployment.read_paths(list(paths))
-    if not files:
-        raise click.ClickException("no .bpmn, .dmn or .json files found in " + ", ".join(paths))
+    knowledge_files = knowledge.files_in(paths)
+    files = deployment.read_paths([p for p in paths if Path(p) not in knowledge_files])
+    if not files and not knowledge_files:
+        raise click.ClickException("no .bpmn, .dmn, .json or .toml files found in " + ", ".join(paths))
     with _database().session() as session:
-        result = deployment.deploy(session, files, actor=actor, clock=_clock())
-    for version in result.deployed:
-        click.echo(f"deployed {version.label} ({version.sha256[:12]})")
-    for version in result.unchanged:
-        click.echo(f"unchanged {version.label}")
+        if files:
+            result = deployment.deploy(session, files, actor=actor, clock=_clock(), reason=reason)
+            for version in result.deployed:
+                click.echo(f"deployed {version.label} ({version.sha256[:12]})")
+            for version in result.unchanged:
+                click.echo(f"unchanged {version.label}")
+            for warning in result.warnings:
+                click.echo(f"warning: {warning}", err=True)
+        for path in knowledge_files:
+            done = knowledge.deploy_file(session, path, actor=actor, clock=_clock(), reason=reason or "")
+            what = "deployed" if done.created else "unchanged"
+            click.echo(f"{what} knowledge base v{done.version.version} ({done.version.entry_count} entries)")
 
 
 @click.command("seed-demo")
@@ -107,6 +123,20 @@ def seed_demo():
             click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
         else:
             click.echo(f"{filed} demo complaints filed" if filed else "demo complaints already present")
+            from engine.reports.demo import seed_closed_case
+
+            closed = seed_closed_case(session, _clock())
+            if closed is not None:
+                click.echo(
+                    f"closed urgent demo case {closed.reference} filed (the auditor's path on the diagram)"
+                )
+
+        from engine.evidence.demo import seed_evidence
+        from engine.evidence.store import store_from_settings
+
+        attached = seed_evidence(session, _clock(), store_from_settings(current_app.config))
+        if attached:
+            click.echo(f"{attached} demo files attached")
 
 
 @click.group("sla")
@@ -155,14 +185,113 @@ def audit_group():
 
 
 @audit_group.command("verify")
+@click.option(
+    "--checkpoints",
+    "exported",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Also compare with checkpoints exported earlier (JSON lines, e.g. from write-once storage).",
+)
 @friendly
-def audit_verify():
-    """Check the whole hash chain; names the first broken link."""
+def audit_verify(exported):
+    """Check the whole hash chain and the signed checkpoints of its head; names the first broken link, and
+    reports truncation (signed events gone) and re-hashing (a signed event's hash changed). When all is well,
+    signs the head: the next verification starts from here."""
+    copies = None
+    if exported is not None:
+        try:
+            copies = checkpoints.read_export(exported)
+        except ValueError as exc:
+            raise click.ClickException(f"{exported.name} is not a checkpoint export: {exc}") from None
     with _database().session() as session:
-        result = audit.verify(session)
-    click.echo(str(result))
-    if not result.ok:
+        report = chain.verify_anchored(session, _clock(), _checkpoint_config(), copies)
+    click.echo(str(report))
+    if not report.ok:
         sys.exit(1)
+
+
+@click.group("cases")
+def cases_group():
+    """Cases in incident: list them, retry one."""
+
+
+@cases_group.command("incidents")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1))
+@friendly
+def cases_incidents(limit):
+    """List the open incidents, oldest first."""
+    with _database().session() as session:
+        found = incidents.open_incidents(session, limit)
+    if not found:
+        click.echo("no open incidents")
+        return
+    for item in found:
+        held = f", {item.held_timers} timer(s) held" if item.held_timers else ""
+        first_line = (item.message.splitlines() or [""])[0][:200]
+        click.echo(
+            f"{item.reference}  since {item.since:%Y-%m-%d %H:%M} UTC  {item.task}  "
+            f"(attempt {item.attempts}{held}): {first_line}"
+        )
+    click.echo(f"{len(found)} open incident(s); retry one with: flask --app app cases retry REFERENCE")
+
+
+@cases_group.command("retry")
+@click.argument("reference")
+@click.option("--actor", default="operator", show_default=True, help="who retries, for the audit trail")
+@friendly
+def cases_retry(reference, actor):
+    """Run the failed tasks of a case in incident again (and its held timers)."""
+    with _database().session() as session:
+        engine = CaseEngine(session, _clock(), settings=current_app.config)
+        case = engine.retry(incidents.case_id_by_reference(session, reference), actor=f"cli:{actor}")
+        still = [i for i in incidents.open_incidents(session) if i.reference == case.reference]
+    if still:
+        click.echo(
+            f"{case.reference} is still in incident: {still[0].task}: {still[0].message[:300]}", err=True
+        )
+        sys.exit(1)
+    click.echo(f"{case.reference} retried: now {case.status}")
+
+
+@audit_group.group("checkpoints")
+def checkpoints_group():
+    """Signed checkpoints of the audit chain's head."""
+
+
+@checkpoints_group.command("write")
+@friendly
+def checkpoints_write():
+    """Sign the chain's head now (the scheduler does it every AUDIT_CHECKPOINT_MINUTES)."""
+    with _database().session() as session:
+        written = chain.sign_head(session, _clock(), _checkpoint_config())
+    click.echo(
+        f"wrote checkpoint #{written.n} signing event {written.seq}" if written else "the log is empty"
+    )
+
+
+@checkpoints_group.command("export")
+@click.option(
+    "--after", default=0, show_default=True, type=click.IntRange(0), help="Only checkpoints after #N."
+)
+@click.option("--output", "-o", type=click.File("a", encoding="utf-8"), default="-", help="Append to FILE.")
+@friendly
+def checkpoints_export(after, output):
+    """Write the checkpoints as JSON lines (one per checkpoint), for write-once storage outside the database."""
+    count = 0
+    with _database().session() as session:
+        for line in checkpoints.export(session, after):
+            output.write(line + "\n")
+            count += 1
+    if output.name != "<stdout>":
+        click.echo(f"{count} checkpoints written to {output.name}")
+
+
+def _checkpoint_config() -> dict:
+    try:
+        checkpoints.Keys.from_settings(current_app.config)
+    except checkpoints.CheckpointKeyMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    return current_app.config
 
 
 @click.group("users")
@@ -202,12 +331,19 @@ def tokens():
 
 @tokens.command("create")
 @click.argument("username")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in TokenScope]),
+    default=TokenScope.FULL.value,
+    show_default=True,
+    help="full: what the user's role allows; read: no changes; metrics: only /metrics (monitoring).",
+)
 @friendly
-def tokens_create(username):
+def tokens_create(username, scope):
     """Issue an API token; it is printed alone on the last line and never shown again."""
     with _database().session() as session:
-        token = accounts.create_token(session, _clock(), username, actor="cli")
-    click.echo(f"token for {username} (store it now; it cannot be shown again):")
+        token = accounts.create_token(session, _clock(), username, actor="cli", scope=scope)
+    click.echo(f"{scope} token for {username} (store it now; it cannot be shown again):")
     click.echo(token)
 
 
@@ -238,6 +374,7 @@ def register(app: Flask) -> None:
         outbox_group,
         idempotency_group,
         audit_group,
+        cases_group,
         users,
         tokens,
         report_group,

@@ -72,6 +72,7 @@ EVENTS = {
     "message.received": lazy_gettext("Reply received"),
     "customer.information_added": lazy_gettext("The customer added information"),
     "customer.survey_answered": lazy_gettext("The customer answered the follow-up survey"),
+    "evidence.attached": lazy_gettext("Evidence attached"),
     "escalation.acknowledged": lazy_gettext("Escalation acknowledged"),
     "incident.opened": lazy_gettext("Stopped by an error"),
     "incident.repeated": lazy_gettext("The error happened again"),
@@ -81,6 +82,12 @@ EVENTS = {
     "regulatory.extended": lazy_gettext("Regulatory deadline extended"),
     "regulatory.paused": lazy_gettext("Regulatory clock paused"),
     "regulatory.resumed": lazy_gettext("Regulatory clock resumed"),
+    "customer.created": lazy_gettext("Customer record created"),
+    "customer.updated": lazy_gettext("Customer record updated"),
+    "customer.identity_claimed": lazy_gettext("Identity claimed on the public site"),
+    "customer.identity_confirmed": lazy_gettext("Claimed identity confirmed"),
+    "customer.identity_rejected": lazy_gettext("Claimed identity rejected"),
+    "case.customer_changed": lazy_gettext("Case moved to the customer on record"),
 }
 
 CHANNELS = {
@@ -103,6 +110,10 @@ NOTICES = {
     "follow_up": lazy_gettext("Follow-up"),
     "complaint_received": lazy_gettext("Complaint received"),
     "safeguards_in_place": lazy_gettext("Notice of the safeguards in place"),
+    "handling_direction": lazy_gettext("Notice of the handling direction"),
+    "initial_plan": lazy_gettext("Notice of the initial resolution plan"),
+    "advisory_plan": lazy_gettext("Notice of the plan and the expected time"),
+    "question_received": lazy_gettext("Notice that a person will reply"),
 }
 
 LADDER = {

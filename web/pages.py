@@ -29,7 +29,7 @@ def page(*roles: str):
             user = auth.current_user()
             if user is None:
                 return redirect(url_for("signin.signin", next=request.full_path.rstrip("?")))
-            if roles and user.role not in roles:
+            if roles and not user.has_role(*roles):
                 raise Forbidden(gettext("this page is not open to your role"))
             return view(*args, **kwargs)
 
@@ -73,6 +73,8 @@ def home_for(user: User) -> str:
     endpoints = {
         "agent": "agent.inbox",
         "supervisor": "supervisor.escalations",
+        "department_head": "supervisor.escalations",
+        "senior_manager": "supervisor.escalations",
         "auditor": "auditor.search",
         "admin": "admin.users",
         "process_owner": "owner.home",
@@ -121,7 +123,7 @@ def navigation() -> list[tuple[str, str, bool, str]]:
         section = next((e for e in listed if e.split(".")[0] == blueprint), None)
     items = []
     for endpoint, label, roles in NAVIGATION:
-        if user.role not in roles or endpoint not in current_app.view_functions:
+        if not user.has_role(*roles) or endpoint not in current_app.view_functions:
             continue
         count = BADGES[endpoint](user) if endpoint in BADGES else 0
         badge = (

@@ -22,8 +22,10 @@ from flask import Flask, current_app
 DEFAULT_LIMITS = {
     "track": (30, 60.0),
     "intake": (600, 60.0),
-    # The pages: sign-in tries per client and per username, complaints filed through the public form.
+    # The pages: failed sign-ins per (client, username) pair and per client, complaints filed through the
+    # public form. The per-client cap is high: a bank office's staff often share one address.
     "signin": (10, 300.0),
+    "signin_client": (100, 300.0),
     "intake_page": (20, 3600.0),
 }
 # Past this many clients the windows that are over are dropped, so memory stays bounded.

@@ -12,7 +12,7 @@ import atexit
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from flask import Flask
 from engine.messaging import outbox
 from engine.reports import monthly_render
 from engine.store.housekeeping import purge_idempotency_keys
+from engine.timers.ladder import warn_unreached
 from engine.timers.sla import tick
+from web.auditor.chain import sign_head
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,17 @@ class Job:
 
 def _database(app: Flask):
     return app.extensions["database"]
+
+
+def _sign_audit_head(app: Flask) -> None:
+    with _database(app).session() as session:
+        interval = timedelta(minutes=app.config["AUDIT_CHECKPOINT_MINUTES"])
+        sign_head(session, app.config["CLOCK"], app.config, unless_younger_than=interval)
+
+
+def _checked(app: Flask, check: Callable) -> Any:
+    with _database(app).session() as session:
+        return check(session)
 
 
 JOBS = (
@@ -53,6 +66,23 @@ JOBS = (
         lambda config: {"seconds": config["OUTBOX_SECONDS"]},
         True,
         "outbox dispatch failed; retrying on the next run",
+    ),
+    # Sign the audit chain's head (engine/audit/checkpoints.py); skipped while the newest checkpoint already
+    # signs it and is younger than the interval, so several nodes do not each add one.
+    Job(
+        "audit-checkpoint",
+        lambda app: _sign_audit_head(app),
+        lambda config: {"minutes": config["AUDIT_CHECKPOINT_MINUTES"]},
+        False,
+        "signing the audit chain's head failed; retrying on the next run",
+    ),
+    # On start and daily: a warning for each department whose head rung would reach nobody.
+    Job(
+        "ladder-check",
+        lambda app: _checked(app, warn_unreached),
+        lambda config: {"hours": 24},
+        True,
+        "the escalation ladder check failed; retrying tomorrow",
     ),
     Job(
         "housekeeping",

@@ -33,7 +33,7 @@ SUPERVISOR_LANE = "supervisor"
 
 
 def reads_everything(user: User) -> bool:
-    return user.role in READ_ALL
+    return user.has_role(*READ_ALL)
 
 
 def workable_lanes(user: User) -> tuple[str, ...]:

@@ -64,7 +64,7 @@ def reassign(
 ) -> WorkItem:
     """Give an open task to ``new_assignee`` (claimed in their name), with a recorded reason."""
     reason = check_reason(reason)
-    if actor.role not in SUPERVISORS:
+    if not actor.has_role(*SUPERVISORS):
         raise Forbidden("only a supervisor may reassign a task")
     with engine.unit(actor.username) as unit:
         item = _locked(engine, WorkItem, work_item_id, "task")
@@ -135,7 +135,7 @@ def reassign(
 
 def acknowledge(engine: CaseEngine, escalation_id: int, *, actor: User) -> Escalation:
     """A supervisor has seen an escalation and dealt with it: it leaves the open escalations."""
-    if actor.role not in SUPERVISORS:
+    if not actor.has_role(*SUPERVISORS):
         raise Forbidden("only a supervisor may acknowledge an escalation")
     with engine.unit(actor.username) as unit:
         row = _locked(engine, Escalation, escalation_id, "escalation")

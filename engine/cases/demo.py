@@ -19,6 +19,10 @@ DEMO_USERS = [
     ("product.sun", "agent", ["product"], "孙艳"),
     ("compliance.zhou", "agent", ["compliance"], "周敏"),
     ("supervisor.liu", "supervisor", ["frontline", "supervisor"], "刘洋"),
+    # The department heads (the second approval level, the ladder's third rung) and a senior manager.
+    ("head.ma", "department_head", ["frontline", "product", "compliance", "supervisor"], "马丽"),
+    ("head.he", "department_head", ["risk", "operations", "supervisor"], "何强"),
+    ("manager.gao", "senior_manager", ["supervisor"], "高明"),
     ("owner.huang", "process_owner", [], "黄芳"),
     ("auditor.xu", "auditor", [], "徐杰"),
     ("manager.qian", "manager", [], "钱坤"),  # the figures, no customer data

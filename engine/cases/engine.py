@@ -28,14 +28,24 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, forms
+from engine import audit
 from engine.calendar.business import calendar_scope
-from engine.cases import access, answers
+from engine.cases import access, completion, duties, stepping
 from engine.cases.adapters import calendar_for, default_adapters
-from engine.cases.ownership import FRONTLINE, take_ownership
+from engine.cases.ownership import take_ownership
 from engine.clock import Clock, as_utc, engine_clock
 from engine.errors import Conflict, InvalidState, NotFound
-from engine.models import Case, CaseStatus, OutboxMessage, ProcessVersion, User, WorkItem, WorkItemState
+from engine.models import (
+    Case,
+    CaseStatus,
+    OutboxMessage,
+    ProcessVersion,
+    Timer,
+    TimerStatus,
+    User,
+    WorkItem,
+    WorkItemState,
+)
 from engine.runtime.step import Step
 from engine.runtime.unit import Unit
 from engine.store import writes
@@ -61,7 +71,12 @@ _WORK_ITEM_AND_CASE = (
     .options(undefer(Case.state))
     .execution_options(populate_existing=True)
 )
-_CASE_WITH_STATE = select(Case).where(Case.id == bindparam("case_id")).options(undefer(Case.state))
+_CASE_WITH_STATE = (
+    select(Case)
+    .where(Case.id == bindparam("case_id"))
+    .options(undefer(Case.state))
+    .execution_options(populate_existing=True)
+)
 
 
 class CaseEngine:
@@ -90,6 +105,10 @@ class CaseEngine:
 
     def now(self) -> datetime:
         return as_utc(self.clock())
+
+    def in_unit(self) -> bool:
+        """Whether a step's write transaction is open (``unit``)."""
+        return self._active is not None
 
     def step_time(self) -> datetime:
         """The time of the open unit (every change of one step happens at one time), or now outside one."""
@@ -188,6 +207,8 @@ class CaseEngine:
             item = self._work_item(work_item_id)
             if access.check_claim(user, item):
                 return item
+            version_id = self.session.scalar(select(Case.process_version_id).where(Case.id == item.case_id))
+            duties.check(self.session, user, item, self.task_properties(version_id))
             claimed = self.session.execute(
                 update(WorkItem)
                 .where(
@@ -205,58 +226,28 @@ class CaseEngine:
         return item
 
     def complete(self, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
-        """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
-        with self.unit(user.username) as unit:
-            item, case = self._work_item_and_case(work_item_id)
-            access.check_completion(user, item)
-            workflow = self.load_workflow(case)
-            task = self._task(workflow, item.task_id)
-            if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
-                raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
-            forms.validate(self._form_schema(case, item.form), data)
-            step = self.step_for(unit, case, workflow)
-            take_ownership(self.session, unit, item, user, step)
-            diff = step.complete_human_task(task, data)
-            done = {
-                "state": WorkItemState.COMPLETED,
-                "completed_at": unit.now,
-                "completed_by_id": user.id,
-                "ladder_next_at": None,
-            }
-            writes.update_row(self.session, item, **done)
-            answers.record(self.session, item, data, user.id, unit.now)
-            if item.lane == FRONTLINE and case.first_response_at is None:
-                step.set_case("first_response_at", unit.now)  # every frontline task talks to the customer
-            unit.record(
-                "task.completed", case.id, work_item=item.id, task=item.name, lane=item.lane, changes=diff
-            )
-            if item.lane != FRONTLINE and case.owner_id is not None and case.owner_id != user.id:
-                # Other departments report back to the owner, who answers the customer.
-                self.queue_message(
-                    case,
-                    "inbox",
-                    f"user:{case.owner_id}",
-                    "lane_result",
-                    reference=case.reference,
-                    task=item.name,
-                    lane=item.lane,
-                    by=user.username,
-                    result={k: v["to"] for k, v in diff.items()},
-                )
-            step.advance()
-            step.save(completed_task_id=item.task_id)
-        return case
+        """Complete a human task with ``data`` (validated against its form) and run the case onwards.
+
+        The workflow runs before the write lock is taken (engine/cases/completion.py)."""
+        return completion.complete(self, work_item_id, user, data)
 
     def retry(self, case_id: int, *, actor: str) -> Case:
-        """Run the failed tasks of a case in incident again."""
-        with self.unit(actor) as unit:
-            case = self.read_case(case_id)
+        """Run the failed tasks of a case in incident again, and the timers the sweep held for it."""
+
+        def work(step: Step, workflow: BpmnWorkflow, case: Case) -> None:
             if case.status != CaseStatus.INCIDENT:
                 raise InvalidState(f"case {case.reference} has no open incident")
-            step = self.step_for(unit, case, self.load_workflow(case))
             step.retry_failed()
-            step.save()
-        return case
+
+        def release_held_timers(unit: Unit, case: Case) -> None:
+            # They wait again, and the step's projection fires those its workflow fired.
+            self.session.execute(
+                update(Timer)
+                .where(Timer.case_id == case.id, Timer.status == TimerStatus.HELD)
+                .values(status=TimerStatus.WAITING)
+            )
+
+        return stepping.run(self, case_id, actor, work, release_held_timers)
 
     def queue_message(
         self, case: Case, channel: str, recipient: str, template: str, /, **payload: Any
@@ -280,18 +271,16 @@ class CaseEngine:
 
     def deliver_message(self, case_id: int, name: str, payload: dict[str, Any] | None, *, actor: str) -> Case:
         """Deliver a BPMN message (a customer's reply, say) to a case that is waiting for it."""
-        with self.unit(actor) as unit:
-            case = self.read_case(case_id)
-            workflow = self.load_workflow(case)
+
+        def work(step: Step, workflow: BpmnWorkflow, case: Case) -> None:
             event = BpmnEvent(MessageEventDefinition(name), payload or {})
             if not any(t.task_spec.catches(t, event) for t in workflow.event_manager.tasks.values()):
                 raise InvalidState(f"case {case.reference} is not waiting for {name!r}")
-            step = self.step_for(unit, case, workflow)
             workflow.catch(event)
-            unit.record("message.received", case.id, message=name)
+            step.unit.record("message.received", case.id, message=name)
             step.advance()
-            step.save()
-        return case
+
+        return stepping.run(self, case_id, actor, work)
 
     def fire_timer(self, case_id: int, *, case: Case | None = None) -> bool:
         """Let the case's due timers fire and run on; returns whether anything fired.
@@ -307,6 +296,28 @@ class CaseEngine:
             step.advance(refresh_timers=True)
             changes = step.save()
         return bool(changes.fired_timers)
+
+    def prepare_timers(self, case: Case, at: datetime) -> PreparedTimers | None:
+        """Let the due timers of ``case`` fire and run on in memory, writing nothing (the sweep does this
+        before it takes the write lock); None for a case that is not running."""
+        if case.status not in (CaseStatus.OPEN, CaseStatus.INCIDENT):
+            return None
+        step = self.step_for(Unit(self.session, at, "system:timer"), case, self.load_workflow(case))
+        with engine_clock(self.clock), calendar_scope(self.calendar):
+            step.advance(refresh_timers=True)
+        return PreparedTimers(step, case.revision)
+
+    def write_timers(self, prepared: PreparedTimers) -> bool:
+        """Store what ``prepare_timers`` ran, inside the open unit, if the case has not changed since; else
+        run its timers again on the fresh row. Returns whether anything fired."""
+        case = self.read_case(prepared.step.case.id)
+        if case.revision != prepared.revision:
+            return self.fire_timer(case.id, case=case)
+        unit, step = self._active, prepared.step
+        unit.now = step.unit.now
+        unit.events.extend(step.unit.events)
+        step.unit = unit
+        return bool(step.save().fired_timers)
 
     # --------------------------------------------------------------- helpers
 
@@ -369,6 +380,21 @@ class CaseEngine:
             ).one(),
         )
 
+    def task_properties(self, version_id: int):
+        """A look-up of the diagram properties (``spiffworkflow:property``) of a version's tasks by spec id."""
+        key = ("task_properties", version_id)
+        if key not in self.reads:
+            loaded = self.loaded(version_id)
+            found: dict[str, dict] = {}
+            for spec in (loaded.spec, *loaded.subprocess_specs.values()):
+                for task_id, task_spec in spec.task_specs.items():
+                    properties = ((getattr(task_spec, "extensions", None) or {}).get("properties")) or {}
+                    if properties:
+                        found.setdefault(task_id, dict(properties))
+            self.reads[key] = found
+        table = self.reads[key]
+        return lambda spec_id: table.get(spec_id, {})
+
     def specs(self, version: ProcessVersion):
         loaded = self.loaded(version.id)
         return loaded.spec, loaded.subprocess_specs
@@ -379,7 +405,7 @@ class CaseEngine:
             unit, case, workflow, handlers=self.handlers, settings=self.settings, adapters=self.adapters
         )
 
-    def _work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
+    def work_item_and_case(self, work_item_id: int) -> tuple[WorkItem, Case]:
         """Both rows in one query, read fresh inside the step's transaction (not from the identity map)."""
         row = self.session.execute(_WORK_ITEM_AND_CASE, {"work_item_id": work_item_id}).first()
         if row is None:
@@ -406,13 +432,13 @@ class CaseEngine:
         return SERIALIZER.load_state(case.state, spec, subprocess_specs)
 
     @staticmethod
-    def _task(workflow: BpmnWorkflow, task_id: str):
+    def find_task(workflow: BpmnWorkflow, task_id: str):
         try:
             return workflow.get_task_from_id(UUID(task_id))
         except (TaskNotFoundException, ValueError):
             return None
 
-    def _form_schema(self, case: Case, form: str | None) -> dict | None:
+    def form_schema(self, case: Case, form: str | None) -> dict | None:
         return None if form is None else self.loaded(case.process_version_id).forms.get(form)
 
 
@@ -423,3 +449,11 @@ class PreparedStart:
     values: dict[str, Any]
     step: Step
     unit: Unit
+
+
+@dataclass
+class PreparedTimers:
+    """A case whose due timers ran in memory (``CaseEngine.prepare_timers``), and the revision they ran on."""
+
+    step: Step
+    revision: int

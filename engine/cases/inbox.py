@@ -22,7 +22,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import Select, bindparam, or_, select, union, union_all
@@ -93,7 +93,9 @@ class Cursor:
         try:
             rank, due, item_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
             when = datetime.fromisoformat(due) if due is not None else None
-        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, RecursionError):
+            if when is not None:
+                when.astimezone(UTC)  # a time beyond the calendar once in UTC was not handed out by us
+        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, OverflowError, RecursionError):
             raise ValueError("not a cursor of this inbox") from None
         if (
             any(not isinstance(n, int) or isinstance(n, bool) for n in (rank, item_id))

@@ -17,11 +17,12 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import bindparam, select
 
 from engine import forms
-from engine.cases import regulatory
+from engine.cases import identity, regulatory
 from engine.cases.engine import CaseEngine, PreparedStart
 from engine.cases.history import SqlCustomerHistory, find_open_duplicate
+from engine.cases.ownership import FILED_REASON, owner_at_intake
 from engine.errors import NotFound
-from engine.models import Case, CaseNote, Customer, ProcessVersion
+from engine.models import Case, CaseNote, Customer, ProcessVersion, User
 from engine.store import writes
 from engine.store.ids import reserve_case_id
 from handlers.adapters import NO_HISTORY
@@ -76,10 +77,25 @@ def _read_intake_schema(engine: CaseEngine, process_key: str) -> tuple[ProcessVe
 
 
 def file_complaint(
-    engine: CaseEngine, submission: Any, *, actor: str, process_key: str = INTAKE_PROCESS
+    engine: CaseEngine,
+    submission: Any,
+    *,
+    actor: str,
+    process_key: str = INTAKE_PROCESS,
+    public: bool = False,
+    filed_by: User | None = None,
 ) -> IntakeResult:
-    """Validate a submission and open (or join) the customer's case for it."""
-    return write(engine, prepare(engine, submission, actor=actor, process_key=process_key), actor=actor)
+    """Validate a submission and open (or join) the customer's case for it.
+
+    ``public``: filed by an anonymous visitor (the public site). The customer it names is only a claim
+    (``engine/cases/identity.py``): the case gets a provisional customer of its own and joins no other case.
+    ``filed_by``: the agent who files it for the customer (they own a new case filed on the phone or at the
+    branch).
+    """
+    prepared = prepare(
+        engine, submission, actor=actor, process_key=process_key, public=public, filed_by=filed_by
+    )
+    return write(engine, prepared, actor=actor)
 
 
 @dataclass
@@ -92,10 +108,18 @@ class Prepared:
     duplicate_id: int | None = None  # the open case it joins
     history: dict | None = None  # what the case was started with, checked again under the write lock
     start: PreparedStart | None = None
+    public: bool = False  # the customer is a claim: a provisional record, never one on file
+    owner: User | None = None  # the agent who filed it for the customer, its first owner
 
 
 def prepare(
-    engine: CaseEngine, submission: Any, *, actor: str, process_key: str = INTAKE_PROCESS
+    engine: CaseEngine,
+    submission: Any,
+    *,
+    actor: str,
+    process_key: str = INTAKE_PROCESS,
+    public: bool = False,
+    filed_by: User | None = None,
 ) -> Prepared:
     """Everything intake can do without writing: validate, look the customer up, and either find the open
     case the complaint joins or take a case id and run the new case's workflow to its first wait.
@@ -103,11 +127,16 @@ def prepare(
     Raises ``ValidationFailed`` (nothing is written, no id is taken) for a submission the form refuses.
     """
     data = clean(submission)
+    if public and isinstance(data, dict) and isinstance(data.get("customer"), dict):
+        data["customer"]["id"] = (
+            identity.provisional_id()
+        )  # whatever was sent: a public filing names no record
     version, schema = intake_schema(engine, process_key)
     forms.validate(schema, data)
     complaint, person = data["complaint"], data["customer"]
-    customer = engine.session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
-    prepared = Prepared(version, complaint, person)
+    customer = None if public else engine.session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
+    owner = owner_at_intake(filed_by, complaint.get("channel"))
+    prepared = Prepared(version, complaint, person, public=public, owner=owner)
     if customer is not None:
         duplicate = find_open_duplicate(
             engine.session, customer, complaint["category"], complaint["description"]
@@ -127,7 +156,7 @@ def write(engine: CaseEngine, prepared: Prepared, *, actor: str) -> IntakeResult
     are done again under the write lock, and if either answers differently the case's first steps run again.
     """
     with engine.unit(actor) as unit:
-        customer, created = _upsert_customer(engine, prepared.person, unit.now)
+        customer, created = _upsert_customer(engine, unit, prepared.person, public=prepared.public)
         complaint = prepared.complaint
         if not created:
             duplicate = find_open_duplicate(
@@ -141,6 +170,10 @@ def write(engine: CaseEngine, prepared: Prepared, *, actor: str) -> IntakeResult
             if start is None or _history(engine, complaint, prepared.person, case_id) != prepared.history:
                 _run_start(engine, prepared, actor, customer, case_id)
         case = engine.write_start(prepared.start, customer_id=customer.id)
+        if created:
+            identity.record_created(unit, customer, case.id)
+        if prepared.public:
+            identity.record_claim(engine.session, unit, case, customer, prepared.person)
     return IntakeResult(case, merged=False)
 
 
@@ -189,29 +222,38 @@ def _run_start(
             "repeat_of_id": repeat_of,
             "tracking_code": secrets.token_urlsafe(24),
             **regulatory.start_values(received, engine.settings),
+            **({"owner_id": prepared.owner.id} if prepared.owner is not None else {}),
         },
     )
+    if prepared.owner is not None:
+        prepared.start.unit.record(
+            "owner.changed",
+            case_id,
+            previous_owner=None,
+            owner=prepared.owner.id,
+            owner_username=prepared.owner.username,
+            reason=FILED_REASON,
+        )
 
 
 _CUSTOMER = select(Customer).where(Customer.external_id == bindparam("external_id"))
 
 
-def _upsert_customer(engine: CaseEngine, person: dict, now) -> tuple[Customer, bool]:
-    """The customer's record, created or brought up to date; and whether it was created."""
+def _upsert_customer(engine: CaseEngine, unit, person: dict, *, public: bool) -> tuple[Customer, bool]:
+    """The customer's record, created or (from a trusted channel) brought up to date, each change audited; and
+    whether it was created. A public filing always creates its own provisional record."""
     session = engine.session
-    customer = session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
+    customer = None if public else session.scalar(_CUSTOMER, {"external_id": str(person["id"])})
     if customer is None:
         values = {
             "external_id": str(person["id"]),
             "name": person.get("name", ""),
             "phone": person.get("phone", ""),
             "segment": person.get("segment") or "standard",
-            "created_at": now,
+            "created_at": unit.now,
         }
         return writes.insert(session, Customer, values), True
-    customer.name = person.get("name", customer.name or "")
-    customer.phone = person.get("phone", customer.phone or "")
-    customer.segment = person.get("segment") or customer.segment or "standard"
+    identity.update_record(unit, customer, person, None)
     session.flush()
     return customer, False
 

@@ -1,7 +1,9 @@
 """First-owner responsibility (首问负责制): one person owns each case for its whole life.
 
 The first agent to take a frontline task of an unowned case becomes its owner; the owner's customer-facing
-tasks then go straight to them. Only a supervisor's recorded reassignment changes the owner.
+tasks then go straight to them. An agent who files the complaint for the customer (on the phone or at the
+branch) is the first to receive it, so owns it from intake on. Only a supervisor's recorded reassignment
+changes the owner.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from engine.runtime.step import Step
 from engine.runtime.unit import Unit
 
 FRONTLINE = "frontline"
+# The channels where an agent takes the complaint from the customer in person and files it for them.
+ASSISTED_CHANNELS = ("phone", "branch")
+FILED_REASON = "filed the complaint for the customer"
+
+
+def owner_at_intake(filed_by: User | None, channel: str | None) -> User | None:
+    """The agent who files a complaint for a customer on an assisted channel, if they work the frontline."""
+    if filed_by is None or channel not in ASSISTED_CHANNELS or not filed_by.can_work_lane(FRONTLINE):
+        return None
+    return filed_by
 
 
 def take_ownership(

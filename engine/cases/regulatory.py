@@ -99,7 +99,7 @@ def extend(
         raise ValidationFailed(
             "a reason is required to extend the regulatory deadline", {"reason": "is required"}
         )
-    if actor.role not in MANAGERS:
+    if not actor.has_role(*MANAGERS):
         raise Forbidden("only a supervisor may extend the regulatory deadline")
     with engine.unit(actor.username) as unit:
         case = _locked_case(engine, case_id)

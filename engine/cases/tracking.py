@@ -34,9 +34,18 @@ class Milestone:
     at: datetime | None  # None: not reached yet
 
 
+# The owner's tasks that keep a promise to the customer, by the name the customer sees for each.
+PROMISES = {
+    "contact_customer": "first_contact",
+    "tell_direction": "direction",
+    "initial_plan": "initial_plan",
+    "reply_with_plan": "plan",
+}
+
+
 @dataclass(frozen=True)
 class NextStep:
-    name: str  # "decision" or "follow_up"
+    name: str  # "decision", "follow_up", or a promised step (PROMISES)
     due_at: datetime | None
 
 
@@ -48,6 +57,7 @@ class CustomerView:
     owner_first_name: str | None
     next_step: NextStep | None
     closed: bool
+    decision_due_at: datetime | None = None  # the regulatory limit, while no decision has been sent
 
 
 def case_for_code(
@@ -81,6 +91,7 @@ def customer_view(session: Session, case: Case) -> CustomerView:
         owner_first_name=first_name(owner) if owner is not None else None,
         next_step=None if closed else _next_step(session, case),
         closed=closed,
+        decision_due_at=case.regulatory_due_at if not closed and case.decided_at is None else None,
     )
 
 
@@ -96,6 +107,22 @@ def first_name(user: User) -> str:
 
 def _next_step(session: Session, case: Case) -> NextStep:
     if case.decided_at is None:
+        promised = session.execute(
+            select(WorkItem.spec_id, WorkItem.due_at)
+            .where(
+                WorkItem.case_id == case.id,
+                WorkItem.state.in_(WorkItemState.open_states()),
+                WorkItem.spec_id.in_(PROMISES),
+                WorkItem.due_at.is_not(None),
+            )
+            .order_by(WorkItem.due_at)
+            .limit(1)
+        ).first()
+        if promised is not None and (
+            case.regulatory_due_at is None or promised.due_at <= case.regulatory_due_at
+        ):
+            # The step the bank promised next (contact, direction, a plan) and its time, sooner than the decision.
+            return NextStep(PROMISES[promised.spec_id], promised.due_at)
         # The bank's promise to every customer: a decision within the regulatory limit.
         return NextStep("decision", case.regulatory_due_at)
     due = session.scalar(

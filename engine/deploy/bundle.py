@@ -11,19 +11,22 @@ naming the file and element, and all of them are raised together as one ``Deploy
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.deploy.checks import BPMN_NS, TOO_LONG, Diagram, check_diagram, local
+from engine.deploy.conformance import check_conformance
 from engine.deploy.dmn import check_dmn
-from engine.deploy.expressions import check_expressions
+from engine.deploy.events import check_events
+from engine.deploy.expressions import check_expressions, quote_iso_timers
 from engine.deploy.files import UPLOAD, read_files
 from engine.deploy.references import BundleRefs, check_references
+from engine.deploy.schema import check_schema
 from engine.deploy.xmlsafe import parse_xml
 from engine.errors import DeploymentRejected, Problem
 
@@ -43,6 +46,7 @@ class Bundle:
     specs: dict[str, tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]]  # pid -> (spec, subprocess specs)
     forms: dict[str, dict]  # JSON Schema files of the bundle by file name
     sources: dict[str, bytes]  # every file of the bundle by name, as uploaded
+    warnings: list[Problem] = field(default_factory=list)  # worth telling, not worth refusing (layout)
 
 
 def load_bundle(
@@ -56,12 +60,20 @@ def load_bundle(
     problems: list[Problem] = []  # from our own checks
     spiff: list[Problem] = []  # from SpiffWorkflow, which often says the same thing less clearly
     sources, bpmn, dmn, forms = read_files(files, problems)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    warnings: list[Problem] = []
+    # Schema validation is ours (engine.deploy.schema): every error at once, layout errors as warnings.
+    parser = SpiffBpmnParser(validator=None)
     decisions = _decisions(dmn, problems)
     for name, root in dmn.items():
         problems.extend(check_dmn(name, root))
         _spiff(spiff, name, _add_dmn, parser, root, name)
-    loaded = {name for name, root in bpmn.items() if _spiff(spiff, name, parser.add_bpmn_xml, root, name)}
+    loaded = set()
+    for name, root in bpmn.items():
+        refusals, layout = check_schema(name, root)
+        problems.extend(refusals)
+        warnings.extend(layout)
+        if not refusals and _spiff(spiff, name, parser.add_bpmn_xml, root, name):
+            loaded.add(name)
 
     executable, not_executable = _processes(bpmn)
     library_ids = _load_library(parser, library or {}, bpmn, set(executable) | set(not_executable))
@@ -75,9 +87,12 @@ def load_bundle(
     checked: set[str] = set()  # files whose own checks passed: only their specs are worth building
     for name, root in bpmn.items():
         diagram = Diagram(name, root)
+        quote_iso_timers(diagram)  # before the checks and the specs: both then read the quoted literal
+        check_conformance(diagram)  # first: its precise reasons keep "cannot be reached" off the same element
         check_diagram(diagram)
         check_references(diagram, refs)
         check_expressions(diagram)
+        check_events(diagram)
         problems.extend(diagram.problems)
         if not diagram.problems:
             checked.add(name)
@@ -96,7 +111,9 @@ def load_bundle(
     problems.extend(_not_covered(spiff, problems))
     if problems:
         raise DeploymentRejected(_capped(problems))
-    return Bundle(parser=parser, process_ids=list(specs), specs=specs, forms=forms, sources=sources)
+    return Bundle(
+        parser=parser, process_ids=list(specs), specs=specs, forms=forms, sources=sources, warnings=warnings
+    )
 
 
 # --- loading into SpiffWorkflow -----------------------------------------------------------------------------

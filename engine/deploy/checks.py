@@ -54,9 +54,14 @@ class Diagram:
     problems: list[Problem] = field(default_factory=list)
     _ids: dict[str | None, etree._Element] | None = field(default=None, repr=False)
 
-    def report(self, node: etree._Element, message: str) -> None:
-        """Record a problem with ``node``; ``message`` continues the element's description."""
-        self.problems.append(Problem(self.file, f"{describe(node)} {message}", node.get("id")))
+    def report(self, node: etree._Element, message: str, code: str = "", **params) -> None:
+        """Record a problem with ``node``; ``message`` continues the element's description.
+
+        ``code`` and ``params`` let the studio say it in another language (``web/owner/problems.py``); the
+        element itself is always the ``what`` parameter.
+        """
+        params = {"what": ref(node), **params} if code else {}
+        self.problems.append(Problem(self.file, f"{describe(node)} {message}", node.get("id"), code, params))
 
     def processes(self) -> list[etree._Element]:
         """The executable processes (SpiffWorkflow's rule: isExecutable absent or "true")."""
@@ -86,6 +91,17 @@ def describe(node: etree._Element) -> str:
     return f'{kind(node)} "{name}"' if name else f"{kind(node)} {node.get('id') or '(no id)'}"
 
 
+def ref(node: etree._Element | None) -> dict | None:
+    """An element as a problem's parameter: its kind (the BPMN tag), name and id."""
+    if node is None:
+        return None
+    return {
+        "kind": local(node),
+        "name": " ".join((node.get("name") or "").split()),
+        "id": node.get("id") or "",
+    }
+
+
 def elements(proc: etree._Element, *names: str) -> Iterator[etree._Element]:
     """BPMN elements called ``names`` anywhere inside ``proc``."""
     for name in names:
@@ -100,7 +116,7 @@ def extension(node: etree._Element, name: str) -> etree._Element | None:
 def check_diagram(diagram: Diagram) -> None:
     """Append to ``diagram.problems`` what is wrong with the shape of its executable processes."""
     for data_store in diagram.root.iter(f"{{{BPMN_NS}}}dataStore"):
-        diagram.report(data_store, _NO_DATA_STORES)
+        diagram.report(data_store, _NO_DATA_STORES, "element.data_store")
     lanes = _lanes(diagram.root)
     for proc in diagram.processes():
         _check_unsupported(diagram, proc)
@@ -129,12 +145,14 @@ def _check_unsupported(diagram: Diagram, proc: etree._Element) -> None:
             node,
             "cannot run: SpiffWorkflow refuses complex gateways. Use an inclusive gateway (a condition on "
             "each outgoing flow) or an exclusive gateway instead.",
+            "gateway.complex",
         )
     for node in elements(proc, "adHocSubProcess"):
         report(
             node,
             "would start all of its activities at once: SpiffWorkflow does not let people choose among the "
             "activities of an ad-hoc sub-process. Use a sub-process with a parallel or inclusive gateway.",
+            "subprocess.ad_hoc",
         )
     for node in proc.iter():
         if node.get("isForCompensation") == "true":
@@ -142,15 +160,17 @@ def _check_unsupported(diagram: Diagram, proc: etree._Element) -> None:
                 node,
                 "is a compensation activity, which SpiffWorkflow never runs. Model the undo work as "
                 "ordinary tasks.",
+                "activity.compensation",
             )
     for node in elements(proc, "dataStoreReference"):
-        report(node, _NO_DATA_STORES)
+        report(node, _NO_DATA_STORES, "element.data_store")
     for node in elements(proc, "transformation", "assignment"):
         owner = node.getparent().getparent()
         report(
             owner,
             "maps data with a transformation or assignment, which SpiffWorkflow ignores; copy the "
             "data in a script or pre/post script instead.",
+            "data.mapping",
         )
     for event in elements(proc, *_EVENTS):
         _check_event_triggers(diagram, event)
@@ -161,9 +181,9 @@ def _check_event_triggers(diagram: Diagram, event: etree._Element) -> None:
     triggers = [local(c) for c in event if local(c).endswith("EventDefinition")]
     for trigger in (t.removesuffix("EventDefinition") for t in triggers):
         if trigger == "link":
-            diagram.report(event, _LINK)
+            diagram.report(event, _LINK, "event.link")
         elif trigger == "compensate":
-            diagram.report(event, _COMPENSATION)
+            diagram.report(event, _COMPENSATION, "event.compensation")
         elif trigger not in _TRIGGERS[event_type]:
             supported = ", ".join(sorted(_TRIGGERS[event_type]))
             message = (
@@ -173,18 +193,20 @@ def _check_event_triggers(diagram: Diagram, event: etree._Element) -> None:
             parent = event.getparent()
             if event_type == "startEvent" and parent is not None and parent.get("triggeredByEvent") == "true":
                 message += " (This event sub-process would run as soon as the process starts.)"
-            diagram.report(event, message)
+            diagram.report(event, message, "event.ignored_trigger", trigger=trigger, supported=supported)
     if event.find("bpmn:eventDefinitionRef", NS) is not None:
         diagram.report(
             event,
             "refers to a shared event definition (eventDefinitionRef), which SpiffWorkflow "
             "ignores; put the event definition inside the event.",
+            "event.definition_ref",
         )
     if event_type == "boundaryEvent" and not triggers:
         diagram.report(
             event,
             "has no trigger; a boundary event needs a timer, message, signal, error, "
             "escalation, conditional or cancel definition.",
+            "boundary.no_trigger",
         )
 
 
@@ -197,10 +219,15 @@ def _check_loops_and_data(diagram: Diagram, proc: etree._Element) -> None:
                 loop.getparent(),
                 "repeats (multi-instance) but must say how often: give either a loop cardinality (a number) "
                 "or a loop input collection, not both and not neither.",
+                "loop.multi_instance_count",
             )
     for loop in elements(proc, "standardLoopCharacteristics"):
         if loop.get("loopMaximum") is None and loop.find("bpmn:loopCondition", NS) is None:
-            diagram.report(loop.getparent(), "loops but has neither a loop maximum nor a loop condition.")
+            diagram.report(
+                loop.getparent(),
+                "loops but has neither a loop maximum nor a loop condition.",
+                "loop.unbounded",
+            )
     objects = {o.get("id") for o in elements(proc, "dataObject")}
     references = {r.get("id"): r for r in elements(proc, "dataObjectReference", "dataStoreReference")}
     associations = (
@@ -218,6 +245,8 @@ def _check_loops_and_data(diagram: Diagram, proc: etree._Element) -> None:
             ref.getparent().getparent(),
             f"is connected to {describe(other) if other is not None else repr(ref_id)}, which is not a data "
             "object of this process; SpiffWorkflow can only connect tasks to data objects.",
+            "data.not_an_object",
+            target=ref(other) if other is not None else {"kind": "", "name": "", "id": ref_id},
         )
 
 
@@ -232,7 +261,12 @@ def _check_flows(diagram: Diagram, proc: etree._Element) -> None:
     for scope in [proc, *elements(proc, "subProcess", "transaction")]:
         nodes = {n.get("id"): n for n in scope if local(n) in FLOW_NODES and n.get("id")}
         if len(nodes) > MAX_STEPS_PER_LEVEL:
-            diagram.report(scope, f"has {len(nodes)} steps in one level and {TOO_LONG}")
+            diagram.report(
+                scope,
+                f"has {len(nodes)} steps in one level and {TOO_LONG}",
+                "scope.too_long",
+                steps=len(nodes),
+            )
             continue
         outgoing: dict[str, list[etree._Element]] = {}
         for flow in scope.iterfind("bpmn:sequenceFlow", NS):
@@ -256,6 +290,8 @@ def _check_outgoing(diagram: Diagram, node: etree._Element, flows: list[etree._E
                         flow,
                         f"leaves {describe(node)} without a condition and is not its "
                         "default flow; give it a condition or make it the default.",
+                        "flow.no_condition",
+                        gateway=ref(node),
                     )
         return
     for flow in flows:
@@ -264,6 +300,8 @@ def _check_outgoing(diagram: Diagram, node: etree._Element, flows: list[etree._E
                 flow,
                 f"has a condition, but SpiffWorkflow ignores conditions on flows leaving "
                 f"{_a(kind(node))}; branch with an exclusive gateway.",
+                "flow.condition_ignored",
+                source=ref(node),
             )
     if len(flows) > 1 and node_type not in _SPLITTERS:
         diagram.report(
@@ -271,19 +309,26 @@ def _check_outgoing(diagram: Diagram, node: etree._Element, flows: list[etree._E
             f"has {len(flows)} outgoing sequence flows, but SpiffWorkflow follows only one "
             "out of a task or event: split with a parallel gateway, or choose with an "
             "exclusive gateway.",
+            "flow.implicit_split",
+            count=len(flows),
         )
 
 
 def _check_reachable(diagram: Diagram, scope: etree._Element, nodes: dict, outgoing: dict) -> None:
     starts = [n for n in nodes.values() if local(n) == "startEvent"]
     if not starts:
-        diagram.report(scope, "has no start event; add one where the work begins.")
+        diagram.report(scope, "has no start event; add one where the work begins.", "scope.no_start")
         return
     if local(scope) != "process":
         if len(starts) > 1:
-            diagram.report(scope, f"has {len(starts)} start events; a sub-process needs exactly one.")
+            diagram.report(
+                scope,
+                f"has {len(starts)} start events; a sub-process needs exactly one.",
+                "subprocess.starts",
+                count=len(starts),
+            )
         if not any(local(n) == "endEvent" for n in nodes.values()):
-            diagram.report(scope, "has no end event; a sub-process needs one.")
+            diagram.report(scope, "has no end event; a sub-process needs one.", "subprocess.no_end")
     attached: dict[str, list[str]] = {}
     for node_id, node in nodes.items():
         if local(node) == "boundaryEvent":
@@ -304,7 +349,9 @@ def _check_reachable(diagram: Diagram, scope: etree._Element, nodes: dict, outgo
     for node_id, node in nodes.items():
         if node_id not in seen and node_id not in reported:
             diagram.report(
-                node, "cannot be reached from a start event, so it would never run; connect it or remove it."
+                node,
+                "cannot be reached from a start event, so it would never run; connect it or remove it.",
+                "element.unreachable",
             )
 
 
@@ -336,8 +383,11 @@ def _check_lanes(diagram: Diagram, proc: etree._Element, lanes: dict[str, str | 
                 task,
                 f"is in a lane without a name{waits}; name the lane after the department "
                 "that does this work.",
+                "lane.unnamed",
             )
         else:
             diagram.report(
-                task, f"is not in any lane{waits}; put it in the lane of the department that does this work."
+                task,
+                f"is not in any lane{waits}; put it in the lane of the department that does this work.",
+                "lane.missing",
             )

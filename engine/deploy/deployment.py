@@ -30,6 +30,7 @@ DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn", ".json")
 class DeployResult:
     deployed: list[ProcessVersion] = field(default_factory=list)
     unchanged: list[ProcessVersion] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # deployed anyway (diagram layout errors)
 
 
 def read_paths(paths: list[str | Path]) -> list[tuple[str, bytes]]:
@@ -76,7 +77,7 @@ def deploy(
     begin_write(session)
     bundle = load_bundle(files, handler_names=handlers.names(), library=_library(session))
     now = as_utc(clock())
-    result = DeployResult()
+    result = DeployResult(warnings=list(bundle.warnings))
     deployment = Deployment(deployed_at=now, deployed_by=actor)
     events: list[audit.PendingEvent] = []
     for pid in bundle.process_ids:

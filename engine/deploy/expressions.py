@@ -9,6 +9,7 @@ cells are checked in ``engine.validation_dmn``.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,11 +18,13 @@ from typing import Literal
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local
+from engine.deploy.checks import BPMN_NS, FLOW_NODES, NS, SPIFF_NS, Diagram, describe, elements, local, ref
+from engine.scripting import multi_instance
+from engine.scripting.durations import NOT_A_DURATION, duration_problem
 from engine.scripting.sandbox import check_source
+from engine.scripting.templates import check_template
 
 PYTHON_SCRIPT_FORMATS = {"", "python", "python3", "text/python", "text/x-python", "application/x-python"}
-MAX_TIMER = timedelta(days=366 * 100)  # anything longer is a typo, and SpiffWorkflow loops over the months
 MAX_QUOTE = 80
 # SpiffWorkflow's preference when a timer has several of these (bpmn/parser/event_parsers.py).
 _TIMER_KINDS = (("timeDate", "date"), ("timeDuration", "duration"), ("timeCycle", "cycle"))
@@ -87,9 +90,20 @@ def check_expressions(diagram: Diagram) -> None:
         for tag, what in _LOOP_EXPRESSIONS.items():
             for node in elements(proc, tag):
                 check(_owner(node), what, node.text, "eval")
+        for node in proc.iter(f"{{{SPIFF_NS}}}instructionsForEndUser"):
+            if (node.text or "").strip() and (reason := check_template(node.text)):
+                diagram.report(_owner(node), f"has instructions that {reason}")
+        for node in elements(proc, "loopCardinality"):
+            count = _literal(node.text or "")[1]
+            if type(count) is int and count > multi_instance.limit():
+                diagram.report(
+                    _owner(node),
+                    f"repeats {count:,} times (loop cardinality); one case may start at most "
+                    f"{multi_instance.limit():,} instances of an activity (MULTI_INSTANCE_MAX).",
+                )
         for loop in elements(proc, "standardLoopCharacteristics"):
             if loop.get("loopMaximum") is not None and not loop.get("loopMaximum", "").strip().isdigit():
-                diagram.report(_owner(loop), "has a loop maximum that is not a whole number.")
+                diagram.report(_owner(loop), "has a loop maximum that is not a whole number.", "loop.maximum")
     if not processes:
         return
     # Payloads and correlations live outside the processes (on messages, signals, errors) but run with them.
@@ -127,13 +141,20 @@ def _owner(node: etree._Element) -> etree._Element:
 def _check_script_task(diagram: Diagram, task: etree._Element, check: Callable[..., None]) -> None:
     script_format = (task.get("scriptFormat") or "").strip().lower()
     if script_format not in PYTHON_SCRIPT_FORMATS:
-        diagram.report(task, f'is written in "{script_format}"; this engine runs Python scripts only.')
+        diagram.report(
+            task,
+            f'is written in "{script_format}"; this engine runs Python scripts only.',
+            "script.language",
+            language=script_format,
+        )
         return
     # SpiffWorkflow takes the last child whose tag ends in "script" (spiff/parser/task_spec.py).
     scripts = [child for child in task if local(child).endswith("script")]
     text = scripts[-1].text if scripts else None
     if not text or not text.strip():
-        diagram.report(task, "has no script; write the Python it should run, or use a plain task.")
+        diagram.report(
+            task, "has no script; write the Python it should run, or use a plain task.", "script.empty"
+        )
     else:
         check(task, "a script", text, "exec")
 
@@ -151,6 +172,8 @@ def _check_timer(diagram: Diagram, timer: etree._Element, check: Callable[..., N
             event,
             f'{where}has a timer with no time set; give a duration such as "PT4H" (with the '
             "quotes), a date or a cycle.",
+            "timer.empty",
+            on=ref(attached),
         )
         return
     kind, node = found[0]
@@ -159,19 +182,53 @@ def _check_timer(diagram: Diagram, timer: etree._Element, check: Callable[..., N
     literal, value = _literal(text)
     if literal and not isinstance(value, str):
         message = f'has the timer {kind} {shown}; write it as text in quotes, for example "PT4H".'
-        diagram.report(event, where + message)
+        diagram.report(event, where + message, "timer.not_text", on=ref(attached), type=kind, value=shown)
     elif literal:
         reason = timer_problem(kind, value)
         if reason:
-            diagram.report(event, f"{where}has the timer {kind} {shown}, which {reason}.")
-    elif timer_problem(kind, text) is None:
+            diagram.report(
+                event,
+                f"{where}has the timer {kind} {shown}, which {reason}.",
+                "timer.invalid",
+                on=ref(attached),
+                type=kind,
+                value=shown,
+                reason=reason,
+            )
+    elif _bare_word(text):
         diagram.report(
             event,
-            f"{where}has the timer {kind} {shown} without quotes; timer values are Python "
-            f'expressions, so write "{text}" with the quotes.',
+            f"{where}has the timer {kind} {shown}, which is neither {_TIMER_EXAMPLES[kind]} nor an "
+            "expression: a word in capitals is not a variable of this engine (variables are lower case). "
+            'Write the value in quotes, for example "PT4H".',
+            "timer.bare_word",
+            on=ref(attached),
+            type=kind,
+            value=shown,
         )
     else:
         check(event, f"the timer {kind}", text, "eval")
+
+
+def quote_iso_timers(diagram: Diagram) -> None:
+    """Read a bare ISO-8601 timer value (``PT1S``, ``P7DT0H``, ``R3/PT1H``) as the literal every modeler means.
+
+    Timer values are Python expressions, so ``PT1S`` alone would be a variable that never exists. A value
+    SpiffWorkflow's own parsers accept as a duration, date or cycle of the timer's kind is put in quotes in
+    the parsed diagram before its specs are built (the uploaded file is stored unchanged).
+    """
+    for proc in diagram.processes():
+        for timer in elements(proc, "timerEventDefinition"):
+            for tag, kind in _TIMER_KINDS:
+                for node in timer.iter(f"{{{BPMN_NS}}}{tag}"):
+                    text = (node.text or "").strip()
+                    if text and not _literal(text)[0] and timer_problem(kind, text) is None:
+                        node.text = json.dumps(text)
+
+
+def _bare_word(text: str) -> bool:
+    """``INVALID``, ``NEVER``, ``PT1X``: a lone name without a lower-case letter, which no variable is."""
+    return text.isidentifier() and not any(c.islower() for c in text)
 
 
 def _literal(text: str) -> tuple[bool, object]:
@@ -204,16 +261,8 @@ def timer_problem(kind: str, value: str) -> str | None:
 def _duration_problem(value: str) -> str | None:
     if not value.upper().startswith("P"):
         return f"is not {_TIMER_EXAMPLES['duration']}"
-    parsed = TimerEventDefinition.parse_iso_duration(value)
-    if not parsed:
-        return f"is not {_TIMER_EXAMPLES['duration']}"
-    if parsed.get("years", 0) * 12 + parsed.get("months", 0) > 1200:
-        return "is longer than 100 years"
-    try:
-        delta = TimerEventDefinition.get_timedelta_from_start(dict(parsed))
-    except OverflowError:
-        return "is longer than 100 years"
-    return "is longer than 100 years" if delta > MAX_TIMER else None
+    reason = duration_problem(value)  # the same bound the engine holds computed timers to
+    return f"is not {_TIMER_EXAMPLES['duration']}" if reason == NOT_A_DURATION else reason
 
 
 def _cycle_problem(value: str) -> str | None:

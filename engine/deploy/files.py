@@ -11,6 +11,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 
 from engine.deploy.checks import BPMN_NS, local
+from engine.deploy.patterns import pattern_problem, schema_patterns
 from engine.deploy.xmlsafe import MAX_BYTES, parse_xml
 from engine.errors import DeploymentRejected, Problem
 
@@ -107,6 +108,14 @@ def _load_form(name: str, data: bytes) -> dict:
     for ref in _refs(schema):
         if not ref.startswith("#"):
             refuse(f'refers to another schema ("$ref": "{ref[:100]}"); a form schema must be self-contained.')
+    # Patterns run against what customers type: one that backtracks without end would hold a worker.
+    unsafe = [
+        Problem(name, f'has the pattern "{pattern[:100]}" (at {where}), which {reason}.')
+        for where, pattern in schema_patterns(schema)
+        if (reason := pattern_problem(pattern))
+    ]
+    if unsafe:
+        raise DeploymentRejected(unsafe)
     return schema
 
 

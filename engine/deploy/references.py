@@ -38,17 +38,29 @@ def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) 
         )
         for prop in properties:
             if prop.get("name") in FORM_PROPERTIES and prop.get("value") not in refs.forms:
-                diagram.report(task, _missing_form(prop.get("name"), prop.get("value") or "", refs.forms))
+                name, value = prop.get("name"), prop.get("value") or ""
+                code = "form.missing" if value else "form.empty"
+                diagram.report(task, _missing_form(name, value, refs.forms), code, property=name, value=value)
     for call in elements(proc, "callActivity"):
         target = (call.get("calledElement") or "").strip()
         if not target:
-            diagram.report(call, "does not say which process to call; set its called element.")
+            diagram.report(
+                call, "does not say which process to call; set its called element.", "call.no_target"
+            )
         elif target in refs.not_executable:
             diagram.report(
-                call, f'calls process "{target}", which is not executable; set isExecutable="true" on it.'
+                call,
+                f'calls process "{target}", which is not executable; set isExecutable="true" on it.',
+                "call.not_executable",
+                process=target,
             )
         elif target not in refs.processes:
-            diagram.report(call, f'calls process "{target}", which is neither in this upload nor deployed.')
+            diagram.report(
+                call,
+                f'calls process "{target}", which is neither in this upload nor deployed.',
+                "call.unknown",
+                process=target,
+            )
     for task in elements(proc, "businessRuleTask"):
         decision = extension(task, "calledDecisionId")
         decision_id = (decision.text or "").strip() if decision is not None else ""
@@ -57,10 +69,14 @@ def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) 
                 task,
                 "does not name a decision; set spiffworkflow:calledDecisionId to the id of a "
                 "decision in a DMN file of this upload.",
+                "decision.no_id",
             )
         elif decision_id not in refs.decisions:
             diagram.report(
-                task, f'uses decision "{decision_id}", which is not in any DMN file of this upload.'
+                task,
+                f'uses decision "{decision_id}", which is not in any DMN file of this upload.',
+                "decision.unknown",
+                decision=decision_id,
             )
 
 
@@ -72,6 +88,8 @@ def _check_service_task(diagram: Diagram, task: etree._Element, handlers: frozen
             task,
             f"does not say what to do; add a spiffworkflow:serviceTaskOperator naming one of "
             f"the handlers: {known}.",
+            "service.no_handler",
+            known=known,
         )
         return
     name = operator.get("id")
@@ -79,12 +97,21 @@ def _check_service_task(diagram: Diagram, task: etree._Element, handlers: frozen
         diagram.report(
             task,
             f'calls the operation "{name or ""}", which is not one of the handlers this server has: {known}.',
+            "service.unknown_handler",
+            name=name or "",
+            known=known,
         )
     for param in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
         missing = [a for a in ("id", "type", "value") if param.get(a) is None]
         if missing:
             label = f'parameter "{param.get("id")}"' if param.get("id") else "a parameter"
-            diagram.report(task, f"has {label} without {' and '.join(missing)}.")
+            diagram.report(
+                task,
+                f"has {label} without {' and '.join(missing)}.",
+                "service.parameter_incomplete",
+                parameter=param.get("id") or "",
+                missing=", ".join(missing),
+            )
 
 
 def _missing_form(prop: str, value: str, forms: frozenset[str]) -> str:

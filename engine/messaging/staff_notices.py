@@ -28,7 +28,7 @@ UNREAD_CAP = 99  # the badge says "99+" beyond this; counting further would cost
 def addresses(user: User) -> list[str]:
     """Every recipient address that reaches ``user``."""
     found = [f"user:{user.id}", *(f"lane:{lane}" for lane in sorted(user.lanes))]
-    if user.role == Role.SUPERVISOR:
+    if user.has_role(Role.SUPERVISOR):
         found += ["role:supervisor", *(f"head:{lane}" for lane in sorted(user.lanes))]
     return found
 

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models; import them from here."""
 
-from engine.models.audit import AuditEvent
+from engine.models.audit import AuditCheckpoint, AuditEvent
 from engine.models.base import Base
 from engine.models.case import (
     Case,
@@ -14,16 +14,31 @@ from engine.models.case import (
     WorkItem,
     WorkItemState,
 )
-from engine.models.draft import Draft, DraftFile
+from engine.models.draft import Draft, DraftBlob, DraftFile, DraftRevision
+from engine.models.evidence import Attachment
 from engine.models.figures import TaskAnswer
 from engine.models.idempotency import IdempotencyRecord
-from engine.models.people import DEFAULT_DEPARTMENTS, ApiToken, Customer, Department, Role, User
+from engine.models.knowledge import KnowledgeVersion
+from engine.models.people import (
+    DEFAULT_DEPARTMENTS,
+    ApiToken,
+    Customer,
+    Department,
+    IdentityClaim,
+    Role,
+    TokenScope,
+    User,
+    UserSession,
+)
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
+from engine.models.visits import ElementVisit, VisitKind
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
     "ApiToken",
+    "Attachment",
+    "AuditCheckpoint",
     "AuditEvent",
     "Base",
     "Case",
@@ -34,18 +49,26 @@ __all__ = [
     "Deployment",
     "DeploymentFile",
     "Draft",
+    "DraftBlob",
     "DraftFile",
+    "DraftRevision",
+    "ElementVisit",
     "Escalation",
     "IdSequence",
     "IdempotencyRecord",
+    "IdentityClaim",
     "Incident",
+    "KnowledgeVersion",
     "OutboxMessage",
     "ProcessVersion",
     "Role",
     "TaskAnswer",
     "Timer",
     "TimerStatus",
+    "TokenScope",
     "User",
+    "UserSession",
+    "VisitKind",
     "WorkItem",
     "WorkItemState",
 ]

@@ -24,3 +24,20 @@ class AuditEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONValue)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed note of the chain's head: event ``seq`` had ``hash`` at ``created_at``.
+
+    ``mac`` is an HMAC-SHA256 with a key the database does not hold (``AUDIT_CHECKPOINT_KEY``), so nobody who
+    can only write to the database can make one. ``n`` is gapless, so a deleted checkpoint leaves a hole.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    n: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16))
+    mac: Mapped[str] = mapped_column(String(64))

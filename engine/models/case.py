@@ -36,6 +36,7 @@ class TimerStatus(enum.StrEnum):
     WAITING = "waiting"
     FIRED = "fired"
     CANCELLED = "cancelled"
+    HELD = "held"  # its case could not be stepped (in incident): not fired again until an operator retries
 
 
 class Case(Base):
@@ -145,15 +146,21 @@ class WorkItem(Base):
 
 
 class Timer(Base):
-    """A timer the workflow is waiting on, with its due time; kept after firing to measure lag."""
+    """A timer the workflow is waiting on, with its due time; kept after firing to measure lag.
+
+    A cycle timer (``R3/PT1H``) is one task that fires again and again: one row per occurrence.
+    """
 
     __tablename__ = "timers"
     # Due order with the id as tie-breaker: thousands of timers can share one due time (a burst).
-    __table_args__ = (Index("ix_timers_due", "status", "due_at", "id"),)
+    __table_args__ = (
+        Index("ix_timers_due", "status", "due_at", "id"),
+        Index("uq_timers_task_due", "task_id", "due_at", unique=True),
+    )
 
     id: Mapped[intpk]
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), index=True)
-    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    task_id: Mapped[str] = mapped_column(String(36))
     spec_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(16), default=TimerStatus.WAITING)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from engine.models.base import Base, BigId, intpk
+from engine.models.base import Base, BigId, JSONValue, intpk
 
 
 class Draft(Base):
@@ -49,3 +50,38 @@ class DraftFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     draft: Mapped[Draft] = relationship(back_populates="files")
+
+
+class DraftRevision(Base):
+    """One save of a draft, kept: who saved it, when, and which content each file had (by SHA-256).
+
+    The contents themselves are ``DraftBlob`` rows, stored once per draft however many revisions share them,
+    so restoring an earlier revision is a save of the files that revision lists.
+    """
+
+    __tablename__ = "draft_revisions"
+    __table_args__ = (UniqueConstraint("draft_id", "revision"),)
+
+    id: Mapped[intpk]
+    draft_id: Mapped[int] = mapped_column(BigId, ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int]
+    saved_by: Mapped[str] = mapped_column(String(150))
+    saved_at: Mapped[datetime]
+    # What the save did, in a word the page translates: created, saved, restored.
+    action: Mapped[str] = mapped_column(String(20))
+    # The revision a restore went back to (none for the other actions).
+    restored_from: Mapped[int | None]
+    # File name -> SHA-256 of its content at this revision.
+    files: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+
+
+class DraftBlob(Base):
+    """A file content some revision of a draft had, once per draft and digest."""
+
+    __tablename__ = "draft_blobs"
+    __table_args__ = (UniqueConstraint("draft_id", "sha256"),)
+
+    id: Mapped[intpk]
+    draft_id: Mapped[int] = mapped_column(BigId, ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))

@@ -9,7 +9,7 @@ same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -70,12 +70,29 @@ def timer_due(task) -> datetime | None:
         return None
 
 
+def cycle_left(task) -> tuple[int, float] | None:
+    """For a cycle timer task: how many occurrences SpiffWorkflow still counts down (negative and falling for an
+    unbounded ``R/...``, which counts down from -1) and the seconds between them; None for other timers."""
+    if not isinstance(timer_definition(task.task_spec), CycleTimerEventDefinition):
+        return None
+    value = task._get_internal_data("event_value")
+    if not isinstance(value, dict):
+        return None
+    return value.get("cycles", 0), float(value.get("duration", 0))
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> list:
-    return [
+    """Timer tasks not yet run: waiting, or due and made ready by the last refresh but not run in this step
+    (they run, and their rows fire, in the next step)."""
+    waiting = [
         t
         for t in workflow.event_manager.tasks.values()
         if timer_definition(t.task_spec) is not None and t.has_state(TaskState.WAITING)
     ]
+    fired = [
+        t for t in workflow.get_tasks(state=TaskState.READY) if timer_definition(t.task_spec) is not None
+    ]
+    return waiting + fired
 
 
 def attached_task(task):
@@ -119,12 +136,15 @@ class Snapshot:
 
     ready: set[str] = field(default_factory=set)
     timers: dict[str, datetime | None] = field(default_factory=dict)
+    cycles: dict[str, tuple[int, float]] = field(default_factory=dict)  # cycle timers: (count, seconds apart)
 
     @classmethod
     def of(cls, workflow: BpmnWorkflow) -> Snapshot:
+        timers = waiting_timers(workflow)
         return cls(
             {str(t.id) for t in ready_human_tasks(workflow)},
-            {str(t.id): timer_due(t) for t in waiting_timers(workflow)},
+            {str(t.id): timer_due(t) for t in timers},
+            {str(t.id): left for t in timers if (left := cycle_left(t)) is not None},
         )
 
 
@@ -168,10 +188,6 @@ _FIRE_TIMERS = (
     update(_TIMERS).where(*_WAITING_TIMERS).values(status=TimerStatus.FIRED, fired_at=bindparam("now"))
 )
 _CANCEL_TIMERS = update(_TIMERS).where(*_WAITING_TIMERS).values(status=TimerStatus.CANCELLED)
-# (The parameter is not named task_id: that name is reserved for the column in an UPDATE.)
-_MOVE_TIMER = (
-    update(_TIMERS).where(_TIMERS.c.task_id == bindparam("timer_task")).values(due_at=bindparam("due"))
-)
 _INSERT_ITEMS, _INSERT_TIMERS = insert(_ITEMS), insert(_TIMERS)
 
 
@@ -213,32 +229,60 @@ def _sync_timers(session, case, workflow, before: Snapshot, now, changes: Change
     waiting = {str(t.id): t for t in waiting_timers(workflow)}
     gone = before.timers.keys() - waiting.keys()
     fired = {task_id for task_id in gone if _has_fired(workflow, task_id)}
+    # A cycle timer still waiting whose due time changed fired one occurrence: its row fires, and the next
+    # occurrence (if any is left) gets a row of its own below.
+    cycled = {
+        task_id
+        for task_id, task in waiting.items()
+        if task_id in before.timers and timer_due(task) != before.timers[task_id]
+    }
+    # A cycle timer whose last occurrence fired has no due time (and its row is fired already) until the
+    # workflow lets it complete: nothing to fire or cancel then.
+    fired = {task_id for task_id in fired | cycled if before.timers[task_id] is not None}
     if fired:
         session.execute(_FIRE_TIMERS, {"ids": sorted(fired), "now": now})
-    if gone - fired:
-        session.execute(_CANCEL_TIMERS, {"ids": sorted(gone - fired)})
-    changes.fired_timers.extend(
-        (_label(workflow, task_id), before.timers[task_id]) for task_id in sorted(fired)
-    )
+    cancelled = {task_id for task_id in gone - fired if before.timers[task_id] is not None}
+    if cancelled:
+        session.execute(_CANCEL_TIMERS, {"ids": sorted(cancelled)})
+    for task_id in sorted(fired):
+        name, due = _label(workflow, task_id), before.timers[task_id]
+        changes.fired_timers.append((name, due))
+        # A step can fire several occurrences of a cycle at once (a late sweep): each gets its fired row.
+        for later in _later_occurrences(before, waiting.get(task_id), task_id):
+            changes.fired_timers.append((name, later))
+            changes.new_timers.append(
+                _timer_row(case, task_id, workflow.get_task_from_id(UUID(task_id)), later, now)
+                | {"status": TimerStatus.FIRED, "fired_at": now}
+            )
     for task_id, task in waiting.items():
         due = timer_due(task)
-        if task_id in before.timers:
-            if due is not None and due != before.timers[task_id]:  # a cycle timer moved on
-                session.execute(_MOVE_TIMER, {"timer_task": task_id, "due": due})
+        if due is None or (task_id in before.timers and task_id not in cycled):
             continue
-        if due is None:
-            continue
-        changes.new_timers.append(
-            {
-                "case_id": case.id,
-                "task_id": task_id,
-                "spec_id": task.task_spec.bpmn_id or task.task_spec.name,
-                "name": task_label(task),
-                "status": TimerStatus.WAITING,
-                "due_at": due,
-                "created_at": now,
-            }
-        )
+        changes.new_timers.append(_timer_row(case, task_id, task, due, now))
+
+
+def _timer_row(case: Case, task_id: str, task, due: datetime, now: datetime) -> dict:
+    return {
+        "case_id": case.id,
+        "task_id": task_id,
+        "spec_id": task.task_spec.bpmn_id or task.task_spec.name,
+        "name": task_label(task),
+        "status": TimerStatus.WAITING,
+        "due_at": due,
+        "created_at": now,
+        "fired_at": None,
+    }
+
+
+def _later_occurrences(before: Snapshot, task, task_id: str) -> list[datetime]:
+    """The due times of the occurrences of a cycle timer that fired in this step after its first one."""
+    if task_id not in before.cycles:
+        return []
+    count, seconds = before.cycles[task_id]
+    after = cycle_left(task) if task is not None else None
+    fired = count - (after[0] if after is not None else 0)
+    first = before.timers[task_id]
+    return [first + timedelta(seconds=seconds * n) for n in range(1, fired)]
 
 
 def insert_rows(session: Session, changes: Changes) -> None:

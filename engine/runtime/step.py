@@ -13,9 +13,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
-from engine.runtime import projection
+from engine.runtime import projection, storable, visits
+from engine.runtime.budget import Budget, StepTimeout
 from engine.runtime.unit import Unit
-from engine.scripting.script_engine import SandboxScriptEngine
 from engine.store import writes
 from engine.store.serialization import SERIALIZER
 from handlers import HandlerContext, HandlerRegistry
@@ -25,8 +25,10 @@ _ITEMS = WorkItem.__table__
 _RETIER = update(_ITEMS).where(_ITEMS.c.case_id == bindparam("of_case")).values(tier=bindparam("new_tier"))
 
 
-# Messages on these channels reach the customer (staff notices go to "inbox").
+# Messages on these channels reach the customer (staff notices go to "inbox"); an acknowledgement of receipt
+# is not a response (the figures' first response).
 CUSTOMER_CHANNELS = ("sms", "app_push")
+ACKNOWLEDGEMENTS = ("complaint_received",)
 
 
 def ladder_start(due_at: datetime | None, settings: Mapping[str, Any]) -> datetime | None:
@@ -66,8 +68,12 @@ class Step:
         # A case that has not started yet has nothing ready or waiting.
         self.new_case = not case.state
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
+        # What the tokens had reached, for the rows of the elements and flows this step adds (the heatmap's).
+        self.reached = {} if self.new_case else visits.reached(workflow)
         self.failure: tuple[Any, str] | None = None
-        workflow.script_engine = SandboxScriptEngine(handlers, self._handler_context)
+        self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
+        self.budget: Budget | None = None
+        workflow.script_engine = storable.StepScriptEngine(handlers, self._handler_context, self._budget)
 
     # ------------------------------------------------------------- running
 
@@ -93,17 +99,31 @@ class Step:
         """Run every engine task that is ready (scripts, services, gateways, due timers)."""
         if self.failure is not None:
             return
+        budget = self._budget()
         try:
             if refresh_timers:
                 self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(did_complete_task=budget.check)
+        except StepTimeout as exc:  # between two tasks: the ones not run yet stay ready for a retry
+            waiting = sorted(
+                {projection.task_label(t) for t in self.workflow.get_tasks(state=TaskState.READY)}
+            )
+            self._fail(StepTimeout(f"{exc}; next: {', '.join(waiting) or 'nothing'}"))
         except Exception as exc:
             self._fail(exc)
 
+    def _budget(self) -> Budget:
+        """The step's time budget, started by its first piece of SpiffWorkflow work."""
+        if self.budget is None:
+            self.budget = Budget.from_settings(self.settings)
+        return self.budget
+
     def retry_failed(self) -> None:
+        """Run the failed tasks again; incidents that named no task are resolved if this step succeeds."""
+        self.retrying = True
         for task in self.workflow.get_tasks(state=TaskState.ERROR):
             task.reset_branch(None)
-        self.advance()
+        self.advance(refresh_timers=True)  # with the timers that fell due (or were held) while it failed
 
     def _fail(self, exc: Exception) -> None:
         task = exc.task if isinstance(exc, WorkflowTaskException) else None
@@ -139,7 +159,10 @@ class Step:
 
     def save(self, completed_task_id: str | None = None) -> projection.Changes:
         session, now, case = self.unit.session, self.unit.now, self.case
+        self._drop_thrown_events()
+        state = self._dump_state()  # first: a value that cannot be stored becomes this step's incident
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
+        visits.record(session, case.id, self.workflow, self.reached, now)
         tier = self._tier_after()
         for item in changes.new_items:
             item["tier"] = tier
@@ -164,12 +187,13 @@ class Step:
                 due_at=due,
                 lag_ms=int((now - due).total_seconds() * 1000) if due else None,
             )
-        self._save_incident()
         self._apply_handler_effects()
         if "tier" in self.case_changes and not self.new_case:
             # The case's earlier tasks carry its tier for the inbox (WorkItem.tier): they follow a re-triage.
             session.execute(_RETIER, {"of_case": case.id, "new_tier": self.case_changes["tier"]})
-        if case.first_response_at is None and any(m.channel in CUSTOMER_CHANNELS for m in self.outbox):
+        if case.first_response_at is None and any(
+            m.channel in CUSTOMER_CHANNELS and m.template not in ACKNOWLEDGEMENTS for m in self.outbox
+        ):
             self.set_case("first_response_at", now)  # the first message to the customer (for the figures)
         for message in self.outbox:
             session.add(
@@ -192,7 +216,7 @@ class Step:
                 regulatory_due_at=case.regulatory_due_at,
                 within_limit=case.regulatory_due_at is None or now <= case.regulatory_due_at,
             )
-        if self.failure is not None:
+        if self._save_incident():
             self.set_case("status", CaseStatus.INCIDENT)
         elif self.workflow.completed:
             if case.status != CaseStatus.COMPLETED:
@@ -202,10 +226,39 @@ class Step:
             self.set_case("status", CaseStatus.COMPLETED)
         else:
             self.set_case("status", CaseStatus.OPEN)
-        self.case_changes.update(state=SERIALIZER.dump_state(self.workflow), updated_at=now)
+        self.case_changes.update(state=state, updated_at=now)
         writes.update_case(session, case, self.case_changes)
         self.case_changes = {}
         return changes
+
+    def _drop_thrown_events(self) -> None:
+        """Empty the messages and signals the workflow threw: nothing routes them (deploy refuses diagrams
+        that throw them, engine/deploy/events.py), and kept in the state they would pile up for ever. A case
+        of an older version that still throws them says so in its audit trail."""
+        events, self.workflow.bpmn_events = self.workflow.bpmn_events, []
+        if events:
+            names = [
+                f"{type(e.event_definition).__name__.removesuffix('EventDefinition').lower()} "
+                f"{getattr(e.event_definition, 'name', None) or '(unnamed)'}"
+                for e in events
+            ]
+            self.unit.record("events.dropped", self.case.id, events=names[:50], count=len(names))
+
+    def _dump_state(self) -> str:
+        """The workflow's state as JSON. Scripts are checked as they run (``storable.StepScriptEngine``); a
+        value that still cannot be stored (from a decision table, say) is dropped here, and the step fails
+        with an incident naming it rather than losing the whole step."""
+        try:
+            return SERIALIZER.dump_state(self.workflow)
+        except (TypeError, ValueError, RecursionError):
+            pass
+        found = storable.drop_unstorable(self.workflow.data)
+        for task in self.workflow.get_tasks():
+            found += storable.drop_unstorable(task.data)
+        message = f"a value that cannot be stored was dropped: {storable.describe(found) or 'unknown'}"
+        if self.failure is None:
+            self.failure = (None, f"{message} ({storable.HINT})"[:4000])
+        return SERIALIZER.dump_state(self.workflow)
 
     def _tier_after(self):
         """The case's tier once this step is saved: what a handler set (the last one wins), or as it was."""
@@ -252,25 +305,40 @@ class Step:
                     task=item.name if item else None,
                 )
 
-    def _save_incident(self) -> None:
+    def _save_incident(self) -> bool:
+        """Open, repeat or resolve the case's incidents; return whether any is left open.
+
+        An incident names the task in ERROR it is about: it is resolved only when that task is no longer in
+        ERROR (a retry fixed it, or its branch was cancelled). One that names no failed task (the workflow
+        failed outside a task, or a step could not be stored) is resolved only by a retry that succeeds.
+        A step that fixed nothing (a timer in another branch, a task completed beside it) resolves nothing.
+        """
         session, now = self.unit.session, self.unit.now
-        if self.failure is None and self.case.status != CaseStatus.INCIDENT:
-            return  # nothing failed now and nothing was failing before: no incident to open or resolve
+        in_error = {str(t.id) for t in self.workflow.get_tasks(state=TaskState.ERROR)}
+        if self.failure is None and not in_error and self.case.status != CaseStatus.INCIDENT:
+            return False  # nothing failed now and nothing was failing before: no incident to open or resolve
         open_incidents = session.scalars(
             select(Incident).where(Incident.case_id == self.case.id, Incident.resolved_at.is_(None))
         ).all()
-        if self.failure is None:
-            for incident in open_incidents:
-                incident.resolved_at, incident.resolved_by = now, self.unit.actor
-                self.unit.record(
-                    "incident.resolved", self.case.id, incident=incident.id, task=incident.task_name
-                )
-            return
+        current = self._record_failure(open_incidents) if self.failure is not None else None
+        left = False
+        for incident in open_incidents:
+            fixed = incident.task_id not in in_error if incident.task_id else self.retrying
+            if incident is current or not fixed:
+                left = True
+                continue
+            incident.resolved_at, incident.resolved_by = now, self.unit.actor
+            self.unit.record("incident.resolved", self.case.id, incident=incident.id, task=incident.task_name)
+        return left or current is not None or bool(in_error)
+
+    def _record_failure(self, open_incidents) -> Incident:
+        """The incident of this step's failure: an open one about the same task gets one more attempt."""
         task, message = self.failure
-        task_id = str(task.id) if task is not None else ""
+        failed = task is not None and task.has_state(TaskState.ERROR)
+        task_id = str(task.id) if failed else ""
         task_name = projection.task_label(task) if task is not None else "(workflow)"
         for incident in open_incidents:
-            if incident.task_id == task_id:
+            if incident.task_id == task_id and (task_id or incident.task_name == task_name):
                 incident.attempts += 1
                 incident.message = message
                 self.unit.record(
@@ -281,9 +349,14 @@ class Step:
                     message=message,
                     attempts=incident.attempts,
                 )
-                return
+                return incident
         incident = Incident(
-            case_id=self.case.id, task_id=task_id, task_name=task_name, message=message, created_at=now
+            case_id=self.case.id,
+            task_id=task_id,
+            task_name=task_name,
+            message=message,
+            created_at=self.unit.now,
         )
-        session.add(incident)
+        self.unit.session.add(incident)
         self.unit.record("incident.opened", self.case.id, task=task_name, message=message)
+        return incident

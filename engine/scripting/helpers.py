@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.calendar.business import business_hours_after, is_working_day, working_days_after
+from engine.scripting.durations import check_timer_value
 from engine.scripting.sandbox import register_helper
 
 
@@ -38,6 +39,7 @@ def after(start: datetime | str, duration: str) -> str:
         parsed = TimerEventDefinition.parse_iso_duration(duration)
     except Exception:
         raise ValueError(f"{duration!r} is not an ISO 8601 duration such as 'PT1H' or 'P3D'") from None
+    check_timer_value("duration", duration)  # before the month-by-month arithmetic below
     return (moment + TimerEventDefinition.get_timedelta_from_start(parsed, moment)).isoformat()
 
 

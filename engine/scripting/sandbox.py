@@ -12,9 +12,12 @@ them under a stricter policy and they run against guards that only let them hand
 * writes: dict and list items, in scripts only; expressions are read only (``.append``, ``.update``... are
   refused there);
 * statements: no ``import``, ``while``, ``def``, ``class``, ``try``, ``global``, ``print``;
-* size: ``range`` is capped; ``+``, ``*``, ``**`` and ``<<`` refuse results beyond fixed limits.
+* size: ``range`` is capped, and every operator, method and formatting that can grow a value checks the
+  size first (``engine.scripting.sizes``); loops share a budget of items per run. Sizes written as numbers
+  (``'a'.ljust(10**9)``, ``'%0999999999d'``) are refused when the diagram is deployed.
 
-It is not a CPU or memory jail: nested loops, or ``list.extend`` in a loop, can still burn time and memory.
+It is not a CPU jail: a loop within its budget can still do slow work in each step; the engine bounds a
+step's time.
 
 Task data shadows a helper of the same name (a field called ``date`` hides ``date()`` in that task), as
 Python scoping would; nothing is raised. Helpers live in ``__builtins__``, so they never enter task data.
@@ -29,7 +32,6 @@ from __future__ import annotations
 import ast
 import functools
 import operator
-import string
 import textwrap
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -37,33 +39,18 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, NoReturn
 
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
-from RestrictedPython.transformer import copy_locations
 
 from engine import clock
 from engine.errors import SandboxViolation
+from engine.scripting import sizes
+from engine.scripting.policy import REFUSED_BUILTINS, Policy
+from engine.scripting.sizes import MAX_INT_BITS, MAX_SEQUENCE  # noqa: F401 (part of this module's story)
 
 MAX_SOURCE_CHARS = 100_000
 MAX_RANGE = 10_000
-MAX_SEQUENCE = 1_000_000  # items or characters produced by + or *
-MAX_INT_BITS = 10_000  # about 3,000 decimal digits; no amount of money needs more
 
-# Present as stubs that raise, so that even `f = open; f(...)` fails with a clear message.
-REFUSED_BUILTINS = frozenset(
-    {"__import__", "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "hasattr", "globals"}
-    | {"locals", "vars", "type", "object", "dir", "input", "breakpoint", "help", "exit", "quit"}
-    | {"memoryview", "super", "classmethod", "staticmethod", "property"}
-)
-_REFUSED_STATEMENTS = {
-    "While": "while loops are not allowed; loop over a list or range() instead",
-    "Import": "import is not allowed",
-    "ImportFrom": "import is not allowed",
-    "FunctionDef": "defining functions is not allowed (a lambda is)",
-    "ClassDef": "defining classes is not allowed",
-    "Try": "try/except is not allowed; a failing script must fail its task visibly",
-    "Global": "global statements are not allowed",
-}
 _DATA_TYPES = frozenset(
     {str, int, float, bool, Decimal, list, tuple, dict, set, frozenset, date, datetime, timedelta, type(None)}
 )
@@ -73,7 +60,6 @@ _MUTATORS = frozenset(
     | {"discard", "sort", "reverse", "difference_update", "intersection_update"}
     | {"symmetric_difference_update"}
 )
-_SEQUENCES = (str, bytes, list, tuple)
 
 
 def _refuse(message: str) -> NoReturn:
@@ -81,61 +67,6 @@ def _refuse(message: str) -> NoReturn:
 
 
 # --- compile time ----------------------------------------------------------------------------------------
-
-
-class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's policy, tightened for a bank's diagrams."""
-
-    def visit(self, node: ast.AST):
-        refusal = _REFUSED_STATEMENTS.get(type(node).__name__)
-        if refusal is not None:
-            self.error(node, refusal)
-            return node
-        return super().visit(node)
-
-    def visit_Name(self, node: ast.Name):
-        if node.id in ("print", "printed"):
-            self.error(node, "print is not available; store results in task data instead")
-            return node
-        return super().visit_Name(node)
-
-    def visit_Call(self, node: ast.Call):
-        func = node.func
-        # RestrictedPython already reports eval() and exec() calls itself.
-        if isinstance(func, ast.Name) and func.id in REFUSED_BUILTINS - {"eval", "exec"}:
-            self.error(node, f'calling "{func.id}" is not allowed')
-        # A literal template can be checked now, at deploy time, rather than when the task runs.
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in ("format", "format_map")
-            and isinstance(func.value, ast.Constant)
-            and isinstance(func.value.value, str)
-        ):
-            try:
-                _check_format_fields(func.value.value)
-            except SandboxViolation as refusal:
-                self.error(node, refusal.message)
-            except ValueError:
-                pass  # a malformed template fails with its own error when it runs
-        return super().visit_Call(node)
-
-    def visit_Attribute(self, node: ast.Attribute):
-        if not isinstance(node.ctx, ast.Load):
-            self.error(node, f'assigning or deleting the attribute "{node.attr}" is not allowed')
-        return super().visit_Attribute(node)
-
-    def visit_BinOp(self, node: ast.BinOp):
-        # Operators that can build huge values become calls to the size-checking guards below.
-        node = self.node_contents_visit(node)
-        guard = _BINOP_GUARDS.get(type(node.op))
-        if guard is None:
-            return node
-        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
-        copy_locations(call, node)
-        return call
-
-
-_BINOP_GUARDS = {ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
 
 
 class _Compiled(NamedTuple):
@@ -154,7 +85,7 @@ def _compile(source: str, mode: str) -> _Compiled:
         # "<string>" is the file name SpiffWorkflow looks for when it reports a script's failing line.
         tree = ast.parse(text, "<string>", mode)
         result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(
-            tree, "<string>", policy=_Policy
+            tree, "<string>", policy=Policy
         )
     except SyntaxError as error:
         if not text:
@@ -191,19 +122,6 @@ def _code(source: str, mode: str):
 # --- run time --------------------------------------------------------------------------------------------
 
 
-def _check_format_fields(template: str) -> None:
-    for _, field, spec, _ in string.Formatter().parse(template):
-        if field and ("." in field or "[" in field):
-            _refuse(f"format field {{{field}}} is refused: a field may only name a value ({{0}}, {{name}})")
-        if spec and "{" in spec:
-            _check_format_fields(spec)  # nested fields such as {0:{1.attr}}
-
-
-def _checked_format(text: str, method: str, *args: Any, **kwargs: Any) -> str:
-    _check_format_fields(text)
-    return getattr(text, method)(*args, **kwargs)
-
-
 def _guarded_getattr(obj: Any, name: str) -> Any:
     if name.startswith("_"):
         _refuse(f'reading "{name}" is not allowed')
@@ -212,8 +130,8 @@ def _guarded_getattr(obj: Any, name: str) -> Any:
     if name in _CLOCK_ATTRIBUTES:
         _refuse(f'".{name}" is not available; use now() or today(), which follow the engine clock')
     if type(obj) is str and name in ("format", "format_map"):
-        return functools.partial(_checked_format, obj, name)
-    return getattr(obj, name)
+        return functools.partial(sizes.checked_format, obj, name)
+    return sizes.sized_method(obj, name) or getattr(obj, name)
 
 
 def _read_only_getattr(obj: Any, name: str) -> Any:
@@ -228,30 +146,6 @@ def _guarded_write(obj: Any) -> Any:
     _refuse(f"changing a {type(obj).__name__} is not allowed; only dicts and lists can change")
 
 
-def _check_add(a: Any, b: Any) -> None:
-    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES) and len(a) + len(b) > MAX_SEQUENCE:
-        _refuse(f"joining these values would exceed {MAX_SEQUENCE:,} items")
-
-
-def _check_mul(a: Any, b: Any) -> None:
-    if isinstance(a, int) and isinstance(b, _SEQUENCES):
-        a, b = b, a
-    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        _refuse("this multiplication would produce an absurdly large number")
-    if isinstance(a, _SEQUENCES) and isinstance(b, int) and len(a) * b > MAX_SEQUENCE:
-        _refuse(f"repeating this value would exceed {MAX_SEQUENCE:,} items")
-
-
-def _check_pow(a: Any, b: Any) -> None:
-    if isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and a.bit_length() * b > MAX_INT_BITS:
-        _refuse("this power would produce an absurdly large number")
-
-
-def _check_lshift(a: Any, b: Any) -> None:
-    if isinstance(b, int) and b > MAX_INT_BITS:
-        _refuse("this shift would produce an absurdly large number")
-
-
 def _guarded(check: Callable[[Any, Any], None], op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def run(a: Any, b: Any) -> Any:
         check(a, b)
@@ -262,14 +156,14 @@ def _guarded(check: Callable[[Any, Any], None], op: Callable[[Any, Any], Any]) -
 
 # `x += y` arrives as _inplacevar_("+=", x, y); in-place operators keep `items += [...]` mutating the list.
 _INPLACE = {
-    "+=": _guarded(_check_add, operator.iadd),
-    "*=": _guarded(_check_mul, operator.imul),
-    "**=": _guarded(_check_pow, operator.ipow),
-    "<<=": _guarded(_check_lshift, operator.ilshift),
+    "+=": _guarded(sizes.check_add, operator.iadd),
+    "*=": _guarded(sizes.check_mul, operator.imul),
+    "**=": _guarded(sizes.check_pow, operator.ipow),
+    "<<=": _guarded(sizes.check_lshift, operator.ilshift),
     "-=": operator.isub,
     "/=": operator.itruediv,
     "//=": operator.ifloordiv,
-    "%=": operator.imod,
+    "%=": _guarded(sizes.check_mod, operator.imod),
     ">>=": operator.irshift,
     "&=": operator.iand,
     "|=": operator.ior,
@@ -327,8 +221,10 @@ def _refused_builtin(name: str, *args: Any, **kwargs: Any) -> Any:
 
 
 _helpers: dict[str, Any] = {
-    **{f.__name__: f for f in (len, min, max, sum, abs, round, sorted, reversed, any, all, enumerate, zip)},
-    **{t.__name__: t for t in (str, int, float, bool, list, dict, set, tuple)},
+    **{f.__name__: f for f in (len, min, max, abs, round, sorted, reversed, any, all, enumerate, zip)},
+    **{t.__name__: t for t in (int, float, bool, list, dict, set, tuple)},
+    "sum": sizes.checked_sum,
+    "str": sizes.CheckedStr,
     "range": _range,
     "now": clock.now,
     "today": _today,
@@ -347,16 +243,18 @@ _GUARDS: dict[str, Any] = {
     "__builtins__": _builtins,
     "_getattr_": _guarded_getattr,
     "_getitem_": operator.getitem,
-    "_getiter_": iter,
+    "_getiter_": sizes.checked_iter,
     "_write_": _guarded_write,
     "_inplacevar_": _inplacevar,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_apply_": lambda fn, *args, **kwargs: fn(*args, **kwargs),
-    "_add_": _guarded(_check_add, operator.add),
-    "_mul_": _guarded(_check_mul, operator.mul),
-    "_pow_": _guarded(_check_pow, operator.pow),
-    "_lshift_": _guarded(_check_lshift, operator.lshift),
+    "_add_": _guarded(sizes.check_add, operator.add),
+    "_mul_": _guarded(sizes.check_mul, operator.mul),
+    "_pow_": _guarded(sizes.check_pow, operator.pow),
+    "_lshift_": _guarded(sizes.check_lshift, operator.lshift),
+    "_mod_": _guarded(sizes.check_mod, operator.mod),
+    "_format_value_": sizes.format_value,
 }
 _EVAL_GUARDS: dict[str, Any] = _GUARDS | {"_getattr_": _read_only_getattr}
 
@@ -379,7 +277,11 @@ def evaluate(expression: str, context: dict, extra: dict | None = None) -> Any:
     code = _code(expression, "eval")
     # Guards go last, so no task data key (say "_getattr_") can replace one. Task data beats extra names,
     # as in SpiffWorkflow's TaskDataEnvironment.
-    return eval(code, {**(extra or {}), **context, **_EVAL_GUARDS})
+    budget = sizes.start_budget()
+    try:
+        return eval(code, {**(extra or {}), **context, **_EVAL_GUARDS})
+    finally:
+        sizes.end_budget(budget)
 
 
 def execute(script: str, context: dict, extra: dict | None = None) -> None:
@@ -391,7 +293,14 @@ def execute(script: str, context: dict, extra: dict | None = None) -> None:
     code = _code(script, "exec")
     extra = extra or {}
     scope = {**extra, **context, **_GUARDS}
-    exec(code, scope)
+    budget = sizes.start_budget()
+    try:
+        exec(code, scope)
+    finally:
+        sizes.end_budget(budget)
+    for key, value in scope.items():
+        if not key.startswith("_") and not (key in extra and key not in context):
+            sizes.check_data(key, value)  # before any of it becomes task data
     for key in [key for key in context if key not in scope and not key.startswith("_")]:
         del context[key]  # the script said `del key`
     for key, value in scope.items():

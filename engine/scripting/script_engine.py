@@ -18,8 +18,11 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import SandboxViolation
-from engine.scripting import sandbox
+from engine.scripting import multi_instance, sandbox
+from engine.scripting.durations import check_timer_value, timer_kind
 from handlers import HandlerContext, HandlerRegistry
+
+multi_instance.install()  # every workflow built with this engine gets the cap on multi-instance activities
 
 
 def _describe(task) -> str:
@@ -72,7 +75,12 @@ class SandboxScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression, external_context=None):
         with _naming(task, "expression", f"error evaluating {expression!r}"):
-            return sandbox.evaluate(expression, task.data, external_context)
+            value = sandbox.evaluate(expression, task.data, external_context)
+            # A timer's value is checked before SpiffWorkflow turns it into a date (month by month).
+            kind = timer_kind(task.task_spec, expression)
+            if kind is not None:
+                check_timer_value(kind, value)
+            return value
 
     def execute(self, task, script, external_context=None):
         with _naming(task, "script", "script failed"):

@@ -43,4 +43,11 @@ def check(
 
 
 def problem_dict(problem: Problem) -> dict:
-    return {"file": problem.file, "element": problem.element, "message": problem.message}
+    """A problem as JSON: where, the English message, and its code and parameters for a translation."""
+    return {
+        "file": problem.file,
+        "element": problem.element,
+        "message": problem.message,
+        "code": problem.code,
+        "params": problem.params,
+    }

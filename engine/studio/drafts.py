@@ -24,6 +24,7 @@ from engine.deploy.xmlsafe import MAX_BYTES
 from engine.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from engine.models import DeploymentFile, Draft, DraftFile, ProcessVersion
 from engine.store.db import begin_write
+from engine.studio import history, references
 
 MAX_NAME = 120
 MAX_REASON = 500
@@ -56,6 +57,7 @@ def create(session: Session, clock: Clock, *, version_id: int, actor: str, title
     )
     session.add(draft)
     session.flush()
+    history.record(session, draft, revision=1, actor=actor, now=now, action=history.CREATED)
     audit.append(
         session,
         [audit.PendingEvent(now, actor, "draft.created", None, {"draft": draft.id, "from": version.label})],
@@ -94,10 +96,87 @@ def save(
     revision: int,
     files: dict[str, bytes],
     deleted: list[str] = (),
+    renamed: dict[str, str] | None = None,
     actor: str,
 ) -> Draft:
-    """Write changed and new files and remove deleted ones, if ``revision`` is still the draft's revision."""
-    _check_names(files, deleted)
+    """Rename, then delete, then write changed and new files, if ``revision`` is still the draft's revision.
+
+    ``renamed`` maps a file's present name to its new one (the content goes with it, and the diagrams' references
+    to a renamed form follow it); ``deleted`` and ``files`` then use the names as they are after the renames. The
+    save is kept as a new revision.
+    """
+    renamed = dict(renamed or {})
+    _check_names(files, [*deleted, *renamed, *renamed.values()])
+
+    def change(current: dict[str, bytes]) -> dict[str, bytes]:
+        unknown = sorted(set(renamed) - set(current))
+        if unknown:
+            raise ValidationFailed(
+                "the draft has no file of this name", dict.fromkeys(unknown, "no such file")
+            )
+        targets = list(renamed.values())
+        clash = {n for n in targets if targets.count(n) > 1 or (n in current and n not in renamed)}
+        if clash:
+            raise ValidationFailed(
+                "a file of that name exists already", dict.fromkeys(sorted(clash), "is taken")
+            )
+        after = {name: content for name, content in current.items() if name not in renamed}
+        after.update({new: current[old] for old, new in renamed.items()})
+        gone = sorted(set(deleted) - set(after))
+        if gone:
+            raise ValidationFailed(
+                "cannot delete files the draft does not have", {"deleted": ", ".join(gone)}
+            )
+        for name in deleted:
+            del after[name]
+        after.update(files)
+        # A renamed form: the diagrams' tasks that named it name it still (unless this save rewrites them).
+        followed = references.follow_renamed_forms(after, renamed)
+        return {name: after[name] if name in files else followed[name] for name in after}
+
+    return _write(session, clock, draft_id, revision, change, actor, renamed=renamed)
+
+
+def restore(
+    session: Session, clock: Clock, draft_id: int, *, revision: int, restore: int, actor: str
+) -> Draft:
+    """Make the files what they were at revision ``restore``, as a new save on ``revision`` (the current one)."""
+    begin_write(session)
+    try:
+        earlier = history.files_at(session, draft_id, restore)
+    except BaseException:
+        session.rollback()
+        raise
+    return _write(
+        session,
+        clock,
+        draft_id,
+        revision,
+        lambda _current: earlier,
+        actor,
+        action=history.RESTORED,
+        restored=restore,
+    )
+
+
+def revisions(session: Session, draft_id: int):
+    get(session, draft_id)
+    return history.revisions(session, draft_id)
+
+
+def _write(
+    session: Session,
+    clock: Clock,
+    draft_id: int,
+    revision: int,
+    change,
+    actor: str,
+    *,
+    renamed: dict[str, str] | None = None,
+    action: str = history.SAVED,
+    restored: int | None = None,
+) -> Draft:
+    """Replace the draft's files by ``change(current files)`` as revision ``revision + 1``, optimistically."""
     begin_write(session)
     try:
         draft = get(session, draft_id, with_content=True)
@@ -110,38 +189,50 @@ def save(
                 "make your change again"
             )
         current = {f.name: f for f in draft.files}
-        missing = sorted(set(deleted) - set(current))
-        if missing:
-            raise ValidationFailed(
-                "cannot delete files the draft does not have", {"deleted": ", ".join(missing)}
-            )
-        after = {name: f.content for name, f in current.items() if name not in deleted}
-        after.update(files)
+        after = change({name: f.content for name, f in current.items()})
         _check_bundle(after)
         now = as_utc(clock())
         # Optimistic: the revision is checked again by the UPDATE itself, so a save that raced this one since
         # the read above (on PostgreSQL, which does not hold a write lock here) cannot both succeed.
+        main_file = _main_file(draft.main_file, after, renamed or {})
         bumped = session.execute(
             update(Draft)
             .where(Draft.id == draft_id, Draft.revision == revision)
-            .values(revision=revision + 1, saved_by=actor, saved_at=now)
+            .values(revision=revision + 1, saved_by=actor, saved_at=now, main_file=main_file)
             .execution_options(synchronize_session=False)
         ).rowcount
         if bumped != 1:
             raise Conflict(f"draft {draft_id} was saved by someone else at the same moment; reload it")
-        for name in deleted:
-            session.delete(current[name])
-        for name, content in files.items():
-            if name in current:
-                current[name].content, current[name].sha256 = content, _digest(content)
-            else:
+        for name, row in current.items():
+            if name not in after:
+                draft.files.remove(row)
+        session.flush()  # the removed names are free before a renamed file takes one of them
+        for name, content in after.items():
+            row = current.get(name)
+            if row is None:
                 draft.files.append(DraftFile(name=name, sha256=_digest(content), content=content))
+            elif row.content != content:
+                row.content, row.sha256 = content, _digest(content)
         session.flush()
+        history.record(
+            session, draft, revision=revision + 1, actor=actor, now=now, action=action, restored_from=restored
+        )
+        if action == history.RESTORED:
+            event = {"draft": draft_id, "revision": revision + 1, "restored": restored}
+            audit.append(session, [audit.PendingEvent(now, actor, "draft.restored", None, event)])
         session.commit()
     except BaseException:
         session.rollback()
         raise
     return get(session, draft_id)
+
+
+def _main_file(main_file: str, after: dict[str, bytes], renamed: dict[str, str]) -> str:
+    """The file the editor opens first, after a save that may have renamed or removed it."""
+    main_file = renamed.get(main_file, main_file)
+    if main_file in after:
+        return main_file
+    return sorted(n for n in after if PurePosixPath(n).suffix.lower() == ".bpmn")[0]
 
 
 def discard(session: Session, clock: Clock, draft_id: int, *, actor: str) -> None:
@@ -150,6 +241,7 @@ def discard(session: Session, clock: Clock, draft_id: int, *, actor: str) -> Non
         draft = get(session, draft_id)
         if draft.deployed_at is not None:
             raise InvalidState(f"draft {draft_id} was deployed; it is kept as the record of that deployment")
+        history.forget(session, draft_id)
         session.delete(draft)
         session.flush()
         audit.append(

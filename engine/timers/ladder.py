@@ -9,21 +9,40 @@ whose time has come.
 Settings: ``ESCALATION_NEAR_MINUTES`` (tell the assignee this long *before* the deadline; 0 = at the deadline)
 and ``ESCALATION_GRACE_MINUTES`` (after the deadline, when the supervisors and then the department head are
 told; default 30 and 120).
+
+The department head's rung is addressed ``head:<lane>``: it reaches the supervisors and department heads of
+that lane (engine/messaging/staff_notices.py). When nobody active holds that lane, the rung goes to the
+supervisor lane instead, with a warning in the log; ``unreached_heads`` lists such lanes for the start-up check
+and the administrators' page.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.clock import Clock, as_utc
-from engine.models import Escalation, OutboxMessage, WorkItem, WorkItemState
+from engine.models import (
+    DEFAULT_DEPARTMENTS,
+    Department,
+    Escalation,
+    OutboxMessage,
+    Role,
+    User,
+    WorkItem,
+    WorkItemState,
+)
+from engine.models.people import user_departments, with_holders
 from engine.store.db import drain
+
+log = logging.getLogger("complaints.ladder")
+SUPERVISOR_LANE = "supervisor"
 
 LEVELS = {1: "assignee", 2: "supervisor", 3: "department_head"}
 DEFAULT_GRACE_MINUTES = (30, 120)
@@ -36,11 +55,44 @@ def _next_check(item: WorkItem, level: int, settings: Mapping[str, Any]) -> date
     return max(item.due_at + timedelta(minutes=float(grace[level - 1])), item.ladder_next_at)
 
 
-def _recipient(item: WorkItem, level: int) -> str:
+def heads_of_lane(session: Session, lane: str | None) -> int:
+    """How many active people a ``head:<lane>`` message reaches (supervisors and managers of that lane)."""
+    return session.scalar(
+        select(func.count(User.id.distinct()))
+        .join(user_departments, user_departments.c.user_id == User.id)
+        .join(Department, Department.id == user_departments.c.department_id)
+        .where(Department.code == lane, User.active.is_(True), User.role.in_(with_holders(Role.SUPERVISOR)))
+    )
+
+
+def unreached_heads(session: Session) -> list[str]:
+    """The departments whose head rung would reach nobody (their escalations fall back to the supervisors)."""
+    lanes = [code for code in DEFAULT_DEPARTMENTS if code != SUPERVISOR_LANE]
+    lanes += [c for c in session.scalars(select(Department.code)) if c not in lanes and c != SUPERVISOR_LANE]
+    return [lane for lane in lanes if not heads_of_lane(session, lane)]
+
+
+def warn_unreached(session: Session) -> list[str]:
+    """Log a warning for every department without a head to escalate to; return them."""
+    lanes = unreached_heads(session)
+    for lane in lanes:
+        log.warning(
+            "nobody active heads the %r department: its third escalation rung goes to the supervisor lane",
+            lane,
+        )
+    return lanes
+
+
+def _recipient(session: Session, item: WorkItem, level: int) -> str:
     if level == 1:
         return f"user:{item.assignee_id}" if item.assignee_id else f"lane:{item.lane}"
     if level == 2:
         return "role:supervisor"
+    if not heads_of_lane(session, item.lane):
+        log.warning(
+            "no head of the %r department: task %s escalates to the supervisor lane", item.lane, item.id
+        )
+        return f"lane:{SUPERVISOR_LANE}"
     return f"head:{item.lane}"
 
 
@@ -65,7 +117,7 @@ def _climb(session: Session, item: WorkItem, now: datetime, settings: Mapping[st
         item.ladder_next_at = None
         return
     level = min(item.escalation_level + 1, len(LEVELS))
-    recipient = _recipient(item, level)
+    recipient = _recipient(session, item, level)
     overdue = item.due_at is not None and now >= item.due_at
     item.escalation_level = level
     item.ladder_next_at = _next_check(item, level, settings)

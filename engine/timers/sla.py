@@ -1,15 +1,20 @@
 """The SLA sweep: fire due timers in batches, each case in its own savepoint, safely from any number of nodes.
 
-A batch of due timer rows (``BATCH``) is claimed in one write transaction: on PostgreSQL with ``FOR UPDATE SKIP
-LOCKED``, so two sweepers never pick the same row, and a sweeper that dies mid-batch releases its rows to the
-next sweep; on SQLite (one node) the transaction holds the write lock, which gives the same guarantee. Each
-claimed case is stepped in a SAVEPOINT (``CaseEngine.isolated``): a case that fails rolls back alone, the
-others' firings, their audit events (one append for the batch) and the claim commit together. A database error
-rolls the whole batch back and stops the sweep; the next tick takes the same rows again.
+A batch of due timer rows (``BATCH``) is read and its cases' workflows are run in memory first, without the
+write lock (a slow script must not hold up every other writer of a SQLite database); then the rows are claimed
+and the steps stored in one write transaction, each only if its case has not changed meanwhile (else it runs
+again on the fresh row). The claim is made on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two sweepers never
+store the same row, and a sweeper that dies mid-batch releases its rows to the next sweep; on SQLite the write
+lock gives the same guarantee. Each claimed case is stored in a SAVEPOINT (``CaseEngine.isolated``): a case
+that fails rolls back alone and becomes an incident with its due timers ``held`` (not tried again on every
+tick, until an operator retries it); the others' firings, their audit events (one append for the batch) and
+the claim commit together. Any error of one case (a statement SQLAlchemy cannot compile, a value the database
+refuses, a bug) is that case's incident; only the database going away (``OperationalError``,
+``InterfaceError``) rolls the whole batch back and stops the sweep, and the next tick takes the same rows again.
 
 Why batches: one transaction per timer spent most of a firing on the claim, the audit append and the commit,
 and a burst of 10,000 due timers took ~40 s. A batch holds the write lock (SQLite) or its rows' locks
-(PostgreSQL) for about ``BATCH`` firings, ~0.1-0.3 s, which a web request waits out at worst.
+(PostgreSQL) only while it writes its ``BATCH`` steps, which a web request waits out at worst.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, undefer
 
 from engine.cases.engine import CaseEngine
@@ -28,7 +34,6 @@ from engine.clock import Clock, as_utc
 from engine.errors import Conflict
 from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
 from engine.runtime.unit import Unit
-from engine.store.db import drain_batches
 
 log = logging.getLogger("complaints.sla")
 SWEEP_INCIDENT = "(timer sweep)"
@@ -55,45 +60,85 @@ def sweep(
     """Fire up to ``limit`` due timers, oldest first, ``batch`` of them per transaction, one step per case."""
     result = SweepResult()
     tried: set[int] = set()
-
-    def due(now):
-        # SpiffWorkflow fires a timer strictly after its due time; match that, or the row would never clear.
-        query = (
-            select(Timer.id, Timer.case_id)
-            .where(Timer.status == TimerStatus.WAITING, Timer.due_at < now)
-            .order_by(Timer.due_at, Timer.id)
-        )
-        return query.where(Timer.id.not_in(tried)) if tried else query
-
-    def fire(session, rows, now):
-        rows_of: dict[int, list[int]] = {}  # case id -> its claimed rows, in due order of the first
-        for row in rows:
-            rows_of.setdefault(row.case_id, []).append(row.id)
-        engine = CaseEngine(session, clock, **engine_kwargs)
-        cases = _read_cases(session, list(rows_of))
-        with engine.unit("system:timer") as unit:
-            for case_id, timer_ids in rows_of.items():
-                try:
-                    with engine.isolated():
-                        fired = engine.fire_timer(case_id, case=cases[case_id])
-                    if fired:
-                        result.fired += 1
-                        continue  # its rows are no longer waiting
-                except Conflict:
-                    pass  # another node stepped this case at the same moment; it saw the timer
-                except SQLAlchemyError as exc:
-                    if not _lock_conflict(exc):
-                        raise  # the database is away: the batch rolls back, and the next tick retries it
-                    # Only this case's savepoint was rolled back; whoever holds its other rows steps it.
-                except Exception as exc:
-                    # This one case cannot be stepped; it must not block every other timer.
-                    _record_broken_case(session, unit, case_id, exc)
-                # Not cleared by this step: remember its rows, so this sweep does not pick them again in a loop.
-                tried.update(timer_ids)
-                result.skipped += len(timer_ids)
-
-    drain_batches(sessions, lambda: as_utc(clock()), due, fire, limit=limit, size=batch)
+    done = 0
+    while done < limit:
+        with sessions() as session:
+            size = min(batch, limit - done)
+            rows = _sweep_batch(session, clock, tried, size, result, engine_kwargs)
+        if rows == 0:
+            break
+        done += rows
     return result
+
+
+def _due(now: datetime, tried: set[int]):
+    # SpiffWorkflow fires a timer strictly after its due time; match that, or the row would never clear.
+    query = (
+        select(Timer.id, Timer.case_id)
+        .where(Timer.status == TimerStatus.WAITING, Timer.due_at < now)
+        .order_by(Timer.due_at, Timer.id)
+    )
+    return query.where(Timer.id.not_in(tried)) if tried else query
+
+
+def _sweep_batch(session: Session, clock: Clock, tried: set[int], size: int, result, engine_kwargs) -> int:
+    """One batch: read the due rows and run their cases' workflows (no write lock), then claim the rows and
+    store the steps in one write transaction. Returns how many rows it claimed (0: nothing was due)."""
+    engine = CaseEngine(session, clock, **engine_kwargs)
+    now = as_utc(clock())
+    rows = session.execute(_due(now, tried).limit(size)).all()
+    if not rows:
+        return 0
+    rows_of: dict[int, list[int]] = {}  # case id -> its due rows, in due order of the first
+    for row in rows:
+        rows_of.setdefault(row.case_id, []).append(row.id)
+    cases = _read_cases(session, list(rows_of))
+    prepared: dict[int, Any] = {}
+    for case_id in rows_of:
+        try:
+            prepared[case_id] = engine.prepare_timers(cases[case_id], as_utc(clock()))  # each at its time
+        except Exception as exc:  # an unreadable state, say: recorded below, under the write lock
+            prepared[case_id] = exc
+    with engine.unit("system:timer") as unit:
+        claimed = _claim(session, [row.id for row in rows])
+        tried.update(row.id for row in rows if row.id not in claimed)  # done meanwhile, or another's
+        for case_id, timer_ids in rows_of.items():
+            if not claimed.intersection(timer_ids):
+                continue  # fired meanwhile, or claimed by another sweeper that steps this case
+            try:
+                with engine.isolated():
+                    ready = prepared[case_id]
+                    if isinstance(ready, Exception):
+                        raise ready
+                    fired = ready is not None and engine.write_timers(ready)
+                if fired:
+                    result.fired += 1
+                    continue  # its rows are no longer waiting
+                if cases[case_id].status == CaseStatus.INCIDENT:
+                    _hold(session, case_id, now)  # its step fails before the timer can fire
+            except Conflict:
+                pass  # another node stepped this case at the same moment; it saw the timer
+            except (OperationalError, InterfaceError) as exc:
+                if not _lock_conflict(exc):
+                    raise  # the database is away: the batch rolls back, and the next tick retries it
+                # Only this case's savepoint was rolled back; whoever holds its other rows steps it.
+            except Exception as exc:
+                # This one case cannot be stepped; it must not block every other timer.
+                _record_broken_case(session, unit, case_id, exc)
+                _hold(session, case_id, now)
+            # Not cleared by this step: remember its rows, so this sweep does not pick them again in a loop.
+            tried.update(timer_ids)
+            result.skipped += len(timer_ids)
+    return len(rows)
+
+
+def _claim(session: Session, ids: list[int]) -> set[int]:
+    """Of the rows read as due, those still waiting, locked for this transaction: on PostgreSQL with ``FOR
+    UPDATE SKIP LOCKED`` (rows another sweeper holds are left to it); on SQLite the write lock does it."""
+    query = select(Timer.id).where(Timer.id.in_(ids), Timer.status == TimerStatus.WAITING)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return set(session.scalars(query))
 
 
 def _read_cases(session: Session, ids: list[int]) -> dict[int, Case]:
@@ -121,13 +166,23 @@ def _record_broken_case(session: Session, unit: Unit, case_id: int, exc: Excepti
         )
     )
     if already is not None:
-        return  # recorded on an earlier tick; each tick tries again, so a repaired case heals by itself
+        return  # recorded on an earlier step; its timers are held until an operator retries the case
     now: datetime = unit.now
     session.add(
         Incident(case_id=case_id, task_id="", task_name=SWEEP_INCIDENT, message=message, created_at=now)
     )
     session.execute(update(Case).where(Case.id == case_id).values(status=CaseStatus.INCIDENT))
     unit.record("incident.opened", case_id, task=SWEEP_INCIDENT, message=message)
+
+
+def _hold(session: Session, case_id: int, now: datetime) -> None:
+    """Hold a case's due timers while it is in incident: stepping it again on every tick would fail again (and
+    run its scripts again). ``CaseEngine.retry`` lets them wait again."""
+    session.execute(
+        update(Timer)
+        .where(Timer.case_id == case_id, Timer.status == TimerStatus.WAITING, Timer.due_at < now)
+        .values(status=TimerStatus.HELD)
+    )
 
 
 @dataclass

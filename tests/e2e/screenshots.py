@@ -25,6 +25,7 @@ from engine.deploy import deployment
 from engine.models import Case, WorkItem
 from engine.store import schema
 from engine.timers.sla import tick
+from tests.e2e.screenshots_path import shoot_path
 from tests.e2e.screenshots_studio import shoot_studio
 from tests.paths import PROCESSES
 
@@ -117,6 +118,7 @@ def shoot(base: str, out: Path, app) -> list[Path]:
             "reports-dashboard-zh",
         )
         shoot_studio(base, app, page_for, capture, out, saved)
+        shoot_path(base, app, page_for, capture, out, saved)
         browser.close()
     return saved
 

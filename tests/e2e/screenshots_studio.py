@@ -1,8 +1,8 @@
 """The studio's pictures for the README (called by ``screenshots.py`` with its browser and demo database).
 
 A draft of the general path gets a shorter direction deadline and loses a flow's condition, so the editor shows
-a failing check drawn on the flow; the condition is put back for the compare and try pictures; the draft is
-then deployed so that the move of the waiting cases can be checked.
+a failing check drawn on the flow (in English and in Chinese); the condition is put back for the compare,
+history and try pictures; the draft is then deployed so that the move of the waiting cases can be checked.
 """
 
 from __future__ import annotations
@@ -51,12 +51,19 @@ def shoot_studio(base: str, app, page_for, capture, out, saved: list) -> None:
     owner.locator(".bio-properties-panel-group-header", has_text="What the engine reads").click()
     owner.wait_for_timeout(600)  # bpmnlint runs after a short pause
     _save(owner, out / "owner-editor-en.png", saved)
+    # The same in Chinese: the modelers' words, the check and bpmnlint's advice in the page's language.
+    owner_zh.goto(f"{base}/owner/drafts/{draft.id}?file=general.bpmn&element=flow_which_route_to_settled")
+    owner_zh.wait_for_selector("#studio[data-ready=true]")
+    owner_zh.locator(".bio-properties-panel-group-header", has_text="引擎读取的属性").click()
+    owner_zh.wait_for_timeout(600)
+    _save(owner_zh, out / "owner-editor-zh.png", saved)
 
     with app.extensions["database"].session() as session:
         drafts.save(
             session, clock, draft.id, revision=2, files={"general.bpmn": shorter}, actor="owner.huang"
         )
     capture(owner, f"/owner/drafts/{draft.id}/compare", "owner-compare-en")
+    capture(owner, f"/owner/drafts/{draft.id}/history", "owner-history-en")
     owner.goto(f"{base}/owner/drafts/{draft.id}/try")
     owner.locator("#try").click()
     owner.wait_for_selector("#try-report")

@@ -41,7 +41,7 @@ class Browser:
     def as_user(self, user_id: int) -> Browser:
         """Be signed in as this user without the password round trip (sign-in itself is tested on its own)."""
         with self.client.session_transaction() as cookie_session:
-            cookie_session["user_id"] = user_id
+            cookie_session.update(signed_in(self.client.application, user_id))
         return self
 
     def forget_token(self) -> None:
@@ -56,3 +56,17 @@ class Browser:
         response = self.post("/signin", form)
         self._token = None  # signing in starts a new session, with a new CSRF token
         return response
+
+
+def signed_in(app: Flask, user_id: int) -> dict:
+    """What a browser's cookie holds after signing in as ``user_id``: the user and a live server-side session."""
+    from engine.accounts import sessions
+    from engine.clock import system_clock
+    from engine.models import User
+
+    with app.extensions["database"].session() as db:
+        user = db.get(User, user_id)
+        if user is None:  # a test of a stale cookie: any session id will do, none is on record
+            return {"user_id": user_id, "sid": "none"}
+        token = sessions.open_session(db, system_clock, user, "test", app.permanent_session_lifetime)
+    return {"user_id": user_id, "sid": token}

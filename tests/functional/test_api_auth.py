@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from engine.models import ApiToken, User
 from tests.conftest import fresh
+from tests.functional.pages_support import signed_in
 from tests.functional.test_api_support import PREFIX, start
 
 PUBLIC = "public"
@@ -140,7 +141,7 @@ def test_using_a_token_records_when_it_was_last_used_at_minute_precision(api, se
 
 def test_the_browser_session_is_accepted_and_its_changes_need_x_requested_with(api):
     with api.client.session_transaction() as browser:
-        browser["user_id"] = api.users["ann"].id
+        browser.update(signed_in(api.client.application, api.users["ann"].id))
     assert api.client.get(f"{PREFIX}/tasks").status_code == 200
     # A cookie alone must not change anything: another site could make the browser send it.
     refused = api.client.post(f"{PREFIX}/tasks/987654/claim")
@@ -154,14 +155,14 @@ def test_the_browser_session_is_accepted_and_its_changes_need_x_requested_with(a
 
 def test_a_bad_token_is_refused_even_beside_a_valid_session(api):
     with api.client.session_transaction() as browser:
-        browser["user_id"] = api.users["sue"].id
+        browser.update(signed_in(api.client.application, api.users["sue"].id))
     response = api.client.get(f"{PREFIX}/tasks", headers={"Authorization": "Bearer cpl_wrong"})
     assert response.status_code == 401
 
 
 def test_a_session_of_a_user_who_no_longer_exists_is_anonymous(api):
     with api.client.session_transaction() as browser:
-        browser["user_id"] = 987654
+        browser.update(signed_in(api.client.application, 987654))
     assert api.client.get(f"{PREFIX}/tasks").status_code == 401
 
 

@@ -224,6 +224,28 @@ def test_the_phone_is_masked_for_all_but_the_owner_and_supervisors(api):
     assert phones == {"ann": "13812345678", "bob": "138****5678", "sue": "13812345678", "aud": "138****5678"}
 
 
+def test_the_customer_id_is_masked_with_the_phone(api):
+    case = api.file(customer="CUST-4455667788")
+    direction = api.task_named("ann", case["id"], "direction")
+    api.post(f"{PREFIX}/tasks/{direction['id']}/claim", "ann")
+    ids = {
+        who: api.get(f"{COMPLAINTS}/{case['id']}", who).get_json()["customer"]["id"]
+        for who in ("ann", "bob", "aud")
+    }
+    assert ids == {"ann": "CUST-4455667788", "bob": "***********7788", "aud": "***********7788"}
+
+
+def test_a_web_filings_customer_id_says_nothing_about_the_phone(api, app, session):
+    from tests.functional.pages_support import Browser
+    from tests.functional.test_pages_customer_intake import NEW, VALID
+
+    assert Browser(app).post(NEW, VALID).status_code == 303
+    session.rollback()
+    case_id = session.scalar(select(Case.id))
+    customer = api.get(f"{COMPLAINTS}/{case_id}", "sue").get_json()["customer"]
+    assert customer["id"].startswith("web-") and "5678" not in customer["id"]
+
+
 def test_agents_see_only_complaints_they_own_or_have_work_in(api):
     case = api.file(description="My card was stolen and money taken", category="card_theft", amount=800)
     general = api.file(customer="C-2")

@@ -112,3 +112,18 @@ def test_only_process_owners_and_administrators_deploy(api):
         assert upload(api, files, who=who).status_code == 403
     assert api.get(URL, "ann").status_code == 403
     assert listed(api) == []
+
+
+def test_a_layout_error_deploys_and_comes_back_as_a_warning(api):
+    files = deployment.read_paths([PROCESSES])
+    broken = []
+    for name, content in files:
+        if name == "advisory.bpmn":
+            text = content.decode()
+            start = text.index("<dc:Bounds")
+            content = (text[:start] + text[start:].replace('width="', 'width="wide', 1)).encode()
+        broken.append((name, content))
+    response = upload(api, broken)
+    assert response.status_code == 201
+    (warning,) = response.get_json()["warnings"]
+    assert warning["file"] == "advisory.bpmn" and "layout error" in warning["message"] and warning["element"]

@@ -65,9 +65,17 @@ def test_the_inbox_pages_by_due_time_then_id_with_undated_tasks_last(api, clock)
     for n in (3, 4, 5):
         clock.advance(minutes=1)
         cases.append(api.file(customer=f"C-{n}"))
-    for case in cases[3:]:  # their next task (the settlement) has no deadline
-        direction = api.claimed("ann", case["id"], "direction")
-        api.post(f"{TASKS}/{direction['id']}/complete", "ann", json={"data": DIRECTION})
+    for case in cases[3:]:  # worked up to the rework of an unresolved complaint, a task without a deadline
+        for name, data in (
+            ("direction", DIRECTION),
+            ("propose", {"compensation_amount": 0, "apology": "Sorry"}),
+            ("send the result", {"cause": "c", "solution": "s", "advice": "a"}),
+            ("call the customer", {"reached": True}),
+            ("follow-up", {"resolved": False}),
+        ):
+            task = api.claimed("ann", case["id"], name)
+            answer = api.post(f"{TASKS}/{task['id']}/complete", "ann", json={"data": data})
+            assert answer.status_code == 200, answer.get_json()
     expected = [t["id"] for t in api.tasks("ann", limit=100)]
     everything = api.tasks("ann", limit=100)
     assert [t["due_at"] is None for t in everything] == [False, False, False, True, True]

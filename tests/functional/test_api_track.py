@@ -26,7 +26,9 @@ def advisory(api) -> dict:
     return api.file(description=WEEKEND, category="business_inquiry", channel="app", customer="C-ADV")
 
 
-def test_a_new_complaint_is_received_and_promises_a_decision_by_the_regulatory_deadline(api):
+def test_a_new_complaint_is_received_and_promises_the_direction_and_a_decision_by_the_regulatory_deadline(
+    api,
+):
     case = api.file()
     view = api.get(f"{TRACK}/{case['tracking_code']}")
     assert view.status_code == 200
@@ -40,7 +42,8 @@ def test_a_new_complaint_is_received_and_promises_a_decision_by_the_regulatory_d
             {"name": "closed", "reached": False, "at": None},
         ],
         "owner": None,
-        "next_step": {"name": "decision", "due_at": "2026-03-17T01:00:00+00:00"},
+        "next_step": {"name": "direction", "due_at": "2026-03-02T05:00:00+00:00"},
+        "decision_due_at": "2026-03-17T01:00:00+00:00",
     }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from engine.models import ApiToken, AuditEvent, OutboxMessage, User
+from engine.models import ApiToken, AuditCheckpoint, AuditEvent, OutboxMessage, User
 from tests.paths import DATA, PROCESSES
 
 
@@ -149,14 +149,75 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     assert run(app, "deploy", str(processes)).exit_code == 0
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.stderr
-    assert "11 demo users created" in first.output and "12 demo complaints filed" in first.output
+    from engine.cases.demo import DEMO_USERS
+
+    created = f"{len(DEMO_USERS)} demo users created"
+    assert created in first.output and "12 demo complaints filed" in first.output
     tiers = {t for (t,) in session.execute(select(Case.tier))}
     assert tiers == {"urgent", "general", "advisory"}
     owner = session.scalar(select(User.id).where(User.username == "agent.li"))
     assert session.scalar(select(Case.owner_id).where(Case.description.like("%盗刷%"))) == owner
     again = run(app, "seed-demo")
     assert "0 demo users created" in again.output and "already present" in again.output
-    assert session.scalar(select(func.count()).select_from(Case)) == 12
+    assert "closed urgent demo case" in first.output and "closed urgent" not in again.output
+    # The dozen living complaints and the closed urgent case of the auditor's path (engine/reports/demo.py).
+    assert session.scalar(select(func.count()).select_from(Case)) == 13
+    assert session.scalar(select(func.count()).where(Case.status == "completed")) == 1
+
+
+def _events(session, clock, count: int) -> None:
+    from engine import audit
+    from engine.store.db import begin_write
+
+    begin_write(session)
+    audit.append(session, [audit.PendingEvent(clock(), "t", "note", None, {"i": i}) for i in range(count)])
+    session.commit()
+
+
+def test_audit_verify_signs_the_head_and_then_reports_deleted_newest_events(app, session, clock):
+    _events(session, clock, 6)
+    first = run(app, "audit", "verify")
+    assert first.exit_code == 0, first.output
+    assert "audit chain intact: 6 events verified" in first.output
+    assert "wrote checkpoint #1 signing event 6" in first.output
+
+    session.execute(delete(AuditEvent).where(AuditEvent.seq > 4))
+    session.commit()
+    cut = run(app, "audit", "verify")
+    assert cut.exit_code == 1
+    assert "audit chain intact: 4 events verified" in cut.output  # the chain alone does not see it
+    assert (
+        "checkpoint problem: truncated: the log ends at event 4, but checkpoint #1 signed event 6"
+        in cut.output
+    )
+    assert "wrote checkpoint" not in cut.output  # a broken log's head is never signed
+
+
+def test_checkpoints_export_and_verify_against_the_exported_file(app, session, clock, tmp_path):
+    _events(session, clock, 3)
+    assert run(app, "audit", "checkpoints", "write").output.strip() == "wrote checkpoint #1 signing event 3"
+    exported = tmp_path / "checkpoints.jsonl"
+    result = run(app, "audit", "checkpoints", "export", "--output", str(exported))
+    assert result.exit_code == 0 and "1 checkpoints written" in result.output
+    assert exported.read_text().count("\n") == 1
+    assert run(app, "audit", "verify", "--checkpoints", str(exported)).exit_code == 0
+
+    session.execute(delete(AuditEvent).where(AuditEvent.seq == 3))
+    session.execute(delete(AuditCheckpoint))
+    session.commit()
+    result = run(app, "audit", "verify", "--checkpoints", str(exported))
+    assert result.exit_code == 1
+    assert "exported checkpoint #1 (event 3) is missing from the database (deleted)" in result.output
+    assert "truncated: the log ends at event 2" in result.output
+
+
+def test_audit_verify_refuses_a_file_that_is_not_an_export(app, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"n": 1}\n')
+    result = run(app, "audit", "verify", "--checkpoints", str(bad))
+    assert result.exit_code == 1
+    assert "is not a checkpoint export: line 1: expected an object" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
 
 
 def test_report_monthly_writes_html_pdf_and_xlsx_and_refuses_a_bad_month(app, tmp_path):

@@ -105,3 +105,23 @@ def test_the_verification_reads_in_chinese(app, api, session):
     session.commit()
     _, text = chain_page(app, api, language="zh_CN")
     assert "✖ 审计日志已损坏" in text and "第 7 条事件已被改动" in text and "首个损坏的事件 #7" in text
+
+
+def test_deleting_the_newest_events_after_a_checkpoint_shows_the_log_broken(app, api, session, clock):
+    from web.auditor.chain import sign_head
+
+    session.rollback()
+    signed = sign_head(session, clock, app.config)
+    session.execute(delete(AuditEvent).where(AuditEvent.seq > signed.seq - 2))
+    session.commit()
+
+    status, text = chain_page(app, api)
+
+    assert status == 200
+    assert "✖ The audit log is broken" in text
+    assert "The chain agrees with itself but not with its signed checkpoints" in text
+    assert (
+        f"truncated: the log ends at event {signed.seq - 2}, but checkpoint #1 signed event {signed.seq}"
+        in text
+    )
+    assert "Signed checkpoints compared 1" in text

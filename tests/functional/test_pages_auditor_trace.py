@@ -79,9 +79,11 @@ def test_the_trace_shows_each_step_with_its_lane_actor_due_and_actual_times(app,
         "2026-03-02 13:00" in late_text and "2026-03-02 14:00" in late_text and "60 minutes late" in late_text
     )
     settlement_text = " ".join(re.sub(r"<[^>]+>", " ", settlement[1]).split())
-    assert not settlement[0] and "Propose a settlement" in settlement_text
+    # The settlement has 24 hours (the standard is silent; the diagram's default): 30 hours on, it is late.
+    assert settlement[0] and "Propose a settlement" in settlement_text
     assert "Claimed" in settlement_text and "with Bob Stone (bob)" in settlement_text
-    assert "1 step late" in page.text
+    assert "overdue by 6 hours" in settlement_text
+    assert "2 steps late" in page.text
 
 
 def test_the_timeline_puts_every_happening_in_order_with_breaches_marked(app, api, handled):
@@ -90,6 +92,8 @@ def test_the_timeline_puts_every_happening_in_order_with_breaches_marked(app, ap
     expected = [
         "|2026-03-02 09:00 Complaint filed · Phone",
         "|2026-03-02 09:00 Frontline Step “Tell the customer the handling direction” ready · due 2026-03-02 13:00",
+        "|2026-03-02 09:00 Notice to the customer by SMS: Complaint received",
+        "|2026-03-02 09:00 Notice to the customer by App notification: Complaint received",
         "breach|2026-03-02 13:00 Frontline Deadline of “Tell the customer the handling direction” passed",
         "|2026-03-02 14:00 Timer “4 hours from receipt” fired · 60 minutes after its due time",
         "breach|2026-03-02 14:00 Frontline Step “Tell the customer the handling direction” missed its limit",
@@ -99,8 +103,12 @@ def test_the_timeline_puts_every_happening_in_order_with_breaches_marked(app, ap
         "|2026-03-02 14:00 Frontline Step “Propose a settlement” given to the case owner Ann Lee (ann)",
         "|2026-03-02 14:00 Decision deadline extended to 30 days · new deadline 2026-04-01 09:00 Reason: Needs",
         "|2026-03-02 14:00 Regulatory clock paused Reason: Card sent for appraisal Sue Park (sue)",
+        "|2026-03-02 14:00 Notice to the customer by SMS: Notice of the handling direction",
+        "|2026-03-02 14:00 Notice to the customer by App notification: Notice of the handling direction",
         "|2026-03-02 14:00 Notice to the customer by SMS: Notice that the decision deadline was extended",
         "|2026-03-02 14:00 Notice to the customer by App notification: Notice that the decision deadline",
+        "breach|2026-03-03 14:00 Frontline Deadline of “Propose a settlement” passed · still open",
+        "pending|2026-03-03 14:00 Timer “24 hours” will fire",
         "|2026-03-03 20:00 Frontline Owner changed from Ann Lee (ann) to Bob Stone (bob) Reason: Ann is on leave",
         "|2026-03-03 20:00 Regulatory clock resumed · new deadline 2026-04-02 15:00 Sue Park (sue)",
     ]
@@ -175,10 +183,12 @@ def test_a_knowledge_base_answer_shows_as_a_notice_with_the_number_masked_and_th
 
     entries = timeline(trace_page(app, api, case["id"]).text)
 
-    notice = [e for e in entries if "Notice to the customer" in e]
+    notice = [e for e in entries if "Notice to the customer" in e and "knowledge base" in e]
     assert notice == [
+        "|2026-03-02 09:00 Notice to the customer by SMS: Answer from the knowledge base · "
+        "138****5678 · waiting to be sent",
         "|2026-03-02 09:00 Notice to the customer by App notification: Answer from the knowledge base · "
-        "138****5678 · waiting to be sent"
+        "138****5678 · waiting to be sent",
     ]
     assert any("Reply from the customer received · answer_accepted Customer" in e for e in entries)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engine.models import Case, CaseNote, Customer
+from engine.models import AuditEvent, Case, CaseNote, Customer, IdentityClaim
 from tests.conftest import fresh
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import start
@@ -81,11 +81,10 @@ def test_a_valid_complaint_is_filed_from_the_web_and_confirmed_with_its_tracking
     assert (case.channel, case.category, case.business_type) == ("web", "fee_dispute", "bank_card")
     assert case.started_by == "channel:web" and float(case.amount) == 120
     customer = session.get(Customer, case.customer_id)
-    assert (customer.external_id, customer.name, customer.segment) == (
-        "tel:13812345678",
-        "Zhang San",
-        "standard",
-    )
+    assert customer.external_id.startswith("web-") and "13812345678" not in customer.external_id
+    assert (customer.name, customer.segment) == ("Zhang San", "standard")
+    claim = session.scalars(select(IdentityClaim).where(IdentityClaim.case_id == case.id)).one()
+    assert (claim.name, claim.phone, claim.status) == ("Zhang San", "13812345678", "claimed")
 
     page = browser.get("/complaints/filed")
     assert page.status_code == 200
@@ -122,18 +121,38 @@ def test_a_question_the_knowledge_base_answers_says_the_answer_is_ready(browser)
     assert "An answer to your question is ready" in browser.get("/complaints/filed").text
 
 
-def test_a_repeat_of_an_open_complaint_joins_it_without_revealing_it(browser, session):
-    browser.post(NEW, VALID)
-    [first] = cases(session)
-    other = Browser(browser.client.application)
-    sent = other.post(NEW, {**VALID, "customer.phone": "13812345678", "customer.name": "Somebody"})
+def test_a_strangers_filing_with_a_victims_number_neither_renames_nor_joins_the_victims_case(
+    api, browser, session
+):
+    """An anonymous visitor who types a customer's mobile number gets a case of their own: the customer's record
+    keeps its name, their open case gets no words from the stranger, and the typed number is only a claim."""
+    victim_case = api.file(customer="C-001")  # Zhang San, 13812345678, filed by a trusted channel
+    fresh(session)
+    victim = session.scalars(select(Customer).where(Customer.external_id == "C-001")).one()
+    sent = browser.post(NEW, {**VALID, "customer.phone": "13812345678", "customer.name": "Somebody Else"})
     assert sent.status_code == 303
-    page = other.get("/complaints/filed")
-    assert "Added to your open complaint" in page.text
-    assert first.reference not in page.text and first.tracking_code not in page.text
-    assert len(cases(session)) == 1
-    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == first.id)).all()
-    assert [n.kind for n in notes] == ["merged_complaint"]
+    assert "Added to your open complaint" not in browser.get("/complaints/filed").text
+
+    fresh(session)
+    assert session.get(Customer, victim.id).name == "Zhang San"  # unchanged
+    assert session.scalars(select(CaseNote).where(CaseNote.case_id == victim_case["id"])).all() == []
+    [_, stranger_case] = cases(session)
+    assert stranger_case.customer_id != victim.id
+    claim = session.scalars(select(IdentityClaim).where(IdentityClaim.case_id == stranger_case.id)).one()
+    assert (claim.phone, claim.name, claim.status) == ("13812345678", "Somebody Else", "claimed")
+    kinds = [
+        e.kind for e in session.scalars(select(AuditEvent).where(AuditEvent.case_id == stranger_case.id))
+    ]
+    assert "customer.created" in kinds and "customer.identity_claimed" in kinds
+    assert "customer.updated" not in [e.kind for e in session.scalars(select(AuditEvent))]
+
+
+def test_two_public_filings_with_one_number_are_two_cases_with_two_claims(browser, session):
+    browser.post(NEW, VALID)
+    Browser(browser.client.application).post(NEW, {**VALID, "customer.name": "Somebody"})
+    first, second = cases(session)
+    assert first.customer_id != second.customer_id
+    assert session.scalar(select(func.count()).select_from(IdentityClaim)) == 2
 
 
 @pytest.mark.parametrize(
@@ -177,7 +196,8 @@ def test_fields_the_customer_does_not_fill_in_cannot_be_forced(browser, session)
     assert sent.status_code == 303
     [case] = cases(session)
     customer = session.get(Customer, case.customer_id)
-    assert (case.channel, customer.external_id, customer.segment) == ("web", "tel:13812345678", "standard")
+    assert (case.channel, customer.segment) == ("web", "standard")
+    assert customer.external_id.startswith("web-")  # not the C-VIP sent
 
 
 def test_a_form_without_its_csrf_token_is_refused(browser, session):

@@ -83,3 +83,18 @@ def test_an_unreachable_store_lets_requests_through_and_says_so(worker, caplog):
         answers = [client.get(f"{PREFIX}/track/{'x' * 40}").status_code for _ in range(5)]
     assert answers == [404] * 5  # beyond the limit of 3: nobody counts, nobody is refused
     assert "rate limit store unreachable" in caplog.text
+
+
+def test_failed_sign_ins_are_counted_across_workers_per_client_and_username(worker, store, make_user):
+    from tests.functional.pages_support import Browser
+
+    url, prefix = store
+    make_user("ann", "agent", password="correct horse")
+    first, second = (Browser(worker(url, prefix)) for _ in range(2))
+    for browser in (first, second) * 5:
+        assert browser.sign_in("ann", "guess").status_code == 401
+    assert first.sign_in("ann", "correct horse").status_code == 429  # ten failures, wherever they landed
+    assert second.sign_in("ann", "correct horse").status_code == 429
+    elsewhere = Browser(worker(url, prefix))
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert elsewhere.sign_in("ann", "correct horse").status_code == 302  # ann's own desk is not locked out

@@ -15,7 +15,17 @@ from tests.functional.pages_support import Browser
 from tests.functional.routes import Route
 from tests.functional.test_api_support import start
 
-ROLES = (None, "agent", "supervisor", "process_owner", "auditor", "admin", "manager")
+ROLES = (
+    None,
+    "agent",
+    "supervisor",
+    "process_owner",
+    "auditor",
+    "admin",
+    "department_head",
+    "senior_manager",
+    "manager",
+)
 # The person of tests/functional/test_api_support.PEOPLE who plays each role.
 PLAYER = {
     "agent": "ann",
@@ -23,6 +33,8 @@ PLAYER = {
     "process_owner": "pete",
     "auditor": "aud",
     "admin": "adam",
+    "department_head": "dora",
+    "senior_manager": "max",
     "manager": "mia",
 }
 

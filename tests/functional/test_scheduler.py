@@ -35,7 +35,13 @@ def test_timers_that_fell_due_while_down_fire_when_the_scheduler_starts(database
     clock.advance(hours=3)  # the node was down while the timer fell due
 
     app = create_app(
-        {"DATABASE_URL": database_url, "SCHEDULER_ENABLED": True, "CLOCK": clock, "SLA_SWEEP_SECONDS": 60}
+        {
+            "DATABASE_URL": database_url,
+            "SCHEDULER_ENABLED": True,
+            "CLOCK": clock,
+            "SLA_SWEEP_SECONDS": 60,
+            "SECRET_KEY": "test",
+        }
     )  # a long interval: only the start-up sweep can fire it
     scheduler = app.extensions["scheduler"]
     try:
@@ -63,3 +69,25 @@ def test_the_reloaders_watcher_process_does_not_start_a_scheduler(app, monkeypat
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
     app.debug = True
     assert start_scheduler(app) is None
+
+
+def test_the_audit_checkpoint_job_signs_the_head_once_per_interval(app, session, clock):
+    from engine import audit
+    from engine.models import AuditCheckpoint
+    from engine.store.db import begin_write
+    from web.scheduling import JOBS
+
+    [job] = [j for j in JOBS if j.id == "audit-checkpoint"]
+    assert job.every(app.config) == {"minutes": 15.0}
+    begin_write(session)
+    audit.append(session, [audit.PendingEvent(clock(), "t", "note", None, {})])
+    session.commit()
+    job.run(app)
+    job.run(app)  # a second node, or the next run, within the interval: nothing new to sign
+    clock.advance(minutes=16)
+    job.run(app)
+    session.rollback()
+    assert [(c.n, c.seq) for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.n))] == [
+        (1, 1),
+        (2, 1),
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from engine.models import AuditEvent
@@ -132,3 +134,106 @@ def test_without_a_choice_the_browser_language_decides(app):
     client = app.test_client()
     assert "员工登录" in client.get("/signin", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
     assert "Staff sign-in" in client.get("/signin", headers={"Accept-Language": "en-GB,en;q=0.8"}).text
+
+
+# ------------------------------------------------------------------ sessions held on the server
+
+
+def test_a_cookie_replayed_after_sign_out_is_refused(app, make_user):
+    make_user("ann", "agent", password="correct horse")
+    browser = Browser(app)
+    browser.sign_in("ann", "correct horse")
+    assert browser.get("/agent/").status_code == 200
+    stolen = browser.client.get_cookie("complaints_session").value  # a copy taken while signed in
+    assert browser.post("/signout").status_code == 302
+
+    thief = app.test_client()
+    thief.set_cookie("complaints_session", stolen)
+    replayed = thief.get("/agent/")
+    assert replayed.status_code == 302 and replayed.headers["Location"].startswith("/signin")
+
+
+def test_a_cookie_with_a_user_id_but_no_live_session_is_anonymous(app, make_user):
+    user = make_user("ann", "agent", password="correct horse")
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["user_id"] = user.id  # what a cookie held before sessions lived on the server
+    assert client.get("/agent/").status_code == 302
+    with client.session_transaction() as cookie:
+        cookie["sid"] = "made-up"
+    assert client.get("/agent/").status_code == 302
+
+
+def test_disabling_a_user_or_resetting_the_password_ends_their_sessions(app, session, clock, make_user):
+    from engine import accounts
+
+    admin = make_user("root", "admin", departments=(), password="correct horse")
+    ann = make_user("ann", "agent", password="correct horse")
+    first, second = Browser(app), Browser(app)
+    first.sign_in("ann", "correct horse")
+    second.sign_in("ann", "correct horse")
+    accounts.reset_password(session, clock, ann.id, "another horse", actor=admin.username)
+    assert first.get("/agent/").status_code == 302 and second.get("/agent/").status_code == 302
+
+    first.sign_in("ann", "another horse")
+    assert first.get("/agent/").status_code == 200
+    accounts.update_user(session, clock, ann.id, actor=admin.username, active=False)
+    assert first.get("/agent/").status_code == 302
+
+
+def idle_for(session, minutes: int) -> None:
+    """Make every session look unused for ``minutes`` (sessions keep wall-clock time, not the test clock)."""
+    from engine.models import UserSession
+
+    fresh(session)
+    for row in session.scalars(select(UserSession)):
+        row.seen_at -= timedelta(minutes=minutes)
+    session.commit()
+
+
+def test_an_idle_session_ends_on_the_server_too(app, session, make_user):
+    make_user("ann", "agent", password="correct horse")
+    browser = Browser(app)
+    browser.sign_in("ann", "correct horse")
+    idle_for(session, 479)
+    assert browser.get("/agent/").status_code == 200  # used: the idle time starts again
+    idle_for(session, 479)
+    assert browser.get("/agent/").status_code == 200
+    idle_for(session, 481)
+    assert browser.get("/agent/").status_code == 302
+
+
+def test_signing_in_sweeps_away_sessions_idle_past_the_limit(app, session, make_user):
+    from engine.models import UserSession
+
+    make_user("ann", "agent", password="correct horse")
+    bob = make_user("bob", "agent", password="correct horse")
+    Browser(app).sign_in("ann", "correct horse")
+    idle_for(session, 9 * 60)
+    Browser(app).sign_in("bob", "correct horse")
+    fresh(session)
+    assert [s.user_id for s in session.scalars(select(UserSession))] == [bob.id]
+
+
+# ------------------------------------------------------------------ failed sign-ins: no one locks a colleague out
+
+
+def test_failed_sign_ins_from_one_client_do_not_lock_the_user_out_elsewhere(app, make_user):
+    make_user("ann", "agent", password="correct horse")
+    attacker = Browser(app)
+    for _ in range(10):
+        assert attacker.sign_in("ann", "guess").status_code == 401
+    assert attacker.sign_in("ann", "correct horse").status_code == 429  # this client, this username: locked
+
+    colleague = Browser(app)
+    colleague.client.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert colleague.sign_in("ann", "correct horse").status_code == 302  # ann at her own desk still signs in
+
+
+def test_one_client_guessing_many_usernames_is_capped(app, make_user):
+    make_user("ann", "agent", password="correct horse")
+    app.config["API_RATE_LIMITS"] = {"signin_client": (25, 300)}
+    browser = Browser(app)
+    for i in range(25):
+        assert browser.sign_in(f"user{i}", "guess").status_code == 401
+    assert browser.sign_in("ann", "correct horse").status_code == 429

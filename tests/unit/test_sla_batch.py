@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import audit
 from engine.cases.engine import CaseEngine
 from engine.models import AuditEvent, Case, CaseStatus, Incident, OutboxMessage, Timer, TimerStatus, WorkItem
+from engine.store.db import WRITE_OPTION
 from engine.timers.sla import sweep
 from handlers import registry as base_registry
 from tests.conftest import fresh
@@ -57,11 +58,14 @@ def fired_events(session) -> list[int]:
 
 @pytest.fixture
 def statements(db):
-    """Count the commits and the audit appends the database sees while the test runs."""
+    """Count the commits of write transactions and the audit appends the database sees while the test runs.
+
+    (A sweep also ends a read transaction per batch, in which it ran the batch's workflows: not counted.)"""
     seen = {"commit": 0, "audit insert": 0}
 
     def on_commit(conn):
-        seen["commit"] += 1
+        if conn.get_execution_options().get(WRITE_OPTION):
+            seen["commit"] += 1
 
     def on_execute(conn, cursor, statement, params, context, executemany):
         if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
@@ -97,17 +101,15 @@ def test_a_case_failing_in_the_middle_of_a_batch_rolls_back_alone(handlers, sess
     first, victim, last = start(CaseEngine(session, clock, handlers=handlers), session, clock, 3)
     clock.advance(hours=1)
     victim_events = session.scalar(select(func.count()).where(AuditEvent.case_id == victim))
-    real = CaseEngine.fire_timer
+    real = CaseEngine.write_timers
 
-    def changed_meanwhile(self, case_id, **kwargs):
-        fired = real(
-            self, case_id, **kwargs
-        )  # everything written: state, timer, work item, outbox, audit events ...
-        if case_id == victim:
+    def changed_meanwhile(self, prepared):
+        fired = real(self, prepared)  # everything written: state, timer, work item, outbox, audit events ...
+        if prepared.step.case.id == victim:
             raise StaleDataError("... and then another node turned out to have stepped the case first")
         return fired
 
-    monkeypatch.setattr(CaseEngine, "fire_timer", changed_meanwhile)
+    monkeypatch.setattr(CaseEngine, "write_timers", changed_meanwhile)
     result = sweep(db.session, clock, handlers=handlers)
     monkeypatch.undo()
 
@@ -164,16 +166,16 @@ def test_a_database_error_rolls_the_whole_batch_back_and_the_next_tick_fires_it_
 ):
     cases = start(CaseEngine(session, clock, handlers=handlers), session, clock, 5)
     clock.advance(hours=1)
-    real = CaseEngine.fire_timer
+    real = CaseEngine.write_timers
     calls = {"n": 0}
 
-    def flaky_database(self, case_id, **kwargs):
+    def flaky_database(self, prepared):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OperationalError("UPDATE cases ...", {}, Exception("server closed the connection"))
-        return real(self, case_id, **kwargs)
+        return real(self, prepared)
 
-    monkeypatch.setattr(CaseEngine, "fire_timer", flaky_database)
+    monkeypatch.setattr(CaseEngine, "write_timers", flaky_database)
     with pytest.raises(OperationalError):
         sweep(db.session, clock, handlers=handlers)
     monkeypatch.undo()
@@ -222,15 +224,15 @@ class LockConflict(Exception):
 def test_a_lock_conflict_on_one_case_rolls_back_that_case_alone(handlers, session, db, clock, monkeypatch):
     first, victim, last = start(CaseEngine(session, clock, handlers=handlers), session, clock, 3)
     clock.advance(hours=1)
-    real = CaseEngine.fire_timer
+    real = CaseEngine.write_timers
 
-    def deadlocked(self, case_id, **kwargs):
-        fired = real(self, case_id, **kwargs)
-        if case_id == victim:
+    def deadlocked(self, prepared):
+        fired = real(self, prepared)
+        if prepared.step.case.id == victim:
             raise OperationalError("UPDATE cases ...", {}, LockConflict("deadlock detected"))
         return fired
 
-    monkeypatch.setattr(CaseEngine, "fire_timer", deadlocked)
+    monkeypatch.setattr(CaseEngine, "write_timers", deadlocked)
     result = sweep(db.session, clock, handlers=handlers)
     monkeypatch.undo()
 

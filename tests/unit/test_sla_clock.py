@@ -64,6 +64,7 @@ def test_the_ladder_tells_the_assignee_then_the_supervisors_then_the_department_
     engine, session, db, clock, make_user
 ):
     ann = make_user("ann")
+    make_user("hana", role="department_head", departments=("frontline", "supervisor"))
     case = complaint(engine)
     item = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()
     engine.claim(item.id, ann)
@@ -212,7 +213,7 @@ def test_the_decision_reaching_the_customer_stops_the_regulatory_clock(engine, s
     for spec, data in (
         ("tell_direction", {"direction": "We are looking into it"}),
         ("propose_settlement", {"compensation_amount": 0, "apology": "Sorry"}),
-        ("send_result", {"cause": "c", "solution": "s", "advice": "a", "channels": ["sms"]}),
+        ("send_result", {"cause": "c", "solution": "s", "advice": "a"}),
     ):
         item = session.scalars(
             select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == spec)

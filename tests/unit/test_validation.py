@@ -145,7 +145,7 @@ REFUSALS = [
     (
         "bad_timers.bpmn",
         "unquoted",
-        'PT4H without quotes; timer values are Python expressions, so write "PT4H"',
+        "has the timer duration INVALID, which is neither a valid ISO-8601 duration",
     ),
     ("bad_timers.bpmn", "deadline", '"2026-13-45T09:00:00Z", which is not a valid ISO-8601 date'),
     ("bad_timers.bpmn", "no_zone", "has no time zone"),

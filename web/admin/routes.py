@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from engine import accounts
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Role, User
+from engine.timers import ladder
 from web.admin import forms, queries
 from web.admin.blueprint import bp
 from web.db import clock, session
@@ -24,7 +25,8 @@ def _user(user_id: int) -> User:
 @bp.get("/users")
 @page(Role.ADMIN)
 def users():
-    return render_template("admin/users.html", users=queries.users(session()))
+    db = session()
+    return render_template("admin/users.html", users=queries.users(db), unreached=ladder.unreached_heads(db))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

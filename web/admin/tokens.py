@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from engine import accounts
 from engine.errors import Conflict, ValidationFailed
-from engine.models import Role, User
+from engine.models import Role, TokenScope, User
 from web.admin import queries
 from web.admin.blueprint import bp
 from web.db import clock, session
@@ -51,7 +51,10 @@ def issue_token():
         return _tokens_page(
             {"user": _("Choose an active user from the list.")}, form=request.form, status=422
         )
-    token = accounts.create_token(session(), clock(), user.username, actor=me().username)
+    scope = request.form.get("scope", TokenScope.FULL)
+    if scope not in set(TokenScope):
+        return _tokens_page({"scope": _("Choose one of the options.")}, form=request.form, status=422)
+    token = accounts.create_token(session(), clock(), user.username, actor=me().username, scope=scope)
     # Shown on this answer only (not after a redirect): only its hash is stored.
     return _tokens_page(issued=token)
 

@@ -69,4 +69,6 @@ def describe(message: OutboxMessage) -> str:
         return gettext("The customer answered the follow-up survey.")
     if kind == "customer_survey_unresolved":
         return gettext("The customer says in the follow-up survey that the complaint is not resolved.")
+    if kind == "customer_evidence":
+        return gettext("The customer sent a file: %(name)s", name=p.get("filename") or "")
     return kind.replace("_", " ")

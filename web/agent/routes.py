@@ -6,14 +6,17 @@ pages. A task or case the person may not see answers 404, so its existence stays
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from engine.cases import access
+from engine.cases import access, identity
 from engine.cases import inbox as inbox_model
 from engine.cases.customer_updates import SURVEY_FORM, survey_answer
 from engine.cases.reads import users_by_id
 from engine.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from engine.evidence import attachments
 from engine.messaging import staff_notices
 from engine.models import Case, Customer, Role, User, WorkItem, WorkItemState
 from web import schema_forms
@@ -22,6 +25,7 @@ from web.agent import notices as notice_words
 from web.agent.blueprint import bp
 from web.db import case_engine, now, session
 from web.i18n import bilingual, current_language
+from web.masking import mask_id, mask_phone
 from web.pages import me, page
 from web.routing import ID
 
@@ -143,8 +147,8 @@ def complete(task_id: int):
 def notices():
     """The person's notices, newest first; opening the first page marks them seen."""
     user = me()
-    before = request.args.get("before", type=int)
-    result = staff_notices.notices(session(), user, before if before and before > 0 else None)
+    before = _page_mark(request.args.get("before"))
+    result = staff_notices.notices(session(), user, before)
     if before is None and result.notices:
         staff_notices.mark_seen(session(), user, result.notices[0].message.id)
     return render_template(
@@ -154,6 +158,14 @@ def notices():
         older_url=url_for("agent.notices", before=result.next_before) if result.next_before else None,
         newest_url=url_for("agent.notices") if before else None,
     )
+
+
+def _page_mark(text: str | None) -> int | None:
+    """A notices page link's mark (a notice id). Anything else (negative, past the ids' BIGINT range, not a
+    number) is a link this page did not make: the page starts from the newest, as for no mark."""
+    if text is None or not re.fullmatch(r"[0-9]{1,19}", text) or not 0 < int(text) <= 2**63 - 1:
+        return None
+    return int(text)
 
 
 @bp.get(f"/cases/<{ID}:case_id>")
@@ -169,9 +181,57 @@ def case(case_id: int):
         item.id: _entry_rows(forms.get(item.form) if item.form else None, values)
         for item, _actor, values in view.other_lanes
     }
+    claim = identity.claim_of(session(), found.id)
     return render_template(
-        "agent/case.html", w=view, user=user, can_see_task=access.can_see_task, entries=entries
+        "agent/case.html",
+        w=view,
+        user=user,
+        can_see_task=access.can_see_task,
+        entries=entries,
+        claim=claim,
+        claim_matches=identity.on_record(session(), claim)
+        if claim and claim.status == identity.CLAIMED
+        else [],
+        can_decide_claim=identity.may_decide(user, found),
+        mask_phone=mask_phone,
+        mask_id=mask_id,
+        evidence=attachments.for_case(session(), found.id),
     )
+
+
+@bp.post(f"/cases/<{ID}:case_id>/identity")
+@page(*WORKERS)
+def decide_identity(case_id: int):
+    """The owner or a supervisor confirms (choosing the customer on record, or none) or rejects a claimed
+    identity, after calling the number back."""
+    user = me()
+    if access.visible_case(session(), user, case_id) is None:
+        raise NotFound(gettext("There is no such case, or it is not open to you."))
+    form = request.form
+    decision = form.get("decision")
+    raw = form.get("customer_id", "")
+    if decision not in ("confirm", "reject") or (raw and not re.fullmatch(r"[0-9]{1,18}", raw)):
+        flash(gettext("Choose to confirm or to reject, and a customer from the list."), "error")
+        return redirect(url_for("agent.case", case_id=case_id))
+    try:
+        identity.decide_claim(
+            case_engine(),
+            case_id,
+            user,
+            confirm=decision == "confirm",
+            customer_id=int(raw) if raw and decision == "confirm" else None,
+            reason=form.get("reason", ""),
+        )
+    except (InvalidState, ValidationFailed) as refused:
+        flash(refused.message, "error")
+    else:
+        flash(
+            gettext("The customer's identity is confirmed.")
+            if decision == "confirm"
+            else gettext("The claimed identity is rejected."),
+            "success",
+        )
+    return redirect(url_for("agent.case", case_id=case_id))
 
 
 # ------------------------------------------------------------------ helpers

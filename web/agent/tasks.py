@@ -25,12 +25,14 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from jinja2 import ChainableUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.errors import SandboxViolation
 from engine.models import AuditEvent, Case, Customer, User, WorkItem, WorkItemState
+from engine.scripting import templates
+from engine.scripting.templates import InstructionsEnvironment
 from engine.store.serialization import SERIALIZER, LoadedVersion
 from web.masking import mask_id, mask_phone
 from web.schema_forms import CHOICES, choice_label
@@ -92,7 +94,7 @@ class Block:
     lines: list[str] = field(default_factory=list)
 
 
-def _environment(timezone: str) -> SandboxedEnvironment:
+def _environment(timezone: str) -> InstructionsEnvironment:
     zone = ZoneInfo(timezone)
 
     def finalize(value: Any) -> Any:
@@ -119,7 +121,8 @@ def _environment(timezone: str) -> SandboxedEnvironment:
     # The output is plain text: the page escapes it as a whole, so neither the case's data nor the diagram's
     # own text can put markup on the page. The sandbox keeps the template away from Python's internals, and
     # a missing variable (a branch the case did not take) prints as nothing instead of failing.
-    return SandboxedEnvironment(autoescape=False, undefined=ChainableUndefined, finalize=finalize)
+    # The size guards of diagram expressions apply too, and rendering is bounded (engine/scripting/templates.py).
+    return InstructionsEnvironment(autoescape=False, undefined=ChainableUndefined, finalize=finalize)
 
 
 def in_language(template: str, language: str) -> str:
@@ -147,8 +150,8 @@ def render_instructions(
         return None
     template = in_language(template, language)
     try:
-        text = _environment(timezone).from_string(template).render(**data)
-    except (TemplateError, ValueError, TypeError, ArithmeticError):
+        text = templates.render(_environment(timezone), template, data)
+    except (TemplateError, ValueError, TypeError, ArithmeticError, SandboxViolation):
         text = template
     return blocks(text)
 

@@ -6,7 +6,7 @@ the session cookie to change something must also send ``X-Requested-With`` (whic
 send without our consent), so a cookie alone never authorises a change from another site.
 """
 
-from web.api import complaints, openapi, processes, studio, tasks, track  # noqa: F401  (their views register on the blueprint)
+from web.api import complaints, evidence, openapi, processes, studio, tasks, track  # noqa: F401  (their views register on the blueprint)
 from web.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -30,7 +30,7 @@ def file_complaint():
     body = json_object(allowed=sections)
 
     def prepare():
-        return intake.prepare(engine, body, actor=user.username)
+        return intake.prepare(engine, body, actor=user.username, filed_by=user)
 
     def produce(prepared):
         result = intake.write(engine, prepared, actor=user.username)
@@ -63,7 +63,7 @@ def show_complaint(case_id: int):
             case,
             owner=people.get(case.owner_id),
             record=record,
-            show_phone=user.id == case.owner_id or user.role == Role.SUPERVISOR,
+            show_phone=user.id == case.owner_id or user.has_role(Role.SUPERVISOR),
             tasks=tasks,
             assignees=people,
             now=now(),

@@ -89,11 +89,13 @@ def json_object(
         raise ApiError(400, "malformed_json", "the body is nested too deeply") from None
     if not isinstance(value, dict):
         raise ValidationFailed("the body must be a JSON object", {"body": "must be an object"})
-    where = _nul_at(value)
-    if where is not None:
-        # No text we store may hold NUL: PostgreSQL refuses it, and no person types it.
+    found = _bad_text_at(value)
+    if found is not None:
+        # No text we store may hold NUL (PostgreSQL refuses it, and no person types it) or half a surrogate
+        # pair (``"\ud800"`` is valid JSON but no character: it cannot be encoded, stored or shown).
+        where, problem = found
         raise ValidationFailed(
-            "text must not contain NUL characters", {where or "body": "contains a NUL character"}
+            f"text must not contain {problem}s", {where or "body": f"contains a {problem}"}
         )
     errors = {name: "is not a known field" for name in sorted(set(value) - allowed)}
     errors.update({name: "is required" for name in sorted(required - set(value))})
@@ -178,16 +180,29 @@ def _finite(text: str) -> float:
     return value
 
 
-def _nul_at(value: Any, path: str = "") -> str | None:
-    """The path of the first key or text holding a NUL character, or None."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "NUL character"
+    if _SURROGATE.search(text):
+        return "lone surrogate"
+    return None
+
+
+def _bad_text_at(value: Any, path: str = "") -> tuple[str, str] | None:
+    """The path of the first key or text holding a NUL or a lone surrogate, and which; or None."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        problem = _text_problem(value)
+        return (path, problem) if problem else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         here = f"{path}.{key}" if path else str(key)
-        if isinstance(key, str) and "\x00" in key:
-            return here
-        found = _nul_at(item, here)
+        problem = _text_problem(key) if isinstance(key, str) else None
+        if problem:
+            return _SURROGATE.sub("\ufffd", here), problem
+        found = _bad_text_at(item, here)
         if found is not None:
             return found
     return None

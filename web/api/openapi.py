@@ -12,7 +12,7 @@ from flask import jsonify
 
 from engine.cases import intake
 from engine.errors import NotFound
-from web.api import studio_openapi
+from web.api import evidence_openapi, studio_openapi
 from web.api.blueprint import bp
 from web.api.schemas import ID, SCHEMAS, TEXT, obj, ref
 from web.db import case_engine
@@ -251,7 +251,7 @@ def document(intake_form: dict | None = None) -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}, {"session": []}],
-        "paths": {**paths(body), **studio_openapi.paths()},
+        "paths": {**paths(body), **studio_openapi.paths(), **evidence_openapi.paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {
@@ -266,7 +266,7 @@ def document(intake_form: dict | None = None) -> dict:
                     "description": "the signed-in browser; changes also need an X-Requested-With header",
                 },
             },
-            "schemas": {**SCHEMAS, **studio_openapi.SCHEMAS},
+            "schemas": {**SCHEMAS, **studio_openapi.SCHEMAS, **evidence_openapi.SCHEMAS},
             "parameters": PARAMETERS,
             "responses": responses,
         },

@@ -30,6 +30,7 @@ def deploy():
     body = {
         "deployed": [shapes.version(v) for v in result.deployed],
         "unchanged": [shapes.version(v) for v in result.unchanged],
+        "warnings": [{"file": w.file, "element": w.element, "message": w.message} for w in result.warnings],
     }
     return jsonify(body), 201 if result.deployed else 200
 

@@ -169,11 +169,24 @@ TRACK = obj(
         "next_step": nullable(
             obj(
                 {
-                    "name": {"enum": ["decision", "follow_up"]},
+                    "name": {
+                        "enum": [
+                            "decision",
+                            "follow_up",
+                            "first_contact",
+                            "direction",
+                            "initial_plan",
+                            "plan",
+                        ]
+                    },
                     "due_at": {**MAYBE_TIME, "description": "when the bank promised it"},
                 }
             )
         ),
+        "decision_due_at": {
+            **MAYBE_TIME,
+            "description": "the regulatory limit for the bank's decision, until the decision is sent",
+        },
     },
     description="What the customer may see: nothing internal, no staff but the owner's first name.",
 )
@@ -249,6 +262,11 @@ SCHEMAS = {
         {
             "deployed": {"type": "array", "items": ref("ProcessVersion")},
             "unchanged": {"type": "array", "items": ref("ProcessVersion")},
+            "warnings": {
+                "type": "array",
+                "description": "deployed anyway: errors in the diagrams' layout (bpmndi), each naming its element",
+                "items": obj({"file": TEXT, "element": MAYBE_TEXT, "message": TEXT}),
+            },
         }
     ),
     "ProcessList": obj({"items": {"type": "array", "items": ref("ProcessVersion")}}),

@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.cases.tracking import CustomerView
 from engine.models import AuditEvent, Case, Customer, Deployment, Escalation, ProcessVersion, User, WorkItem
-from web.masking import mask_phone
+from web.masking import mask_id, mask_phone
 
 
 def iso(value: datetime | None) -> str | None:
@@ -46,7 +46,8 @@ def customer(record: Customer | None, *, show_phone: bool) -> dict | None:
     if record is None:
         return None
     return {
-        "id": record.external_id,
+        # Masked beside the masked phone: a customer number identifies the person as well as the phone does.
+        "id": record.external_id if show_phone else mask_id(record.external_id),
         "name": record.name,
         "phone": record.phone if show_phone else mask_phone(record.phone),
         "phone_masked": not show_phone,
@@ -187,4 +188,5 @@ def tracking(view: CustomerView) -> dict:
         ],
         "owner": {"first_name": view.owner_first_name} if view.owner_first_name is not None else None,
         "next_step": {"name": step.name, "due_at": iso(step.due_at)} if step is not None else None,
+        "decision_due_at": iso(view.decision_due_at),
     }

@@ -98,14 +98,21 @@ def draft_file(draft_id: int, name: str):
 @roles_required(*OWNERS)
 def save_draft(draft_id: int):
     """Save changed files (if ``revision`` is still current) and check the draft as deploy would."""
-    body = json_object(allowed={"revision", "files", "deleted"}, required={"revision"}, limit=SAVE_MAX_BYTES)
+    body = json_object(
+        allowed={"revision", "files", "deleted", "renamed"}, required={"revision"}, limit=SAVE_MAX_BYTES
+    )
     revision = _integer(body, "revision")
     files = body.get("files") or {}
     deleted = body.get("deleted") or []
+    renamed = body.get("renamed") or {}
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise ValidationFailed("files maps file names to their text", {"files": "must map names to text"})
     if not isinstance(deleted, list) or not all(isinstance(n, str) for n in deleted):
         raise ValidationFailed("deleted lists file names", {"deleted": "must be a list of names"})
+    if not isinstance(renamed, dict) or not all(isinstance(v, str) for v in renamed.values()):
+        raise ValidationFailed(
+            "renamed maps present names to new ones", {"renamed": "must map names to names"}
+        )
     db = session()
     encoded = {name: text.encode("utf-8") for name, text in files.items()}
     draft = drafts.save(
@@ -115,6 +122,30 @@ def save_draft(draft_id: int):
         revision=revision,
         files=encoded,
         deleted=deleted,
+        renamed=renamed,
+        actor=current_user().username,
+    )
+    return jsonify({"draft": show.draft(draft), **_checks(draft_id)})
+
+
+@bp.get(f"/drafts/<{ID}:draft_id>/revisions")
+@roles_required(*OWNERS)
+def draft_revisions(draft_id: int):
+    """Every save of the draft, newest first: who, when, what it did, its files."""
+    return jsonify({"items": [show.revision(r) for r in drafts.revisions(session(), draft_id)]})
+
+
+@bp.post(f"/drafts/<{ID}:draft_id>/revisions/<int(max=2147483647):number>/restore")
+@roles_required(*OWNERS)
+def restore_revision(draft_id: int, number: int):
+    """Make the draft's files what they were at revision ``number`` (a new save on ``revision``), and check."""
+    body = json_object(allowed={"revision"}, required={"revision"})
+    draft = drafts.restore(
+        session(),
+        _clock(),
+        draft_id,
+        revision=_integer(body, "revision"),
+        restore=number,
         actor=current_user().username,
     )
     return jsonify({"draft": show.draft(draft), **_checks(draft_id)})
@@ -210,6 +241,7 @@ def deploy_draft(draft_id: int):
     answer = {
         "deployed": [shapes.version(v) for v in result.deployed],
         "unchanged": [shapes.version(v) for v in result.unchanged],
+        "warnings": [{"file": w.file, "element": w.element, "message": w.message} for w in result.warnings],
     }
     return jsonify(answer), 201 if result.deployed else 200
 

@@ -6,7 +6,16 @@ from web.api.schemas import BOOL, ID, MAYBE_TEXT, MAYBE_TIME, TEXT, TIME, nullab
 
 TAG = "studio"
 INT = {"type": "integer"}
-PROBLEM = obj({"file": TEXT, "element": MAYBE_TEXT, "message": TEXT})
+PROBLEM = obj(
+    {
+        "file": TEXT,
+        "element": MAYBE_TEXT,
+        "message": {**TEXT, "description": "in English"},
+        "code": {**TEXT, "description": "stable, e.g. flow.no_condition; empty when the problem has none"},
+        "params": {"type": "object", "description": "what the message says, for a translation by code"},
+        "text": {**TEXT, "description": "the message in the request's language"},
+    }
+)
 ELEMENT_REF = obj({"id": TEXT, "name": TEXT})
 
 
@@ -210,8 +219,30 @@ SCHEMAS = {
             "revision": {"type": "integer", "minimum": 1},
             "files": {"type": "object", "additionalProperties": TEXT, "description": "name -> text"},
             "deleted": {"type": "array", "items": TEXT},
+            "renamed": {
+                "type": "object",
+                "additionalProperties": TEXT,
+                "description": "present name -> new name (applied before deleted and files)",
+            },
         },
         required=["revision"],
+    ),
+    "DraftRevision": obj(
+        {
+            "revision": INT,
+            "saved_by": TEXT,
+            "saved_at": TIME,
+            "action": {"enum": ["created", "saved", "restored"]},
+            "restored_from": {
+                "type": ["integer", "null"],
+                "description": "the revision a restore went back to",
+            },
+            "files": {"type": "array", "items": obj({"name": TEXT, "sha256": TEXT})},
+        }
+    ),
+    "DraftRevisionList": obj({"items": {"type": "array", "items": ref("DraftRevision")}}),
+    "RestoreRequest": obj(
+        {"revision": {"type": "integer", "minimum": 1, "description": "the draft's current revision"}}
     ),
 }
 
@@ -282,6 +313,23 @@ def paths() -> dict:
             "delete": _op(
                 "Discard a draft", {200: ("Discarded", "Discarded")}, [404, 409], params=[DRAFT_ID]
             ),
+        },
+        "/drafts/{draft_id}/revisions": {
+            "get": _op(
+                "Every save of the draft, newest first (who, when, its files)",
+                {200: ("Revisions", "DraftRevisionList")},
+                [404],
+                params=[DRAFT_ID],
+            )
+        },
+        "/drafts/{draft_id}/revisions/{number}/restore": {
+            "post": _op(
+                "Bring back the files of an earlier revision, as a new save (optimistic), and check the draft",
+                {200: ("Restored, with the checks' problems", "Saved")},
+                [400, 404, 409, 413, 422],
+                params=[DRAFT_ID, _path("number", INT)],
+                body="RestoreRequest",
+            )
         },
         "/drafts/{draft_id}/files/{name}": {
             "get": _op(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.errors import NotFound, ValidationFailed
-from engine.models import Draft
+from engine.errors import NotFound, Problem, ValidationFailed
+from engine.models import Draft, DraftRevision
 from engine.studio.catalog import VersionRow
 from engine.studio.checks import Checked, problem_dict
 from engine.studio.trying import TryReport
+from web import problem_texts
 from web.api.shapes import iso, version
 
 
@@ -38,6 +39,17 @@ def draft(row: Draft) -> dict[str, Any]:
     }
 
 
+def revision(row: DraftRevision) -> dict[str, Any]:
+    return {
+        "revision": row.revision,
+        "saved_by": row.saved_by,
+        "saved_at": iso(row.saved_at),
+        "action": row.action,
+        "restored_from": row.restored_from,
+        "files": [{"name": name, "sha256": digest} for name, digest in sorted(row.files.items())],
+    }
+
+
 def file_text(row: Draft, name: str) -> dict[str, Any]:
     found = next((f for f in row.files if f.name == name), None)
     if found is None:
@@ -49,8 +61,13 @@ def file_text(row: Draft, name: str) -> dict[str, Any]:
     return {"name": found.name, "sha256": found.sha256, "content": text}
 
 
+def problem(item: Problem) -> dict[str, Any]:
+    """A problem with ``text``: its message in the request's language (``message`` stays English)."""
+    return {**problem_dict(item), "text": problem_texts.text(item)}
+
+
 def checks(result: Checked) -> dict[str, Any]:
-    return {"ok": result.ok, "problems": [problem_dict(p) for p in result.problems]}
+    return {"ok": result.ok, "problems": [problem(p) for p in result.problems]}
 
 
 def try_report(report: TryReport) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import NotFound
+from engine.evidence import attachments
 from engine.models import Role
 from web import labels
 from web.auditor import forms, queries
@@ -59,7 +60,8 @@ def case(case_id: int):
     trace = case_trace(session(), case_id, now())
     if trace is None:
         raise NotFound(_("There is no case %(id)s.", id=case_id))
-    return render_template("auditor/case.html", trace=trace, now=now())
+    evidence = attachments.for_case(session(), case_id)
+    return render_template("auditor/case.html", trace=trace, now=now(), evidence=evidence)
 
 
 @bp.get("/chain")
@@ -67,7 +69,7 @@ def case(case_id: int):
 def chain():
     """Whether the audit log is intact: every event's hash recomputed from the first (remembered a minute)."""
     monitor = current_app.extensions.setdefault("auditor.chain", ChainMonitor())
-    status, remembered = monitor.status(session(), now())
+    status, remembered = monitor.status(session(), now(), current_app.config)
     return render_template(
         "auditor/chain.html",
         status=status,

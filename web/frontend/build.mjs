@@ -8,6 +8,7 @@ const OUT = 'web/static/build';
 export const ENTRIES = {
   'studio-editor': 'web/frontend/editor/main.js',
   'studio-compare': 'web/frontend/compare/main.js',
+  'auditor-path': 'web/frontend/path/main.js',
   reports: 'web/frontend/reports/main.js',
 };
 

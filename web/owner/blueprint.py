@@ -9,6 +9,8 @@ inline scripts stay forbidden here as everywhere. Every other header is the app'
 
 from flask import Blueprint
 
+from engine.errors import Problem
+from web.problem_texts import text
 from web.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
@@ -21,3 +23,17 @@ def _studio_policy(response):
     # Set before the app's own after_request, which only fills headers that are not set yet.
     response.headers["Content-Security-Policy"] = STUDIO_CSP
     return response
+
+
+@bp.app_template_filter("problem_text")
+def _problem_text(problem) -> str:
+    """A deploy problem (a ``Problem`` or its JSON form) in the page's language."""
+    if isinstance(problem, dict):
+        problem = Problem(
+            problem["file"],
+            problem["message"],
+            problem.get("element"),
+            problem.get("code") or "",
+            problem.get("params") or {},
+        )
+    return text(problem)

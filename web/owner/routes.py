@@ -13,6 +13,7 @@ from engine.studio import catalog, drafts
 from web.db import session
 from web.i18n import current_language
 from web.owner.blueprint import bp
+from web.owner.modeler_texts import modeler_texts
 from web.owner.texts import editor_texts
 from web.pages import me, page
 from web.schema_forms import fields
@@ -68,6 +69,8 @@ def editor(draft_id: int):
         chosen=chosen,
         forms=[n for n in names if n.endswith(".json")],
         texts=json.dumps(editor_texts(), ensure_ascii=False),
+        # The modelers' own words, when the page is not in their language (English).
+        modeler_texts=json.dumps(modeler_texts() if current_language() != "en" else {}, ensure_ascii=False),
     )
 
 

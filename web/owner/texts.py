@@ -5,55 +5,15 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 
-def problem_patterns() -> list[list[str]]:
-    """The deploy validator's commonest messages (English, from engine/validation_*.py) in the page's language:
-    (a JavaScript regular expression with named groups, the translated message using those names)."""
-    return [
-        [
-            r"^(?<what>.+?) leaves (?<gateway>.+?) without a condition and is not its default flow; give it a "
-            r"condition or make it the default\.$",
-            _(
-                "%(what)s leaves %(gateway)s without a condition and is not its default flow; give it a condition "
-                "or make it the default."
-            ),
-        ],
-        [
-            r"^(?<what>.+?) cannot be reached from a start event, so it would never run; connect it or remove it\.$",
-            _(
-                "%(what)s cannot be reached from a start event, so it would never run; connect it or remove it."
-            ),
-        ],
-        [
-            r"^(?<what>.+?) is not in any lane.*; put it in the lane of the department that does this work\.$",
-            _("%(what)s is not in any lane; put it in the lane of the department that does this work."),
-        ],
-        [
-            r'^(?<what>.+?) calls the operation "(?<name>[^"]*)", which is not one of the handlers this server '
-            r"has: (?<known>.+)\.$",
-            _(
-                '%(what)s calls the operation "%(name)s", which is not one of the handlers this server has: %(known)s.'
-            ),
-        ],
-        [
-            r'^(?<what>.+?) uses the (?<kind>.+?) "(?<value>[^"]*)", which is not a \.json file of this upload.*$',
-            _('%(what)s uses the %(kind)s "%(value)s", which is not a .json file of this upload.'),
-        ],
-        [
-            r'^(?<what>.+?) has the timer (?<kind>\S+) (?<shown>.+); write it as text in quotes, for example "PT4H"\.$',
-            _('%(what)s has the timer %(kind)s %(shown)s; write it as text in quotes, for example "PT4H".'),
-        ],
-    ]
-
-
 def editor_texts() -> dict:
     return {
-        "patterns": problem_patterns(),
         "saved": _("Saved (revision %(revision)s)."),
         "saving": _("Saving…"),
         "conflict": _(
             "Someone else saved this draft first. Reload the page to see their change, then make yours again."
         ),
         "save_failed": _("The draft could not be saved: %(message)s"),
+        "keep_mine": _("Download your version of this file"),
         "problems": _("Problems that stop this draft from being deployed"),
         "no_problems": _("The checks pass: this draft could be deployed."),
         "lint": _("Modelling advice (bpmnlint)"),

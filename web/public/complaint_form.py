@@ -4,14 +4,13 @@ submission built from what they posted.
 The fields come from the deployed intake form (a process owner may add one); the customer never chooses the
 channel (``web``), the time of receipt, the answer language (the page's), nor their segment. They identify
 themselves by name and mobile number: a customer filing on the website rarely knows the bank's customer
-number, and a number typed by an anonymous visitor must not reach the bank's customer record. The record's
-key is the normalised mobile number (``tel:13812345678``), so the same person's complaints from this site are
-one customer's history (repeats found, open cases joined), and the owner confirms who they are when calling.
+number. What an anonymous visitor types proves nothing, so it never reaches a customer record: the engine
+files the complaint under a provisional customer of its own and records the name and number as a claim, which
+the case's owner confirms or rejects after calling back (``engine/cases/identity.py``).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -53,16 +52,6 @@ WORDING = {
     ),
 }
 GROUPS = {"complaint": lazy_gettext("Your complaint"), "customer": lazy_gettext("How we reach you")}
-_COUNTRY = re.compile(r"^(?:0086|86)(1\d{10})$")  # a Chinese mobile number written with the country code
-
-
-def customer_key(phone: str) -> str | None:
-    """The customer record's key for a mobile number: its digits, without China's country code."""
-    digits = re.sub(r"\D", "", phone or "")
-    if not digits:
-        return None
-    found = _COUNTRY.match(digits)
-    return "tel:" + (found.group(1) if found else digits)
 
 
 def fields(schema: dict, values: Any, errors: dict[str, str], *, language: str, timezone: str):
@@ -84,9 +73,7 @@ def read(schema: dict, form, *, language: str, timezone: str, now: datetime) -> 
     person = data.setdefault("customer", {})
     complaint["channel"] = CHANNEL
     complaint["language"] = "zh" if language.startswith("zh") else "en"
-    key = customer_key(person.get("phone", ""))
-    if key:
-        person["id"] = key
+    person["id"] = "web"  # a placeholder for the form's check: the engine gives a public filing its own id
     for path, message in schema_forms.check(schema, data).items():
         if path not in OMIT:  # what the customer did not fill in is not theirs to correct
             errors.setdefault(path, message)

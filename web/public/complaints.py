@@ -50,7 +50,7 @@ def new_complaint():
             retry_after=max(1, math.ceil(wait)),
         )
     try:
-        result = intake.file_complaint(engine, data, actor=ACTOR)
+        result = intake.file_complaint(engine, data, actor=ACTOR, public=True)
     except ValidationFailed as refused:  # the engine has the last word; our checks normally catch it all
         return _form(schema, request.form, _engine_errors(refused.errors), 422)
     session["filed"] = {"case": result.case.id, "merged": result.merged, "at": now().isoformat()}

@@ -34,6 +34,10 @@ MILESTONE_HINTS = {
 NEXT_STEP = {
     "decision": lazy_gettext("Our decision on your complaint"),
     "follow_up": lazy_gettext("We check with you that the problem is solved"),
+    "first_contact": lazy_gettext("We call you about your complaint"),
+    "direction": lazy_gettext("We tell you how we will handle your complaint"),
+    "initial_plan": lazy_gettext("Your initial resolution plan"),
+    "plan": lazy_gettext("Our reply with a plan and when to expect the outcome"),
 }
 # The survey in the customer's words (the form itself is the owner's follow-up visit form).
 SURVEY_WORDING = {
@@ -68,6 +72,7 @@ class TrackView:
     next_step: str | None  # what comes next, in words
     next_due: datetime | None
     closed: bool
+    decision_due: datetime | None = None  # shown beside a sooner promised step
     answer: dict[str, Any] | None = None  # the knowledge-base answer awaiting the customer's reply
     survey_fields: list = field(default_factory=list)  # the survey to answer now, if any
     survey_errors: dict[str, str] = field(default_factory=dict)
@@ -98,6 +103,7 @@ def build(
         next_step=str(NEXT_STEP.get(step.name, step.name)) if step else None,
         next_due=step.due_at if step else None,
         closed=customer_updates.is_closed(case),
+        decision_due=shown.decision_due_at if step and step.name != "decision" else None,
     )
     if view.closed:
         return view

@@ -1,8 +1,10 @@
 """Sign-in with a username and password (argon2 hashes), sign-out, and the language switch.
 
-Every try is an audit event (``user.signed_in`` / ``user.sign_in_failed``, with the client's address); tries
-are limited per client and per username, so guessing passwords is slow. The session is cleared at sign-in, so
-a session id planted before it is worth nothing after.
+Every try is an audit event (``user.signed_in`` / ``user.sign_in_failed``, with the client's address); failed
+tries are limited per client and username pair and per client (shared by every worker with
+``RATE_LIMIT_STORE``), so guessing passwords is slow and nobody can lock a colleague out. The session is
+cleared at sign-in, so a session id planted before it is worth nothing after; it is held on the server, so
+signing out ends it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
 from engine import accounts
+from engine.accounts import sessions
 from engine.cases.demo import DEMO_PASSWORD, DEMO_USERS
+from engine.clock import system_clock
 from web import auth, ratelimit
 from web.db import clock
 from web.db import session as db_session
@@ -32,18 +36,23 @@ def signin():
     client = request.remote_addr or "unknown"
     if not username or not password:
         return _form(target, username, _("Enter your username and password."), 422)
-    keys = (client, "user:" + username)  # failed tries are limited per client and per username
-    if any(ratelimit.wait("signin", key, count=False) is not None for key in keys):
+    # Failed tries are limited per (client, username) pair, so guessing one password is slow but nobody can lock
+    # a colleague out from another desk; and per client, so one client cannot guess across many usernames.
+    limits = (("signin", f"{client}|{username[:150]}"), ("signin_client", client))
+    if any(ratelimit.wait(bucket, key, count=False) is not None for bucket, key in limits):
         raise TooManyRequests(_("Too many failed sign-ins. Wait a few minutes and try again."))
     user = accounts.sign_in(db_session(), clock(), username, password, client)
     if user is None:
-        for key in keys:
-            ratelimit.wait("signin", key)
+        for bucket, key in limits:
+            ratelimit.wait(bucket, key)
         return _form(target, username, _("The username or password is not right."), 401)
     language = session.get("language")
     session.clear()  # a session id planted before sign-in is worth nothing after it
     session.permanent = True
     session["user_id"] = user.id
+    session["sid"] = sessions.open_session(  # wall-clock time, as for the cookie's own expiry
+        db_session(), system_clock, user, client, current_app.permanent_session_lifetime
+    )
     if language:
         session["language"] = language
     return redirect(target or home_for(user))
@@ -60,6 +69,7 @@ def signout():
         "user.signed_out",
         {"username": user.username},
     )
+    sessions.end_session(db_session(), session.get("sid"))  # a copy of the cookie is refused from now on
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("signin.signin"))

@@ -11,9 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.models.people import roles_held
+
 PUBLIC = "public"  # anyone, signed in or not (customers have no account)
 SIGNED_IN = "signed_in"  # any signed-in user, whatever the role
-STAFF_ROLES = ("agent", "supervisor", "process_owner", "auditor", "admin")
+STAFF_ROLES = (
+    "agent",
+    "supervisor",
+    "process_owner",
+    "auditor",
+    "admin",
+    "department_head",
+    "senior_manager",
+)
 
 
 @dataclass(frozen=True)
@@ -29,4 +39,5 @@ class Route:
             return True
         if role is None:
             return False
-        return self.allowed == SIGNED_IN or role in self.allowed
+        # A department head and a senior manager reach what a supervisor reaches (engine/models/people.py).
+        return self.allowed == SIGNED_IN or bool(roles_held(role) & set(self.allowed))

@@ -12,4 +12,8 @@ ROUTES = [
     Route("POST", "/agent/tasks/" + ID.format("task_id"), WORKERS, "/agent/tasks/{task}"),
     Route("GET", "/agent/cases/" + ID.format("case_id"), WORKERS, "/agent/cases/{case}"),
     Route("GET", "/agent/notices", WORKERS),
+    # Without a decision in the form the case page comes back with a message: allowed, changing nothing.
+    Route(
+        "POST", "/agent/cases/" + ID.format("case_id") + "/identity", WORKERS, "/agent/cases/{case}/identity"
+    ),
 ]

@@ -22,6 +22,14 @@ ROUTES = [
     Route("DELETE", DRAFT, OWNERS, "/api/v1/drafts/999999"),
     Route("GET", DRAFT + "/files/<path:name>", OWNERS, "/api/v1/drafts/999999/files/general.bpmn"),
     Route("GET", DRAFT + "/checks", OWNERS, "/api/v1/drafts/999999/checks"),
+    Route("GET", DRAFT + "/revisions", OWNERS, "/api/v1/drafts/999999/revisions"),
+    Route(
+        "POST",
+        DRAFT + "/revisions/<int(max=2147483647):number>/restore",
+        OWNERS,
+        "/api/v1/drafts/999999/revisions/1/restore",
+        data={"json": {"revision": 1}},
+    ),
     Route("GET", DRAFT + "/compare", OWNERS, "/api/v1/drafts/999999/compare"),
     Route("POST", DRAFT + "/try", OWNERS, "/api/v1/drafts/999999/try", data={"json": {}}),
     Route("POST", DRAFT + "/run", OWNERS, "/api/v1/drafts/999999/run", data={"json": {}}),
@@ -93,4 +101,19 @@ ROUTES += [
         "/owner/versions/1/migrate",
     ),
     Route("POST", "/owner/form-preview", OWNERS),
+]
+
+# A draft's files and history (web/owner/files.py).
+DRAFT_PAGE = "/owner/drafts/" + PAGE_ID.format("draft_id")
+ROUTES += [
+    Route("POST", DRAFT_PAGE + "/files", OWNERS, "/owner/drafts/999999/files"),
+    Route("POST", DRAFT_PAGE + "/files/rename", OWNERS, "/owner/drafts/999999/files/rename"),
+    Route("POST", DRAFT_PAGE + "/files/delete", OWNERS, "/owner/drafts/999999/files/delete"),
+    Route("GET", DRAFT_PAGE + "/history", OWNERS, "/owner/drafts/999999/history"),
+    Route(
+        "POST",
+        DRAFT_PAGE + "/history/<int(max=2147483647):number>/restore",
+        OWNERS,
+        "/owner/drafts/999999/history/1/restore",
+    ),
 ]

@@ -137,5 +137,9 @@ def test_running_one_case_steps_the_draft_with_typed_data_and_a_moving_clock(ses
     assert state["timers"][0]["due_at"] == clock() + timedelta(hours=1)
     state = run_one(session, clock, files, process="complaint", data=data, steps=[{"wait_minutes": 61}])
     assert "tell_direction_escalate" in [e["id"] for e in state["path"]]
-    assert [m["template"] for m in state["messages"]] == ["escalation"]
+    assert [m["template"] for m in state["messages"]] == [
+        "complaint_received",
+        "complaint_received",
+        "escalation",
+    ]
     assert counts(session)["cases"] == 0

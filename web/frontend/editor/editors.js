@@ -7,6 +7,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import spiffworkflow from '../shared/spiffworkflow.json';
 import { csrfToken, format } from '../shared/api';
 import StudioPropertiesProvider from './properties';
+import { translateModule } from './translate';
 
 const PALETTE_WIDTH = 110;
 
@@ -19,7 +20,12 @@ export async function bpmnEditor({ xml, canvas, panel, settings, onChange }) {
   const modeler = new BpmnModeler({
     container: canvas,
     propertiesPanel: { parent: panel },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, studioModule],
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      studioModule,
+      translateModule(settings.words),
+    ],
     moddleExtensions: { spiffworkflow },
   });
   await modeler.importXML(xml);
@@ -35,10 +41,18 @@ export async function bpmnEditor({ xml, canvas, panel, settings, onChange }) {
   };
 }
 
-export async function dmnEditor({ xml, canvas, panel, onChange }) {
+export async function dmnEditor({ xml, canvas, panel, words, onChange }) {
   panel.hidden = true;
   canvas.classList.add('dmn');
-  const modeler = new DmnModeler({ container: canvas });
+  // dmn-js gives each view (diagram, table, literal expression) its own modules: translate in every one.
+  const translated = { additionalModules: [translateModule(words)] };
+  const modeler = new DmnModeler({
+    container: canvas,
+    drd: translated,
+    decisionTable: translated,
+    literalExpression: translated,
+    boxedExpression: translated,
+  });
   await modeler.importXML(xml);
   // Open the decision table itself: that is what a process owner edits.
   const table = modeler.getViews().find((view) => view.type === 'decisionTable');
@@ -57,6 +71,7 @@ export async function dmnEditor({ xml, canvas, panel, onChange }) {
   }
   return {
     viewer: null,
+    table: canvas,
     async text() {
       return (await modeler.saveXML({ format: true })).xml;
     },

@@ -6,7 +6,7 @@ import './style.css';
 import { api, format } from '../shared/api';
 import { bpmnEditor, dmnEditor, jsonEditor } from './editors';
 import { lint } from './lint';
-import { Markers, renderList } from './markers';
+import { Markers, TableMarkers, renderList } from './markers';
 
 const root = document.getElementById('studio');
 if (root) {
@@ -33,11 +33,12 @@ async function start(root) {
   };
   const file = await api(`${draftUrl}/files/${encodeURIComponent(state.file)}`);
   const editor = await openEditor(root, file.content, T, changed);
-  const markers = editor.viewer ? new Markers(editor.viewer) : null;
+  const markers = editor.viewer ? new Markers(editor.viewer) : editor.table ? new TableMarkers(editor.table) : null;
   const otherFile = (name) => `?file=${encodeURIComponent(name)}`;
 
   const showProblems = (answer) => {
-    const items = answer.problems.map((p) => ({ ...p, id: p.element, message: translate(p.message, T.patterns) }));
+    // `text` is the problem in the page's language (the server's catalog, by the problem's code).
+    const items = answer.problems.map((p) => ({ ...p, id: p.element, message: p.text || p.message }));
     if (markers) {
       markers.show('problem', items.filter((p) => p.file === state.file));
     }
@@ -52,7 +53,7 @@ async function start(root) {
 
   let lintTimer = null;
   function scheduleLint() {
-    if (!markers) {
+    if (!editor.viewer) {
       return;
     }
     clearTimeout(lintTimer);
@@ -79,12 +80,20 @@ async function start(root) {
       state.revision = answer.draft.revision;
       state.dirty = false;
       root.dataset.revision = String(state.revision);
+      // The file forms (add, rename, delete) save on the revision they carry: keep it the current one.
+      for (const input of root.querySelectorAll('input[name="revision"]')) {
+        input.value = String(state.revision);
+      }
       status.textContent = format(T.saved, { revision: state.revision });
       showProblems(answer);
     } catch (error) {
       saveButton.disabled = false;
       const detail = error.body && error.body.errors ? ` ${JSON.stringify(error.body.errors)}` : '';
       status.textContent = error.status === 409 ? T.conflict : format(T.save_failed, { message: error.message + detail });
+      if (error.status === 409) {
+        status.appendChild(document.createTextNode(' '));
+        status.appendChild(await keepMine(editor, state.file, T.keep_mine));
+      }
     }
   }
 
@@ -120,10 +129,11 @@ async function openEditor(root, content, T, onChange) {
       Promise.resolve(JSON.parse(root.dataset.forms)),
       api(root.dataset.handlers).then((answer) => answer.items),
     ]);
-    return bpmnEditor({ xml: content, canvas, panel, settings: { texts: T, forms, handlers }, onChange });
+    const words = JSON.parse(root.dataset.modelerTexts || '{}');
+    return bpmnEditor({ xml: content, canvas, panel, settings: { texts: T, forms, handlers, words }, onChange });
   }
   if (name.endsWith('.dmn')) {
-    return dmnEditor({ xml: content, canvas, panel, onChange });
+    return dmnEditor({ xml: content, canvas, panel, words: JSON.parse(root.dataset.modelerTexts || '{}'), onChange });
   }
   document.querySelector('.workbench').hidden = true;
   document.getElementById('json-editor').hidden = false;
@@ -137,13 +147,12 @@ async function openEditor(root, content, T, onChange) {
   });
 }
 
-// The validator's message in the page's language, when it is one of the messages the page has a translation of.
-function translate(message, patterns) {
-  for (const [source, template] of patterns || []) {
-    const found = new RegExp(source).exec(message);
-    if (found) {
-      return format(template, found.groups || {});
-    }
-  }
-  return message;
+// After a refused save, the owner's own text of the file as a download, so that reloading loses nothing.
+async function keepMine(editor, name, label) {
+  const link = document.createElement('a');
+  link.id = 'keep-mine';
+  link.textContent = label;
+  link.download = name;
+  link.href = URL.createObjectURL(new Blob([await editor.text()], { type: 'text/plain' }));
+  return link;
 }

@@ -87,3 +87,48 @@ export function renderList(container, heading, items, markers, otherFile) {
   container.appendChild(title);
   container.appendChild(list);
 }
+
+// The same for a decision table (dmn-js): the cell or rule a problem names gets the outline and the messages as
+// its tooltip. dmn-js redraws a cell when it is edited, which drops the mark until the next save draws it again.
+export class TableMarkers {
+  constructor(container) {
+    this.container = container;
+  }
+
+  cells(id) {
+    if (!id) {
+      return [];
+    }
+    const name = CSS.escape(id);
+    return [...this.container.querySelectorAll(`[data-element-id="${name}"], td[data-row-id="${name}"]`)];
+  }
+
+  has(id) {
+    return this.cells(id).length > 0;
+  }
+
+  show(kind, items) {
+    for (const cell of this.container.querySelectorAll(`.${KINDS[kind]}`)) {
+      cell.classList.remove(KINDS[kind]);
+      cell.removeAttribute('title');
+    }
+    const messages = {};
+    for (const item of items) {
+      messages[item.id] = [...(messages[item.id] || []), item.message];
+    }
+    for (const [id, said] of Object.entries(messages)) {
+      for (const cell of this.cells(id)) {
+        cell.classList.add(KINDS[kind]);
+        cell.title = said.join('\n');
+      }
+    }
+  }
+
+  focus(id) {
+    const [cell] = this.cells(id);
+    if (cell) {
+      cell.scrollIntoView({ block: 'center' });
+      cell.focus();
+    }
+  }
+}

@@ -22,7 +22,7 @@ from engine.models import AuditEvent
 
 GENESIS = "0" * 64
 # Any constant will do; it names the one advisory lock that serialises appends on PostgreSQL.
-_CHAIN_LOCK_KEY = 0x61756474
+CHAIN_LOCK_KEY = 0x61756474
 
 
 _TABLE = AuditEvent.__table__
@@ -83,7 +83,7 @@ def append(session: Session, events: Iterable[PendingEvent]) -> int:
         return 0
     if session.get_bind().dialect.name == "postgresql":
         # Held until commit: concurrent steps on other nodes queue here, so the chain never forks.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
     # Plain Core on the connection: the ORM layer adds nothing here and costs a third of the step.
     connection = session.connection()
     head = connection.execute(_HEAD).first()

@@ -14,9 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.accounts.sessions import end_all as end_sessions
 from engine.clock import Clock, as_utc
 from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, User
+from engine.models import DEFAULT_DEPARTMENTS, ApiToken, Department, Role, TokenScope, User
 from engine.store.db import begin_write
 
 _hasher = PasswordHasher()
@@ -101,18 +102,40 @@ def create_user(
     return user
 
 
-def create_token(session: Session, clock: Clock, username: str, actor: str = "system") -> str:
-    """Issue a bearer token for ``username``; only its hash is stored, so this is the one chance to see it."""
+def create_token(
+    session: Session, clock: Clock, username: str, actor: str = "system", scope: str = TokenScope.FULL
+) -> str:
+    """Issue a bearer token for ``username``; only its hash is stored, so this is the one chance to see it.
+
+    ``scope``: ``full`` (whatever the user's role allows), ``read`` (no changes) or ``metrics`` (only the
+    monitoring figures: a monitoring system's token cannot read cases).
+    """
+    if scope not in set(TokenScope):
+        raise ValidationFailed(
+            "the token cannot be issued", {"scope": f"must be one of: {', '.join(TokenScope)}"}
+        )
     begin_write(session)
     user = session.scalar(User.by_username(username))
     if user is None:
         raise NotFound(f"no user named {username!r}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = as_utc(clock())
-    session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), prefix=token[:12], created_at=now))
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=token_digest(token), prefix=token[:12], created_at=now, scope=scope
+        )
+    )
     audit.append(
         session,
-        [audit.PendingEvent(now, actor, "token.created", None, {"username": username, "prefix": token[:12]})],
+        [
+            audit.PendingEvent(
+                now,
+                actor,
+                "token.created",
+                None,
+                {"username": username, "prefix": token[:12], "scope": scope},
+            )
+        ],
     )
     session.commit()
     return token
@@ -123,7 +146,13 @@ def token_digest(token: str) -> str:
 
 
 def user_for_token(session: Session, token: str, clock: Clock) -> User | None:
-    """The active user a bearer token belongs to (None for an unknown, revoked or disabled one).
+    """The active user a bearer token belongs to (None for an unknown, revoked or disabled one)."""
+    found = token_for(session, token, clock)
+    return found.user if found is not None else None
+
+
+def token_for(session: Session, token: str, clock: Clock) -> ApiToken | None:
+    """The live token row (its user active), or None for an unknown, revoked or disabled one.
 
     Records when the token was used, at most once a minute, so that reads do not each become a write.
     """
@@ -132,12 +161,12 @@ def user_for_token(session: Session, token: str, clock: Clock) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    user, now = row.user, as_utc(clock())
+    now = as_utc(clock())
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
         begin_write(session)
         session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
         session.commit()
-    return user
+    return row
 
 
 # A hash of a password nobody has: checked when the username is unknown, so that a wrong username takes as long
@@ -268,6 +297,8 @@ def update_user(
             setattr(user, name, changes[name]["to"])
     if "departments" in changes:
         user.departments = chosen
+    if changes.get("active", {}).get("to") is False:
+        end_sessions(session, user.id)  # a disabled user is signed out everywhere at once
     audit.append(
         session,
         [
@@ -289,6 +320,7 @@ def reset_password(session: Session, clock: Clock, user_id: int, password: str, 
     if user is None:
         raise NotFound(f"user {user_id} does not exist")
     user.password_hash = hash_password(password)
+    end_sessions(session, user.id)  # whoever knew the old password is signed out
     audit.append(
         session,
         [

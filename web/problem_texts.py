@@ -1,0 +1,204 @@
+"""The deploy validator's problems in the page's language, from their stable code and parameters.
+
+The validator (``engine/deploy/``) writes each problem in English and, for the problems a process owner meets
+while editing, adds a ``code`` and ``params`` (``engine.errors.Problem``). This catalog turns those into the
+page's language; a problem without a code, or with a code the catalog does not know yet, keeps its English
+message. Elements named in the parameters are drawn as "kind "name"" in the page's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from engine.errors import Problem
+from web.i18n import current_language
+
+
+def element_kinds() -> dict[str, str]:
+    """BPMN element kinds (their XML tag) as a process owner calls them."""
+    return {
+        "process": _("process"),
+        "subProcess": _("sub-process"),
+        "transaction": _("transaction"),
+        "adHocSubProcess": _("ad-hoc sub-process"),
+        "task": _("task"),
+        "userTask": _("user task"),
+        "manualTask": _("manual task"),
+        "scriptTask": _("script task"),
+        "serviceTask": _("service task"),
+        "sendTask": _("send task"),
+        "receiveTask": _("receive task"),
+        "businessRuleTask": _("business rule task"),
+        "callActivity": _("call activity"),
+        "exclusiveGateway": _("exclusive gateway"),
+        "parallelGateway": _("parallel gateway"),
+        "inclusiveGateway": _("inclusive gateway"),
+        "eventBasedGateway": _("event-based gateway"),
+        "complexGateway": _("complex gateway"),
+        "startEvent": _("start event"),
+        "endEvent": _("end event"),
+        "intermediateCatchEvent": _("intermediate catch event"),
+        "intermediateThrowEvent": _("intermediate throw event"),
+        "boundaryEvent": _("boundary event"),
+        "sequenceFlow": _("sequence flow"),
+        "dataStore": _("data store"),
+        "dataStoreReference": _("data store reference"),
+        "dataObjectReference": _("data object reference"),
+    }
+
+
+def templates() -> dict[str, str]:
+    """Each code's message; ``%(what)s`` is the element the problem is on."""
+    return {
+        "element.data_store": _(
+            "%(what)s is a data store, which this engine does not provide; keep case data in process variables."
+        ),
+        "element.unreachable": _(
+            "%(what)s cannot be reached from a start event, so it would never run; connect it or remove it."
+        ),
+        "gateway.complex": _(
+            "%(what)s cannot run: complex gateways are not supported. Use an inclusive or exclusive gateway instead."
+        ),
+        "subprocess.ad_hoc": _(
+            "%(what)s would start all of its activities at once; use a sub-process with a parallel or inclusive "
+            "gateway."
+        ),
+        "activity.compensation": _(
+            "%(what)s is a compensation activity, which the engine never runs. Model the undo work as ordinary tasks."
+        ),
+        "data.mapping": _(
+            "%(what)s maps data with a transformation or assignment, which the engine ignores; copy the data in a"
+            " script instead."
+        ),
+        "event.link": _(
+            "%(what)s is a link event, which the engine does not follow; connect the two parts with a sequence "
+            "flow instead."
+        ),
+        "event.compensation": _(
+            "%(what)s uses compensation, which the engine never runs; model the undo work as ordinary tasks."
+        ),
+        "event.ignored_trigger": _(
+            "%(what)s has a %(trigger)s trigger, which the engine ignores on this kind of event. Supported here: "
+            "%(supported)s."
+        ),
+        "event.definition_ref": _(
+            "%(what)s refers to a shared event definition, which the engine ignores; put the event definition "
+            "inside the event."
+        ),
+        "boundary.no_trigger": _(
+            "%(what)s has no trigger; a boundary event needs a timer, message, signal, error, escalation, "
+            "conditional or cancel definition."
+        ),
+        "loop.multi_instance_count": _(
+            "%(what)s repeats (multi-instance) but must say how often: give a loop cardinality or a loop input "
+            "collection, one of the two."
+        ),
+        "loop.unbounded": _("%(what)s loops but has neither a loop maximum nor a loop condition."),
+        "loop.maximum": _("%(what)s has a loop maximum that is not a whole number."),
+        "data.not_an_object": _(
+            "%(what)s is connected to %(target)s, which is not a data object of this process."
+        ),
+        "scope.too_long": _(
+            "%(what)s has %(steps)s steps in one level, too many to run; move parts of it into sub-processes or "
+            "call activities."
+        ),
+        "scope.no_start": _("%(what)s has no start event; add one where the work begins."),
+        "subprocess.starts": _("%(what)s has %(count)s start events; a sub-process needs exactly one."),
+        "subprocess.no_end": _("%(what)s has no end event; a sub-process needs one."),
+        "flow.no_condition": _(
+            "%(what)s leaves %(gateway)s without a condition and is not its default flow; give it a condition or "
+            "make it the default."
+        ),
+        "flow.condition_ignored": _(
+            "%(what)s has a condition, but conditions on flows leaving %(source)s are ignored; branch with an "
+            "exclusive gateway."
+        ),
+        "flow.implicit_split": _(
+            "%(what)s has %(count)s outgoing sequence flows, but only one is followed out of a task or event: "
+            "split with a parallel gateway, or choose with an exclusive gateway."
+        ),
+        "lane.unnamed": _(
+            "%(what)s is in a lane without a name; name the lane after the department that does this work."
+        ),
+        "lane.missing": _(
+            "%(what)s is not in any lane; put it in the lane of the department that does this work."
+        ),
+        "form.empty": _(
+            "%(what)s has an empty %(property)s property; name the form file (.json) of this draft."
+        ),
+        "form.missing": _('%(what)s uses the form "%(value)s", which is not a .json file of this draft.'),
+        "call.no_target": _("%(what)s does not say which process to call; set its called element."),
+        "call.not_executable": _(
+            '%(what)s calls process "%(process)s", which is not executable; set isExecutable="true" on it.'
+        ),
+        "call.unknown": _(
+            '%(what)s calls process "%(process)s", which is neither in this draft nor deployed.'
+        ),
+        "decision.no_id": _(
+            "%(what)s does not name a decision; set the id of a decision in a DMN file of this draft."
+        ),
+        "decision.unknown": _(
+            '%(what)s uses decision "%(decision)s", which is not in any DMN file of this draft.'
+        ),
+        "service.no_handler": _("%(what)s does not say what to do; choose one of the handlers: %(known)s."),
+        "service.unknown_handler": _(
+            '%(what)s calls the operation "%(name)s", which is not one of the handlers this server has: %(known)s.'
+        ),
+        "service.parameter_incomplete": _('%(what)s has the parameter "%(parameter)s" without %(missing)s.'),
+        "script.language": _('%(what)s is written in "%(language)s"; this engine runs Python scripts only.'),
+        "script.empty": _("%(what)s has no script; write the Python it should run, or use a plain task."),
+        "timer.empty": _(
+            '%(what)s has a timer with no time set; give a duration such as "PT4H" (with the quotes), a date or a'
+            " cycle."
+        ),
+        "timer.not_text": _(
+            '%(what)s has the timer %(type)s %(value)s; write it as text in quotes, for example "PT4H".'
+        ),
+        "timer.invalid": _(
+            "%(what)s has the timer %(type)s %(value)s, which is not a valid ISO 8601 value (%(reason)s)."
+        ),
+        "timer.bare_word": _(
+            "%(what)s has the timer %(type)s %(value)s, which is neither an ISO 8601 value nor an expression: a word"
+            " in capitals is not a variable of this engine (variables are lower case). Write the value in quotes, for"
+            ' example "PT4H".'
+        ),
+    }
+
+
+def timer_types() -> dict[str, str]:
+    return {"duration": _("duration"), "date": _("date"), "cycle": _("cycle")}
+
+
+def describe(ref: dict[str, Any] | None, kinds: dict[str, str]) -> str:
+    """An element named by a problem, in the page's language: its kind and name (or id)."""
+    if not ref:
+        return ""
+    kind = kinds.get(ref.get("kind") or "", ref.get("kind") or "")
+    label = (
+        _("%(kind)s “%(name)s”", kind=kind, name=ref["name"])
+        if ref.get("name")
+        else f"{kind} {ref.get('id')}"
+    )
+    return label.strip()
+
+
+def text(problem: Problem, language: str | None = None) -> str:
+    """``problem`` said in ``language`` (the page's by default)."""
+    language = language or current_language()
+    template = templates().get(problem.code) if problem.code else None
+    if language == "en" or template is None:
+        return problem.message
+    kinds = element_kinds()
+    values = {}
+    for name, value in problem.params.items():
+        if isinstance(value, dict) or (value is None and name in ("on", "what")):
+            value = describe(value, kinds)
+        values[name] = value
+    if "type" in values:
+        values["type"] = timer_types().get(values["type"], values["type"])
+    message = template % values
+    if values.get("on"):
+        message = _("On %(element)s: %(message)s", element=values["on"], message=message)
+    return message
