@@ -68,9 +68,10 @@ def backfill_first_responses(session: Session) -> None:
     session.execute(
         text(
             "UPDATE cases SET first_response_at = (SELECT min(o.created_at) FROM outbox o"
-            " WHERE o.case_id = cases.id AND o.channel IN ('sms', 'app_push'))"
+            " WHERE o.case_id = cases.id AND o.channel IN ('sms', 'app_push')"
+            " AND o.template <> 'complaint_received')"
             " WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = cases.id"
-            " AND o.channel IN ('sms', 'app_push')"
+            " AND o.channel IN ('sms', 'app_push') AND o.template <> 'complaint_received'"
             " AND (cases.first_response_at IS NULL OR o.created_at < cases.first_response_at))"
         )
     )

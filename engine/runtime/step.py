@@ -25,8 +25,10 @@ _ITEMS = WorkItem.__table__
 _RETIER = update(_ITEMS).where(_ITEMS.c.case_id == bindparam("of_case")).values(tier=bindparam("new_tier"))
 
 
-# Messages on these channels reach the customer (staff notices go to "inbox").
+# Messages on these channels reach the customer (staff notices go to "inbox"); an acknowledgement of receipt
+# is not a response (the figures' first response).
 CUSTOMER_CHANNELS = ("sms", "app_push")
+ACKNOWLEDGEMENTS = ("complaint_received",)
 
 
 def ladder_start(due_at: datetime | None, settings: Mapping[str, Any]) -> datetime | None:
@@ -189,7 +191,9 @@ class Step:
         if "tier" in self.case_changes and not self.new_case:
             # The case's earlier tasks carry its tier for the inbox (WorkItem.tier): they follow a re-triage.
             session.execute(_RETIER, {"of_case": case.id, "new_tier": self.case_changes["tier"]})
-        if case.first_response_at is None and any(m.channel in CUSTOMER_CHANNELS for m in self.outbox):
+        if case.first_response_at is None and any(
+            m.channel in CUSTOMER_CHANNELS and m.template not in ACKNOWLEDGEMENTS for m in self.outbox
+        ):
             self.set_case("first_response_at", now)  # the first message to the customer (for the figures)
         for message in self.outbox:
             session.add(

@@ -150,7 +150,10 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.stderr
     # 12 living complaints, and 2 that show the service standard (two approvers; a re-triaged case).
-    assert "14 demo users created" in first.output and "14 demo complaints filed" in first.output
+    from engine.cases.demo import DEMO_USERS
+
+    created = f"{len(DEMO_USERS)} demo users created"
+    assert created in first.output and "14 demo complaints filed" in first.output
     tiers = {t for (t,) in session.execute(select(Case.tier))}
     assert tiers == {"urgent", "general", "advisory"}
     owner = session.scalar(select(User.id).where(User.username == "agent.li"))

@@ -54,9 +54,8 @@ def test_a_closed_fee_dispute_leaves_its_settlement_approval_payment_and_survey_
         {"compensation_amount": 800, "apology": "We are sorry", "account": "6222001"},
     )
     work(engine, session, case.id, "approve_supervisor", staff["sue"], {"approved": True, "comment": "ok"})
-    work(
-        engine, session, case.id, "send_result", staff["ann"], {**ANSWERS["send_result"], "channels": ["sms"]}
-    )
+    work(engine, session, case.id, "send_result", staff["ann"], ANSWERS["send_result"])
+    work(engine, session, case.id, "call_customer", staff["ann"], ANSWERS["call_customer"])
     work(
         engine,
         session,

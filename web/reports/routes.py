@@ -65,7 +65,7 @@ def cases():
     ids = cases_behind(session(), kpi, chosen.filters, column, group, limit=CASES_SHOWN + 1)
     more = len(ids) > CASES_SHOWN
     ids = ids[:CASES_SHOWN]
-    full = me().role in CASE_READERS
+    full = me().has_role(*CASE_READERS)
     columns = [Case.id, Case.reference]
     if full:
         columns += [Case.received_at, Case.tier, Case.channel, Case.category, Case.status]
