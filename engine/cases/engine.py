@@ -25,6 +25,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -63,6 +64,7 @@ _LATEST = (
     .limit(1)
 )
 _CHANGED = "the case was changed by someone else at the same time; reload and try again"
+_LOCK_CONFLICTS = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
 # Built once: the rows every step reads, fresh from the database (never from the identity map).
 _WORK_ITEM_AND_CASE = (
     select(WorkItem, Case)
@@ -346,6 +348,13 @@ class CaseEngine:
         except StaleDataError:
             self.session.rollback()
             raise Conflict(_CHANGED) from None
+        except OperationalError as exc:
+            self.session.rollback()
+            if getattr(exc.orig, "sqlstate", None) in _LOCK_CONFLICTS:
+                # PostgreSQL broke a deadlock (or a serialization conflict) by failing this step: nothing
+                # was written, and trying again will do, as for any concurrent change.
+                raise Conflict(_CHANGED) from None
+            raise
         except BaseException:
             self.session.rollback()
             raise
