@@ -387,16 +387,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {what}: {wrong}" + (f" ({detail})" if detail else ""))
         errors = Counter()
         for log in sorted(logs.glob("*.log")):
-            lines = log.read_text(errors="replace").splitlines()
-            # A traceback ends with an unindented line naming the exception.
-            for before, line in itertools.pairwise(lines):
-                if (
-                    before.startswith("  ")
-                    and line
-                    and not line.startswith(" ")
-                    and "Error" in line.split(":")[0]
-                ):
+            in_traceback = False
+            for line in log.read_text(errors="replace").splitlines():
+                # A traceback ends with its first unindented line, which names the exception.
+                if line.startswith("Traceback"):
+                    in_traceback = True
+                elif in_traceback and line and not line.startswith(" "):
                     errors[f"{log.stem}: {line[:160]}"] += 1
+                    in_traceback = False
         print(f"  errors in the processes' logs: {sum(errors.values())}")
         for line, n in errors.most_common(8):
             print(f"    {n} x {line}")

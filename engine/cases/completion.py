@@ -46,9 +46,12 @@ class PreparedCompletion:
 
 def complete(engine: CaseEngine, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
     """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
-    if engine.in_unit():  # inside a caller's write transaction (demo data): one pass, no second read
-        prepared = prepare(engine, work_item_id, user, data, engine.step_time())
-        return write(engine, prepared, user)
+    if engine.in_unit():  # inside a caller's write transaction (demo data, an Idempotency-Key): one pass
+        prepared = prepare(engine, work_item_id, user, data, engine.step_time(), lock=True)
+        try:
+            return write(engine, prepared, user)
+        except _Changed:  # cannot happen with the rows locked; never a 500 if it does
+            raise Conflict(CHANGED) from None
     for _ in range(ATTEMPTS):
         prepared = prepare(engine, work_item_id, user, data, engine.now())
         try:
@@ -59,10 +62,11 @@ def complete(engine: CaseEngine, work_item_id: int, user: User, data: dict[str, 
 
 
 def prepare(
-    engine: CaseEngine, work_item_id: int, user: User, data: dict[str, Any], now
+    engine: CaseEngine, work_item_id: int, user: User, data: dict[str, Any], now, *, lock: bool = False
 ) -> PreparedCompletion:
-    """Read the task and its case, check them, and run the workflow in memory: nothing is written."""
-    item, case = engine.work_item_and_case(work_item_id)
+    """Read the task and its case, check them, and run the workflow in memory: nothing is written (``lock``:
+    inside a write transaction, hold the case's rows from the start)."""
+    item, case = engine.work_item_and_case(work_item_id, lock=lock)
     access.check_completion(user, item)
     duties.check(engine.session, user, item, engine.task_properties(case.process_version_id))
     workflow = engine.load_workflow(case)

@@ -25,6 +25,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -63,6 +64,7 @@ _LATEST = (
     .limit(1)
 )
 _CHANGED = "the case was changed by someone else at the same time; reload and try again"
+_LOCK_CONFLICTS = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
 # Built once: the rows every step reads, fresh from the database (never from the identity map).
 _WORK_ITEM_AND_CASE = (
     select(WorkItem, Case)
@@ -70,6 +72,13 @@ _WORK_ITEM_AND_CASE = (
     .where(WorkItem.id == bindparam("work_item_id"))
     .options(undefer(Case.state))
     .execution_options(populate_existing=True)
+)
+_CASE_FOR_UPDATE = select(Case.id).where(Case.id == bindparam("case_id")).with_for_update()
+_CASE_TIMERS_FOR_UPDATE = (
+    select(Timer.id)
+    .where(Timer.case_id == bindparam("case_id"), Timer.status == TimerStatus.WAITING)
+    .order_by(Timer.id)
+    .with_for_update()
 )
 _CASE_WITH_STATE = (
     select(Case)
@@ -310,7 +319,8 @@ class CaseEngine:
     def write_timers(self, prepared: PreparedTimers) -> bool:
         """Store what ``prepare_timers`` ran, inside the open unit, if the case has not changed since; else
         run its timers again on the fresh row. Returns whether anything fired."""
-        case = self.read_case(prepared.step.case.id, lock=True)
+        self.lock_case(prepared.step.case.id, with_timers=False)  # the sweep holds the timers it claimed
+        case = self.read_case(prepared.step.case.id)
         if case.revision != prepared.revision:
             return self.fire_timer(case.id, case=case)
         unit, step = self._active, prepared.step
@@ -340,6 +350,13 @@ class CaseEngine:
         except StaleDataError:
             self.session.rollback()
             raise Conflict(_CHANGED) from None
+        except OperationalError as exc:
+            self.session.rollback()
+            if getattr(exc.orig, "sqlstate", None) in _LOCK_CONFLICTS:
+                # PostgreSQL broke a deadlock (or a serialization conflict) by failing this step: nothing
+                # was written, and trying again will do, as for any concurrent change.
+                raise Conflict(_CHANGED) from None
+            raise
         except BaseException:
             self.session.rollback()
             raise
@@ -408,23 +425,37 @@ class CaseEngine:
     def work_item_and_case(self, work_item_id: int, *, lock: bool = False) -> tuple[WorkItem, Case]:
         """Both rows in one query, read fresh inside the step's transaction (not from the identity map).
 
-        ``lock``: hold the rows until the transaction ends (PostgreSQL; SQLite's write lock already does), so
-        that what a step checks before it writes (the case's revision) cannot change under it."""
-        query = _WORK_ITEM_AND_CASE.with_for_update() if lock else _WORK_ITEM_AND_CASE
-        row = self.session.execute(query, {"work_item_id": work_item_id}).first()
+        ``lock``: hold the case's rows until the transaction ends (``lock_case``)."""
+        if lock:
+            case_id = self.session.scalar(select(WorkItem.case_id).where(WorkItem.id == work_item_id))
+            if case_id is not None:
+                self.lock_case(case_id)
+        row = self.session.execute(_WORK_ITEM_AND_CASE, {"work_item_id": work_item_id}).first()
         if row is None:
             raise NotFound(f"task {work_item_id} does not exist")
         return row.WorkItem, row.Case
 
     def read_case(self, case_id: int, *, lock: bool = False) -> Case:
-        """The case row with its workflow state, read fresh in the open transaction (``lock``: and held until
-        it ends, as ``work_item_and_case``)."""
-        case = self.session.scalar(
-            _CASE_WITH_STATE.with_for_update() if lock else _CASE_WITH_STATE, {"case_id": case_id}
-        )
+        """The case row with its workflow state, read fresh in the open transaction (``lock``: and its rows
+        held until it ends, ``lock_case``)."""
+        if lock:
+            self.lock_case(case_id)
+        case = self.session.scalar(_CASE_WITH_STATE, {"case_id": case_id})
         if case is None:
             raise NotFound(f"case {case_id} does not exist")
         return case
+
+    def lock_case(self, case_id: int, *, with_timers: bool = True) -> None:
+        """Hold a case's row (and first its waiting timer rows) until the step's transaction ends, so that what
+        the step checked before writing (the revision) cannot change under it. PostgreSQL only: on SQLite the
+        write lock already holds everything. Timers before the case, the order the SLA sweep takes them in
+        (it claims its timer rows, then steps their cases), so that the two never wait for each other in a
+        circle."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        if with_timers:
+            self.session.execute(_CASE_TIMERS_FOR_UPDATE, {"case_id": case_id})
+        self.session.execute(_CASE_FOR_UPDATE, {"case_id": case_id})
 
     def _work_item(self, work_item_id: int) -> WorkItem:
         item = self.session.get(WorkItem, work_item_id)

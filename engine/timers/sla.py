@@ -34,6 +34,7 @@ from engine.clock import Clock, as_utc
 from engine.errors import Conflict
 from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
 from engine.runtime.unit import Unit
+from engine.store.db import begin_write
 
 log = logging.getLogger("complaints.sla")
 SWEEP_INCIDENT = "(timer sweep)"
@@ -93,13 +94,15 @@ def _sweep_batch(session: Session, clock: Clock, tried: set[int], size: int, res
     engine = CaseEngine(session, clock, **engine_kwargs)
     now = as_utc(clock())
     if session.get_bind().dialect.name == "postgresql":
-        with engine.unit("system:timer") as unit:
-            query = _due(now, tried).limit(size).with_for_update(skip_locked=True)
-            rows = session.execute(query).all()
-            if rows:
-                batch = _Batch(rows, _read_cases(session, list({r.case_id for r in rows})))
-                batch.prepare(engine, clock)
-                batch.store(engine, unit, {r.id for r in rows}, now, tried, result)
+        begin_write(session)
+        rows = session.execute(_due(now, tried).limit(size).with_for_update(skip_locked=True)).all()
+        if not rows:
+            session.rollback()  # nothing to claim: no commit
+            return 0
+        with engine.unit("system:timer") as unit:  # joins the transaction that holds the claimed rows
+            batch = _Batch(rows, _read_cases(session, list({r.case_id for r in rows})))
+            batch.prepare(engine, clock)
+            batch.store(engine, unit, {r.id for r in rows}, now, tried, result)
         return len(rows)
     rows = session.execute(_due(now, tried).limit(size)).all()
     if not rows:

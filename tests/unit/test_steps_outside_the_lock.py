@@ -185,3 +185,36 @@ def test_a_retry_of_a_case_with_nothing_left_in_error_opens_it(probe, session, c
 
     fresh(session)
     assert session.get(Case, case.id).status == CaseStatus.OPEN
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def test_a_step_that_postgresql_picks_to_break_a_deadlock_is_a_conflict_not_a_crash(
+    probe, session, clock, make_user, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from engine.errors import Conflict
+    from engine.runtime.step import Step
+
+    user = make_user("agent.deadlock")
+    engine = CaseEngine(session, clock, handlers=probe)
+    case = engine.start_case("probe_after_task", {"amount": 3}, actor="t")
+    item = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)).one()
+    engine.claim(item.id, user)
+
+    def deadlocked(self, completed_task_id=None):
+        raise OperationalError("UPDATE cases ...", {}, _Deadlock("deadlock detected"))
+
+    monkeypatch.setattr(Step, "save", deadlocked)
+    with pytest.raises(Conflict):
+        engine.complete(item.id, user, {})
+    monkeypatch.undo()
+
+    fresh(session)
+    assert session.get(WorkItem, item.id).state == "claimed"  # nothing was written; completing again works
+    engine.complete(item.id, user, {})
+    fresh(session)
+    assert session.get(WorkItem, item.id).state == "completed"
