@@ -45,6 +45,10 @@ def element_kinds() -> dict[str, str]:
         "sequenceFlow": _("sequence flow"),
         "messageFlow": _("message flow"),
         "participant": _("pool"),
+        "message": _("message"),
+        "signal": _("signal"),
+        "error": _("error"),
+        "escalation": _("escalation"),
         "dataStore": _("data store"),
         "dataStoreReference": _("data store reference"),
         "dataObjectReference": _("data object reference"),
@@ -107,6 +111,10 @@ def templates() -> dict[str, str]:
         ),
         "loop.unbounded": _("%(what)s loops but has neither a loop maximum nor a loop condition."),
         "loop.maximum": _("%(what)s has a loop maximum that is not a whole number."),
+        "loop.too_many": _(
+            "%(what)s repeats %(count)s times (loop cardinality); one case may start at most %(limit)s instances of "
+            "an activity (MULTI_INSTANCE_MAX)."
+        ),
         "data.not_an_object": _(
             "%(what)s is connected to %(target)s, which is not a data object of this process."
         ),
