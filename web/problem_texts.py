@@ -43,6 +43,12 @@ def element_kinds() -> dict[str, str]:
         "intermediateThrowEvent": _("intermediate throw event"),
         "boundaryEvent": _("boundary event"),
         "sequenceFlow": _("sequence flow"),
+        "messageFlow": _("message flow"),
+        "participant": _("pool"),
+        "message": _("message"),
+        "signal": _("signal"),
+        "error": _("error"),
+        "escalation": _("escalation"),
         "dataStore": _("data store"),
         "dataStoreReference": _("data store reference"),
         "dataObjectReference": _("data object reference"),
@@ -105,6 +111,10 @@ def templates() -> dict[str, str]:
         ),
         "loop.unbounded": _("%(what)s loops but has neither a loop maximum nor a loop condition."),
         "loop.maximum": _("%(what)s has a loop maximum that is not a whole number."),
+        "loop.too_many": _(
+            "%(what)s repeats %(count)s times (loop cardinality); one case may start at most %(limit)s instances of "
+            "an activity (MULTI_INSTANCE_MAX)."
+        ),
         "data.not_an_object": _(
             "%(what)s is connected to %(target)s, which is not a data object of this process."
         ),
@@ -172,11 +182,71 @@ def templates() -> dict[str, str]:
             " in capitals is not a variable of this engine (variables are lower case). Write the value in quotes, for"
             ' example "PT4H".'
         ),
+        "event.no_condition": _(
+            "%(what)s is a conditional event with no condition; write the Python condition that triggers it (for "
+            "example amount > 500)."
+        ),
+        "flow.source_outside": _(
+            "%(what)s starts at %(other)s, which is not a step of %(scope)s; a sequence flow connects two steps of "
+            "the same process or sub-process (use a message flow between pools)."
+        ),
+        "flow.target_outside": _(
+            "%(what)s leads to %(other)s, which is not a step of %(scope)s; a sequence flow connects two steps of "
+            "the same process or sub-process (use a message flow between pools)."
+        ),
+        "link.no_catch": _(
+            "%(what)s throws the link %(link)s, but no catching link event of the same process level has that name."
+        ),
+        "link.no_throw": _(
+            "%(what)s catches the link %(link)s, but no throwing link event of the same process level has that name."
+        ),
+        "reference.throw_missing": _(
+            "%(what)s throws an event of type %(trigger)s but does not say which (%(attribute)s is missing); "
+            "define one on the diagram and choose it on the event."
+        ),
+        "reference.wait_missing": _(
+            "%(what)s waits for an event of type %(trigger)s but does not say which (%(attribute)s is missing); "
+            "define one on the diagram and choose it on the event."
+        ),
+        "reference.wrong_kind": _(
+            '%(what)s refers to the %(trigger)s "%(name)s" (%(attribute)s), which is %(target)s; define a '
+            "bpmn:%(tag)s with that id or choose an existing one."
+        ),
+        "reference.undefined": _(
+            '%(what)s refers to the %(trigger)s "%(name)s" (%(attribute)s), which the file does not define; '
+            "define a bpmn:%(tag)s with that id or choose an existing one."
+        ),
+        "pool.message_flow": _(
+            "%(what)s connects two elements of the same pool (%(pool)s); a message flow runs between pools. Inside "
+            "one pool, use a sequence flow."
+        ),
+        "event.not_routed": _(
+            "%(what)s throws a %(trigger)s, which this engine does not route to any case: nothing would receive it. "
+            "Record what happened with a service task (notify, record) or let the other case be told from outside."
+        ),
+        "start.never": _(
+            "%(what)s starts the process on a %(trigger)s, but cases start only from intake and the API: it would "
+            "never start. Use a plain start event."
+        ),
+        "signal.wait": _(
+            "%(what)s waits for a signal, which nothing in this engine sends: the case would wait for ever. Wait for "
+            "a message (delivered from outside), a timer or a person's task instead."
+        ),
     }
 
 
 def timer_types() -> dict[str, str]:
     return {"duration": _("duration"), "date": _("date"), "cycle": _("cycle")}
+
+
+def triggers() -> dict[str, str]:
+    """What an event throws or waits for (the ``trigger`` parameter)."""
+    return {
+        "message": _("message"),
+        "signal": _("signal"),
+        "error": _("error"),
+        "escalation": _("escalation"),
+    }
 
 
 def describe(ref: dict[str, Any] | None, kinds: dict[str, str]) -> str:
@@ -206,6 +276,11 @@ def text(problem: Problem, language: str | None = None) -> str:
         values[name] = value
     if "type" in values:
         values["type"] = timer_types().get(values["type"], values["type"])
+    # event.ignored_trigger lists the supported triggers in BPMN's words, so its own trigger stays in them too.
+    if "trigger" in values and problem.code != "event.ignored_trigger":
+        values["trigger"] = triggers().get(values["trigger"], values["trigger"])
+    if "link" in values:
+        values["link"] = f"“{values['link']}”" if values["link"] else _("(without a name)")
     message = template % values
     if values.get("on"):
         message = _("On %(element)s: %(message)s", element=values["on"], message=message)

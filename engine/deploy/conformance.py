@@ -22,6 +22,7 @@ from engine.deploy.checks import (
     describe,
     elements,
     local,
+    ref,
 )
 
 # Ad-hoc sub-processes are left out: their activities have no flows by design (and they are refused anyway).
@@ -53,6 +54,7 @@ def check_conformance(diagram: Diagram) -> None:
                     definition.getparent(),
                     "is a conditional event with no condition; write the Python condition that triggers "
                     "it (for example amount > 500).",
+                    "event.no_condition",
                 )
         for event in elements(proc, "startEvent", "endEvent", "boundaryEvent"):
             _check_references(diagram, event)
@@ -77,18 +79,21 @@ def _check_connections(diagram: Diagram, scope: etree._Element) -> None:
     outgoing: dict[str, int] = {}
     for flow in scope.iterfind("bpmn:sequenceFlow", NS):
         for end, counts in (("sourceRef", outgoing), ("targetRef", incoming)):
-            ref = flow.get(end)
-            if ref in nodes:
-                counts[ref] = counts.get(ref, 0) + 1
+            node_id = flow.get(end)
+            if node_id in nodes:
+                counts[node_id] = counts.get(node_id, 0) + 1
                 continue
-            other = diagram.by_id(ref)
+            other = diagram.by_id(node_id)
             where = "this sub-process" if local(scope) != "process" else "this process"
-            target = describe(other) if other is not None else f'"{ref or ""}"'
+            target = describe(other) if other is not None else f'"{node_id or ""}"'
             side = "starts at" if end == "sourceRef" else "leads to"
             diagram.report(
                 flow,
                 f"{side} {target}, which is not a step of {where}; a sequence flow connects two steps of "
                 "the same process or sub-process (use a message flow between pools).",
+                "flow.source_outside" if end == "sourceRef" else "flow.target_outside",
+                other=ref(other) if other is not None else f'"{node_id or ""}"',
+                scope=ref(scope),
             )
     in_event_sub_process = _event_sub_process(scope)
     for node_id, node in nodes.items():
@@ -139,6 +144,8 @@ def _check_links(diagram: Diagram, proc: etree._Element) -> None:
                     node,
                     f"throws the link {_shown(_link_name(node))}, but no catching link event of the same "
                     "process level has that name.",
+                    "link.no_catch",
+                    link=_link_name(node),
                 )
         for node in catches:
             if _link_name(node) not in thrown:
@@ -146,6 +153,8 @@ def _check_links(diagram: Diagram, proc: etree._Element) -> None:
                     node,
                     f"catches the link {_shown(_link_name(node))}, but no throwing link event of the same "
                     "process level has that name.",
+                    "link.no_throw",
+                    link=_link_name(node),
                 )
 
 
@@ -167,8 +176,8 @@ def _check_references(diagram: Diagram, event: etree._Element) -> None:
         definition = event.find(f"bpmn:{trigger}EventDefinition", NS)
         if definition is None:
             continue
-        ref = (definition.get(attribute) or "").strip()
-        if not ref:
+        name = (definition.get(attribute) or "").strip()
+        if not name:
             if trigger in ("error", "escalation") and not throwing:
                 continue  # catches any error / escalation
             verb = "throws" if throwing else "waits for"
@@ -176,22 +185,31 @@ def _check_references(diagram: Diagram, event: etree._Element) -> None:
                 event,
                 f"{verb} {_a(trigger)} but does not say which ({attribute} is missing); define the "
                 f"{trigger} on the diagram and choose it on the event.",
+                "reference.throw_missing" if throwing else "reference.wait_missing",
+                trigger=trigger,
+                attribute=attribute,
             )
             continue
-        target = _resolve(diagram, ref)
+        target = _resolve(diagram, name)
         if target is None or local(target) != tag or etree.QName(target).namespace != BPMN_NS:
             what = f"which is {describe(target)}" if target is not None else "which the file does not define"
             diagram.report(
                 event,
-                f'refers to the {trigger} "{ref}" ({attribute}), {what}; define a bpmn:{tag} with that id '
+                f'refers to the {trigger} "{name}" ({attribute}), {what}; define a bpmn:{tag} with that id '
                 "or choose an existing one.",
+                "reference.wrong_kind" if target is not None else "reference.undefined",
+                trigger=trigger,
+                name=name,
+                attribute=attribute,
+                tag=tag,
+                target=ref(target),
             )
 
 
-def _resolve(diagram: Diagram, ref: str) -> etree._Element | None:
-    found = diagram.by_id(ref)
-    if found is None and ":" in ref:  # a QName such as tns:Message_1
-        found = diagram.by_id(ref.split(":", 1)[1])
+def _resolve(diagram: Diagram, node_id: str) -> etree._Element | None:
+    found = diagram.by_id(node_id)
+    if found is None and ":" in node_id:  # a QName such as tns:Message_1
+        found = diagram.by_id(node_id.split(":", 1)[1])
     return found
 
 
@@ -214,11 +232,13 @@ def _check_message_flows(diagram: Diagram) -> None:
                 flow,
                 f"connects two elements of the same pool ({describe(ends[0])}); a message flow runs between "
                 "pools. Inside one pool, use a sequence flow.",
+                "pool.message_flow",
+                pool=ref(ends[0]),
             )
 
 
-def _pool(diagram: Diagram, ref: str | None, pools: dict) -> etree._Element | None:
-    node = _resolve(diagram, ref) if ref else None
+def _pool(diagram: Diagram, node_id: str | None, pools: dict) -> etree._Element | None:
+    node = _resolve(diagram, node_id) if node_id else None
     if node is None:
         return None
     if local(node) == "participant":

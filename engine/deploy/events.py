@@ -31,21 +31,21 @@ def check_events(diagram: Diagram) -> None:
     for proc in diagram.processes():
         for event in elements(proc, "intermediateThrowEvent", "endEvent"):
             for trigger in _triggers(event) & {"message", "signal"}:
-                diagram.report(event, _THROWN.format(trigger=trigger))
+                diagram.report(event, _THROWN.format(trigger=trigger), "event.not_routed", trigger=trigger)
         for task in elements(proc, "sendTask"):
-            diagram.report(task, _THROWN.format(trigger="message"))
+            diagram.report(task, _THROWN.format(trigger="message"), "event.not_routed", trigger="message")
         for event in elements(proc, "startEvent"):
             parent = event.getparent()
             in_event_sub_process = parent is not None and parent.get("triggeredByEvent") == "true"
             triggers = _triggers(event) & {"message", "signal"}
             if not in_event_sub_process:
                 for trigger in triggers:
-                    diagram.report(event, _STARTS.format(trigger=trigger))
+                    diagram.report(event, _STARTS.format(trigger=trigger), "start.never", trigger=trigger)
             elif "signal" in triggers:
-                diagram.report(event, _SIGNAL_WAIT)
+                diagram.report(event, _SIGNAL_WAIT, "signal.wait")
         for event in elements(proc, "intermediateCatchEvent", "boundaryEvent"):
             if "signal" in _triggers(event):
-                diagram.report(event, _SIGNAL_WAIT)
+                diagram.report(event, _SIGNAL_WAIT, "signal.wait")
 
 
 def _triggers(event) -> set[str]:

@@ -100,6 +100,9 @@ def check_expressions(diagram: Diagram) -> None:
                     _owner(node),
                     f"repeats {count:,} times (loop cardinality); one case may start at most "
                     f"{multi_instance.limit():,} instances of an activity (MULTI_INSTANCE_MAX).",
+                    "loop.too_many",
+                    count=f"{count:,}",
+                    limit=f"{multi_instance.limit():,}",
                 )
         for loop in elements(proc, "standardLoopCharacteristics"):
             if loop.get("loopMaximum") is not None and not loop.get("loopMaximum", "").strip().isdigit():

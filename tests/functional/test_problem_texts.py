@@ -107,3 +107,34 @@ def test_the_api_says_the_problem_in_the_requests_language(api, session):
         url + "/checks", headers={**api.auth("pete"), "Accept-Language": "en"}
     ).get_json()
     assert english["problems"][0]["text"] == english["problems"][0]["message"]
+
+
+def test_conformance_problems_read_in_chinese(app):
+    """A message flow inside one pool and an unpaired link event, built as in tests/unit/test_diagram_conformance.py."""
+    from tests.unit.test_diagram_conformance import diagram, refused, script, straight
+
+    collaboration = (
+        '<bpmn:collaboration id="c"><bpmn:participant id="bank" name="Bank" processRef="p"/>'
+        '<bpmn:messageFlow id="talk" name="Talk to self" sourceRef="m0" targetRef="m1"/></bpmn:collaboration>'
+    )
+    [flow] = [
+        p
+        for p in refused(diagram(straight(script("m0", "Ask"), script("m1", "Answer")), before=collaboration))
+        if p.element == "talk"
+    ]
+    link = (
+        '<bpmn:startEvent id="start"/><bpmn:intermediateThrowEvent id="m0" name="Go on">'
+        '<bpmn:linkEventDefinition name="page2"/></bpmn:intermediateThrowEvent>'
+        '<bpmn:sequenceFlow id="s0" sourceRef="start" targetRef="m0"/>'
+    )
+    [unpaired] = [p for p in refused(diagram(link)) if p.code == "link.no_catch"]
+    assert (flow.code, flow.params["pool"]["name"]) == ("pool.message_flow", "Bank")
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert problem_texts.text(flow) == (
+            "消息流“Talk to self” 连接了同一个池（池“Bank”）中的两个元素；消息流用于池与池之间，同一个池内请用顺序流。"
+        )
+        assert problem_texts.text(unpaired) == (
+            "中间抛出事件“Go on” 抛出链接“page2”，但同一流程层级中没有同名的捕获链接事件。"
+        )
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert problem_texts.text(unpaired) == unpaired.message
