@@ -17,7 +17,8 @@ from engine.evidence import attachments
 from engine.evidence.attachments import Limits
 from engine.evidence.content import refuse
 from engine.evidence.store import EvidenceStore, store_from_settings
-from engine.models import Attachment
+from engine.models import Attachment, Case
+from web.db import case_engine
 
 FIELD = "file"
 # Room for the multipart envelope and the form's other fields around the file itself.
@@ -109,6 +110,22 @@ REFUSALS = {
     ),
     "pdf_complex": lazy_gettext("The PDF is too complex to check. Print it to a plain PDF and send that."),
 }
+
+
+def attach_upload(case: Case, *, actor: str, source: str) -> Attachment:
+    """Attach the request's one uploaded file to ``case`` with the app's store and limits (``ValidationFailed``
+    names why a file is refused)."""
+    name, data = uploaded_file()
+    return attachments.attach(
+        case_engine(),
+        case.id,
+        filename=name,
+        data=data,
+        actor=actor,
+        source=source,
+        store=store(),
+        limits=limits(),
+    )
 
 
 def refusal(error: Exception) -> str:

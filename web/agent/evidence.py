@@ -17,7 +17,7 @@ from web import evidence
 from web.agent.blueprint import bp
 from web.agent.routes import WORKERS
 from web.agent.routes import case as workspace_page
-from web.db import case_engine, session
+from web.db import session
 from web.pages import me, page
 from web.routing import ID
 
@@ -36,17 +36,7 @@ def _visible(case_id: int) -> Case:
 def attach_evidence(case_id: int):
     case = _visible(case_id)
     try:
-        name, data = evidence.uploaded_file()
-        attached = attachments.attach(
-            case_engine(),
-            case.id,
-            filename=name,
-            data=data,
-            actor=me().username,
-            source=attachments.STAFF,
-            store=evidence.store(),
-            limits=evidence.limits(),
-        )
+        attached = evidence.attach_upload(case, actor=me().username, source=attachments.STAFF)
     except ValidationFailed as refused:
         flash(evidence.refusal(refused), "error")
         return workspace_page(case_id), 422

@@ -15,7 +15,7 @@ from web import evidence
 from web.api.blueprint import bp
 from web.api.inputs import rate_limit
 from web.auth import current_user, roles_required
-from web.db import case_engine, case_for_tracking_code, session
+from web.db import case_for_tracking_code, session
 from web.routing import ID
 
 CASE = f"/complaints/<{ID}:case_id>/evidence"
@@ -57,17 +57,7 @@ def list_evidence(case_id: int):
 def attach_evidence(case_id: int):
     """Attach one file to an open case (201); 422 names why a file is refused."""
     case = _visible(case_id)
-    name, data = evidence.uploaded_file()
-    attached = attachments.attach(
-        case_engine(),
-        case.id,
-        filename=name,
-        data=data,
-        actor=current_user().username,
-        source=attachments.STAFF,
-        store=evidence.store(),
-        limits=evidence.limits(),
-    )
+    attached = evidence.attach_upload(case, actor=current_user().username, source=attachments.STAFF)
     return jsonify(shape(attached)), 201
 
 
@@ -87,17 +77,7 @@ def customer_evidence(tracking_code: str):
     """The customer attaches one file to their open complaint (201); they get its name back, not its id."""
     rate_limit("track", request.remote_addr or "unknown")
     case = case_for_tracking_code(tracking_code)
-    name, data = evidence.uploaded_file()
-    attached = attachments.attach(
-        case_engine(),
-        case.id,
-        filename=name,
-        data=data,
-        actor=CUSTOMER,
-        source=attachments.CUSTOMER,
-        store=evidence.store(),
-        limits=evidence.limits(),
-    )
+    attached = evidence.attach_upload(case, actor=CUSTOMER, source=attachments.CUSTOMER)
     body = {
         "filename": attached.filename,
         "content_type": attached.content_type,

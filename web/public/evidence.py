@@ -35,17 +35,7 @@ def add_evidence(code: str):
     """Attach one file to an open complaint, for its owner."""
     case = _case(code)
     try:
-        name, data = evidence.uploaded_file()
-        attached = attachments.attach(
-            case_engine(),
-            case.id,
-            filename=name,
-            data=data,
-            actor=CUSTOMER,
-            source=attachments.CUSTOMER,
-            store=evidence.store(),
-            limits=evidence.limits(),
-        )
+        attached = evidence.attach_upload(case, actor=CUSTOMER, source=attachments.CUSTOMER)
     except ValidationFailed as refused:
         return _page(case, code, evidence.refusal(refused), 422)
     except InvalidState:
