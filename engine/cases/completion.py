@@ -46,17 +46,17 @@ class PreparedCompletion:
 
 def complete(engine: CaseEngine, work_item_id: int, user: User, data: dict[str, Any]) -> Case:
     """Complete a human task with ``data`` (validated against its form) and run the case onwards."""
-    if engine.in_unit():  # inside a caller's write transaction (demo data, an Idempotency-Key): one pass
+    if engine.in_unit():  # inside a caller's write transaction (the demo data, say): one pass
         prepared = prepare(engine, work_item_id, user, data, engine.step_time(), lock=True)
         try:
             return write(engine, prepared, user)
-        except _Changed:  # cannot happen with the rows locked; never a 500 if it does
+        except Changed:  # cannot happen with the rows locked; never a 500 if it does
             raise Conflict(CHANGED) from None
     for _ in range(ATTEMPTS):
         prepared = prepare(engine, work_item_id, user, data, engine.now())
         try:
             return write(engine, prepared, user)
-        except _Changed:
+        except Changed:
             continue
     raise Conflict(CHANGED)
 
@@ -81,7 +81,7 @@ def prepare(
     return PreparedCompletion(item, case, case.revision, step, diff, data)
 
 
-class _Changed(Exception):
+class Changed(Exception):
     """The task or its case changed between ``prepare`` and ``write``."""
 
 
@@ -93,7 +93,7 @@ def write(engine: CaseEngine, prepared: PreparedCompletion, user: User) -> Case:
             prepared.item.id, lock=True
         )  # nobody writes it until we commit
         if case.revision != prepared.revision and item.state in WorkItemState.open_states():
-            raise _Changed()  # a timer fired, another task was completed: run the workflow again on the news
+            raise Changed()  # a timer fired, another task was completed: run the workflow again on the news
         access.check_completion(user, item)  # completed or claimed by someone else meanwhile, say
         duties.check(engine.session, user, item, engine.task_properties(case.process_version_id))
         unit.now = step.unit.now  # every change of the step happens at the time it ran at

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from engine.runtime.step import Step
+from engine.store.db import in_write
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import PREFIX, start
 
@@ -248,3 +250,24 @@ def test_a_cursor_this_api_did_not_hand_out_is_a_clear_400(api, cursor):
     encoded = base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
     response = api.get(TASKS, "ann", query_string={"cursor": encoded})
     assert response.status_code == 400 and response.get_json()["errors"] == {"cursor": "not from this API"}
+
+
+def test_a_completion_with_an_idempotency_key_runs_the_workflow_before_its_write(api, monkeypatch):
+    # With the key, the stored answer commits with the completion; the workflow must still run before the
+    # write transaction opens (on SQLite that transaction holds every process's one writer).
+    seen = []
+    original = Step.complete_human_task
+
+    def watched(self, task, data):
+        seen.append(in_write(self.unit.session))
+        return original(self, task, data)
+
+    monkeypatch.setattr(Step, "complete_human_task", watched)
+    case = api.file()
+    direction = api.claimed("ann", case["id"], "direction")
+    url, key = f"{TASKS}/{direction['id']}/complete", {"Idempotency-Key": "done-outside"}
+    done = api.post(url, "ann", json={"data": DIRECTION}, headers=key)
+    assert done.status_code == 200, done.get_json()
+    assert seen == [False]
+    again = api.post(url, "ann", json={"data": DIRECTION}, headers=key)
+    assert again.get_json() == done.get_json() and seen == [False]  # a replay runs nothing

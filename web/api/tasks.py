@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from engine.cases import access
+from engine.cases import access, completion
 from engine.cases import inbox as inbox_model
-from engine.errors import NotFound, ValidationFailed
+from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.models import Case, Role, User, WorkItem, WorkItemState
 from web.api import idempotency, shapes
 from web.api.blueprint import bp
@@ -83,15 +83,23 @@ def complete(task_id: int):
     _visible(task_id, user)
     engine = case_engine()
 
-    def produce(_):
-        case = engine.complete(task_id, user, body["data"])
+    def prepare():  # the workflow runs here, before the write transaction (which stores the answer with a key)
+        return completion.prepare(engine, task_id, user, body["data"], engine.now())
+
+    def produce(prepared):
+        case = completion.write(engine, prepared, user)
         item = engine.session.get(WorkItem, task_id)
         return 200, {
             "task": _task(item, case),
             "case": {"id": case.id, "reference": case.reference, "status": case.status},
         }
 
-    return idempotency.once(engine, user, body, produce)
+    for _ in range(completion.ATTEMPTS):
+        try:
+            return idempotency.once(engine, user, body, produce, prepare)
+        except completion.Changed:
+            continue  # a timer fired or a colleague wrote meanwhile: run the workflow again on the news
+    raise Conflict(completion.CHANGED)
 
 
 def _visible(task_id: int, user: User) -> tuple[WorkItem, Case]:
