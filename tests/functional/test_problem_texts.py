@@ -13,7 +13,6 @@ from engine.errors import DeploymentRejected, Problem
 from handlers import registry
 from tests.functional.test_api_studio import CONDITION, new_draft, text
 from tests.functional.test_api_support import PREFIX, start
-from tests.paths import CORPUS
 from web import problem_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,9 +63,9 @@ def test_real_problems_read_in_chinese_with_every_parameter_filled(app):
         assert all(problem_texts.text(p) == p.message for p in problems)
 
 
-def test_a_task_connected_to_something_else_than_a_data_object_names_both_in_chinese(app):
+def test_a_task_connected_to_something_else_than_a_data_object_names_both_in_chinese(app, corpus):
     """(A corpus diagram: its data associations point at elements that are not data objects.)"""
-    diagram = next(CORPUS.rglob("C.6.0.bpmn"))
+    diagram = next(corpus.rglob("C.6.0.bpmn"))
     with pytest.raises(DeploymentRejected) as refused:
         load_bundle([(diagram.name, diagram.read_bytes())], handler_names=registry.names())
     connected = [p for p in refused.value.problems if p.code == "data.not_an_object"]
