@@ -225,7 +225,7 @@ class Load:
             http.close()
 
 
-def check(url: str, load: Load, drained_at: float) -> list[tuple[str, int, str]]:
+def check(url: str, secret: str, load: Load, drained_at: float) -> list[tuple[str, int, str]]:
     """(what, how many wrong, detail) for each check; every count should be 0."""
     engine = make_engine(url, poolclass=NullPool)
     results = []
@@ -296,7 +296,8 @@ def check(url: str, load: Load, drained_at: float) -> list[tuple[str, int, str]]
         unexpected = open_incident - {c for c, (_, fails, _) in load.started.items() if fails}
         results.append(("other cases in incident", len(unexpected), ""))
     engine.dispose()
-    env = {**os.environ, "DATABASE_URL": url}
+    # The nodes' key: the app does not start without one; the checkpoints the sweepers signed are checked with it.
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret}
     verify = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "audit", "verify"],
         cwd=ROOT,
@@ -305,7 +306,7 @@ def check(url: str, load: Load, drained_at: float) -> list[tuple[str, int, str]]
         text=True,
     )
     results.append(
-        ("audit verify failed", int(verify.returncode != 0), verify.stdout.strip().splitlines()[-1:][0])
+        ("audit verify failed", int(verify.returncode != 0), (verify.stdout + verify.stderr).strip()[-300:])
     )
     return results
 
@@ -375,7 +376,7 @@ def main(argv: list[str] | None = None) -> None:
         drained_at = time.time()
         for process in victims:
             process.stop()
-        results = check(url, load, drained_at)
+        results = check(url, secret, load, drained_at)
         print(
             f"\n{args.minutes:g} min: {len(load.acknowledged):,} complaints acknowledged"
             f" ({load.retries} requests retried on the other node, refused: {dict(load.refused) or 'none'});"
