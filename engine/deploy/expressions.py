@@ -50,14 +50,18 @@ def quote(text: str, marks: str = '"') -> str:
 
 def sandbox_problem(what: str, source: str, mode: Literal["eval", "exec"]) -> str | None:
     """``None`` if the sandbox accepts ``source``; otherwise a sentence quoting it."""
+    problems = sandbox_reasons(source, mode)
+    return f"has {what} {quote(source)} that cannot run: {'; '.join(problems)}" if problems else None
+
+
+def sandbox_reasons(source: str, mode: Literal["eval", "exec"]) -> list[str]:
+    """Why the sandbox refuses ``source`` (English, without final stops); empty if it accepts it."""
     problems = [p.rstrip(".") for p in check_source(source, mode)]
-    if not problems:
-        return None
-    if source.strip().startswith(("${", "#{", "=")):
+    if problems and source.strip().startswith(("${", "#{", "=")):
         problems.append(
             "this looks like another engine's expression language; write it in Python (amount > 500)"
         )
-    return f"has {what} {quote(source)} that cannot run: {'; '.join(problems)}"
+    return problems
 
 
 def check_expressions(diagram: Diagram) -> None:

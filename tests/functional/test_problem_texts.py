@@ -23,13 +23,14 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def codes_in_the_validator() -> set[str]:
-    """The codes engine/deploy/'s checks pass with their problems (string literals shaped area.name in the
-    modules that report problems on elements)."""
+    """The codes engine/deploy/'s checks pass with their problems: string literals shaped area.name in the
+    modules that report problems (``report(...)``, ``refuse(...)``), and ``code="..."`` anywhere."""
     found = set()
     for source in DEPLOY.glob("*.py"):
         code = source.read_text()
-        if ".report(" in code:
+        if "report(" in code or "refuse(" in code:
             found |= set(re.findall(r'"([a-z]+\.[a-z_]+)"', code))
+        found |= set(re.findall(r'code="([a-z]+\.[a-z_]+)"', code))
     return found
 
 
@@ -138,3 +139,36 @@ def test_conformance_problems_read_in_chinese(app):
         )
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert problem_texts.text(unpaired) == unpaired.message
+
+
+def test_decision_table_and_file_problems_read_in_chinese(app):
+    dmn = (VALIDATION / "tier.dmn").read_text()
+    priority = dmn.replace('hitPolicy="FIRST"', 'hitPolicy="PRIORITY"')
+    review = (VALIDATION / "review.json").read_bytes()
+    with pytest.raises(DeploymentRejected) as refused:
+        load_bundle(
+            [("tier.dmn", priority.encode()), ("review.json", review), ("notes.txt", b"hello")],
+            handler_names=registry.names(),
+        )
+    by_code = {p.code: p for p in refused.value.problems}
+    assert {"dmn.hit_policy", "file.unknown_type"} <= set(by_code), refused.value.problems
+    with pytest.raises(DeploymentRejected) as broken:
+        load_bundle([("form.json", b"{not json")], handler_names=registry.names())
+    [invalid] = [p for p in broken.value.problems if p.file == "form.json"]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        policy = problem_texts.text(by_code["dmn.hit_policy"])
+        assert "不支持命中策略 PRIORITY" in policy and policy.startswith("决策“"), policy
+        assert problem_texts.text(by_code["file.unknown_type"]) == (
+            "既不是 .bpmn 流程图，也不是 .dmn 决策表或 .json 表单 Schema。"
+        )
+        assert problem_texts.text(invalid).startswith("不是有效的 JSON：")
+        assert (
+            problem_texts.text(
+                Problem(
+                    "(upload)", "is big", None, "upload.too_large", {"size": 25_000_000, "limit": 20_000_000}
+                )
+            )
+            == "大小为 25,000,000 字节；上限为 20,000,000 字节。"
+        )
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert problem_texts.text(by_code["dmn.hit_policy"]) == by_code["dmn.hit_policy"].message
