@@ -285,6 +285,37 @@ def templates() -> dict[str, str]:
             'refers to another schema ("$ref": "%(ref)s"); a form schema must be self-contained.'
         ),
         "json.unsafe_pattern": _('has the pattern "%(pattern)s" (at %(where)s), which %(reason)s.'),
+        "xml.too_large": _("the file is %(size)s bytes; the limit is %(limit)s bytes"),
+        "xml.empty": _("the file is empty"),
+        "xml.malformed": _("not well-formed XML: %(detail)s"),
+        "xml.unreadable": _("the file could not be read as XML: %(detail)s"),
+        "xml.too_many_elements": _(
+            "the file has more than %(limit)s elements; split it into smaller diagrams"
+        ),
+        "xml.bad_encoding": _(
+            "not valid UTF-8 at byte %(byte)s (line %(line)s): the file was saved in another encoding, such as "
+            "Latin-1 or Windows-1252; save it as UTF-8 and upload it again"
+        ),
+        "xml.doctype": _(
+            "the file contains a DOCTYPE declaration, which uploaded diagrams may not have; remove the "
+            "<!DOCTYPE ...> part"
+        ),
+        "file.not_found": _("no such file or folder"),
+        "file.same_name": _("two files in the bundle have this name"),
+        "process.too_deep": _("the process is too deeply nested to store; split it into sub-processes"),
+        "process.too_long": _(
+            "The process is too long to run; move parts of it into sub-processes or call activities."
+        ),
+        "bundle.not_executable": _(
+            'has no executable process: set isExecutable="true" on the process you want to run.'
+        ),
+        "upload.no_bpmn": _("has no BPMN diagram; upload the .bpmn file(s) with their DMN and forms."),
+        "decision.duplicate": _('defines decision "%(decision)s", which %(other)s defines too.'),
+        "spiff.unreadable": _("SpiffWorkflow cannot read this file: %(detail)s"),
+        "upload.more": _("%(count)s more problems are not listed; fix these first."),
+        "xsd.layout": _("layout error, the shape is left out: %(detail)s"),
+        "xsd.invalid": _("does not follow the BPMN schema (line %(line)s): %(detail)s"),
+        "xsd.element": _("%(what)s does not follow the BPMN schema (line %(line)s): %(detail)s"),
     }
 
 
