@@ -313,9 +313,32 @@ def templates() -> dict[str, str]:
         "decision.duplicate": _('defines decision "%(decision)s", which %(other)s defines too.'),
         "spiff.unreadable": _("SpiffWorkflow cannot read this file: %(detail)s"),
         "upload.more": _("%(count)s more problems are not listed; fix these first."),
+        "expression.refused": _("%(what)s has %(part)s %(source)s that cannot run: %(reason)s"),
+        "instructions.refused": _("%(what)s has instructions that %(reason)s"),
         "xsd.layout": _("layout error, the shape is left out: %(detail)s"),
         "xsd.invalid": _("does not follow the BPMN schema (line %(line)s): %(detail)s"),
         "xsd.element": _("%(what)s does not follow the BPMN schema (line %(line)s): %(detail)s"),
+    }
+
+
+def expression_parts() -> dict[str, str]:
+    """What holds an expression or script the sandbox refuses (the ``part`` parameter)."""
+    return {
+        "condition": _("condition"),
+        "preScript": _("pre-script"),
+        "postScript": _("post-script"),
+        "event condition": _("event condition"),
+        "loop cardinality": _("loop cardinality"),
+        "completion condition": _("completion condition"),
+        "loop condition": _("loop condition"),
+        "messagePayload": _("message payload"),
+        "payloadExpression": _("payload expression"),
+        "expression": _("expression"),
+        "correlation expression": _("correlation expression"),
+        "script": _("script"),
+        "timer duration": _("timer duration"),
+        "timer date": _("timer date"),
+        "timer cycle": _("timer cycle"),
     }
 
 
@@ -363,6 +386,13 @@ def text(problem: Problem, language: str | None = None) -> str:
             values[name] = f"{value:,}"  # sizes and limits as the English message groups them
     if problem.code == "dmn.not_dmn" and not values.get("namespace"):
         values["namespace"] = _("no namespace")
+    if problem.code == "expression.refused":
+        part = values.get("part") or ""
+        values["part"] = (
+            _("parameter “%(name)s”", name=values["name"])
+            if part == "parameter"
+            else expression_parts().get(part, part)
+        )
     if "type" in values:
         values["type"] = timer_types().get(values["type"], values["type"])
     # event.ignored_trigger lists the supported triggers in BPMN's words, so its own trigger stays in them too.

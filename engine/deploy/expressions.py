@@ -72,7 +72,10 @@ def check_expressions(diagram: Diagram) -> None:
         if source is not None and source.strip():
             problem = sandbox_problem(what, source, mode)
             if problem:
-                diagram.report(node, problem)
+                part, _, name = what.removeprefix("the ").removeprefix("a ").partition(' "')
+                params = {"part": part, "name": name.rstrip('"'), "source": quote(source)}
+                reason = "; ".join(sandbox_reasons(source, mode))
+                diagram.report(node, problem, "expression.refused", **params, reason=reason)
 
     for proc in processes:
         for flow in elements(proc, "sequenceFlow"):
@@ -96,7 +99,9 @@ def check_expressions(diagram: Diagram) -> None:
                 check(_owner(node), what, node.text, "eval")
         for node in proc.iter(f"{{{SPIFF_NS}}}instructionsForEndUser"):
             if (node.text or "").strip() and (reason := check_template(node.text)):
-                diagram.report(_owner(node), f"has instructions that {reason}")
+                diagram.report(
+                    _owner(node), f"has instructions that {reason}", "instructions.refused", reason=reason
+                )
         for node in elements(proc, "loopCardinality"):
             count = _literal(node.text or "")[1]
             if type(count) is int and count > multi_instance.limit():

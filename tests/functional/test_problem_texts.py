@@ -172,3 +172,18 @@ def test_decision_table_and_file_problems_read_in_chinese(app):
         )
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert problem_texts.text(by_code["dmn.hit_policy"]) == by_code["dmn.hit_policy"].message
+
+
+def test_a_refused_expression_reads_in_chinese_around_the_sandboxs_reason(app):
+    from tests.unit.test_diagram_conformance import diagram, refused
+
+    flow = (
+        '<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/><bpmn:sequenceFlow id="s0" sourceRef="start" '
+        'targetRef="end"><bpmn:conditionExpression>__import__("os")</bpmn:conditionExpression></bpmn:sequenceFlow>'
+    )
+    [problem] = [p for p in refused(diagram(flow)) if p.code == "expression.refused"]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        said = problem_texts.text(problem)
+    assert (
+        said.startswith('顺序流 s0 的条件 "__import__("os")" 无法运行：') and problem.params["reason"] in said
+    )
