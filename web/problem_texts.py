@@ -54,6 +54,9 @@ def element_kinds() -> dict[str, str]:
         "dataObjectReference": _("data object reference"),
         "dataInput": _("data input"),
         "dataOutput": _("data output"),
+        "decision": _("decision"),
+        "input": _("input column"),
+        "output": _("output column"),
     }
 
 
@@ -232,6 +235,110 @@ def templates() -> dict[str, str]:
             "%(what)s waits for a signal, which nothing in this engine sends: the case would wait for ever. Wait for "
             "a message (delivered from outside), a timer or a person's task instead."
         ),
+        "dmn.not_dmn": _("is not a DMN file: its root element is %(root)s in %(namespace)s."),
+        "dmn.no_decision": _("has no decision; a DMN file must hold one decision table."),
+        "dmn.decisions": _(
+            "has %(count)s decisions; SpiffWorkflow reads one per DMN file: put each in its own."
+        ),
+        "dmn.no_table": _("%(what)s: has no decision table; SpiffWorkflow runs decision tables only."),
+        "dmn.hit_policy": _(
+            "%(what)s: the hit policy %(policy)s is not supported by SpiffWorkflow; use UNIQUE, FIRST, ANY or COLLECT."
+        ),
+        "dmn.no_input_expression": _(
+            "%(what)s: %(column)s has no input expression; say which value it tests (amount, say)."
+        ),
+        "dmn.input_refused": _(
+            "%(what)s: %(column)s has the expression %(source)s that cannot run: %(reason)s"
+        ),
+        "dmn.output_unnamed": _(
+            "%(what)s: %(column)s has no name; the result is stored under the output's name."
+        ),
+        "dmn.rule_cells": _(
+            "%(what)s: rule %(row)s has %(cells_in)s input and %(cells_out)s output cells, but the table has "
+            "%(inputs)s inputs and %(outputs)s outputs."
+        ),
+        "dmn.cell_unreadable": _(
+            "%(what)s: rule %(row)s, %(column)s: the cell %(cell)s cannot be read as a value or a test "
+            '(such as "gold", > 500 or ? > 5).'
+        ),
+        "dmn.cell_unparsable": _("%(what)s: rule %(row)s, %(column)s: the cell %(cell)s cannot be read."),
+        "dmn.cell_refused": _("%(what)s: rule %(row)s, %(column)s: the cell %(cell)s cannot run: %(reason)s"),
+        "dmn.output_refused": _("%(what)s: rule %(row)s: the output value %(source)s cannot run: %(reason)s"),
+        "upload.empty": _("is empty: add the .bpmn file(s), their .dmn decisions and .json forms."),
+        "upload.too_many": _("has %(count)s files; the limit is %(limit)s."),
+        "upload.too_large": _("is %(size)s bytes; the limit is %(limit)s bytes."),
+        "file.no_name": _("has a file without a name."),
+        "file.twice": _("appears twice in the upload."),
+        "file.bad_name": _("is not a plain relative file name."),
+        "file.not_bpmn": _("is not a BPMN 2.0 file: its root element is %(root)s."),
+        "file.unknown_type": _("is not a .bpmn diagram, .dmn decision table or .json form schema."),
+        "json.too_large": _("is %(size)s bytes; a form schema may have at most %(limit)s."),
+        "json.invalid": _("is not valid JSON: %(detail)s"),
+        "json.not_object": _("must be a JSON object: the JSON Schema of a form."),
+        "json.schema_not_text": _('has a "$schema" that is not text.'),
+        "json.unknown_draft": _(
+            'declares "$schema": "%(declared)s", which is not a JSON Schema draft this server knows.'
+        ),
+        "json.invalid_schema": _("is not a valid JSON Schema: %(detail)s"),
+        "json.too_deep": _("is nested too deeply to be a form schema."),
+        "json.external_ref": _(
+            'refers to another schema ("$ref": "%(ref)s"); a form schema must be self-contained.'
+        ),
+        "json.unsafe_pattern": _('has the pattern "%(pattern)s" (at %(where)s), which %(reason)s.'),
+        "xml.too_large": _("the file is %(size)s bytes; the limit is %(limit)s bytes"),
+        "xml.empty": _("the file is empty"),
+        "xml.malformed": _("not well-formed XML: %(detail)s"),
+        "xml.unreadable": _("the file could not be read as XML: %(detail)s"),
+        "xml.too_many_elements": _(
+            "the file has more than %(limit)s elements; split it into smaller diagrams"
+        ),
+        "xml.bad_encoding": _(
+            "not valid UTF-8 at byte %(byte)s (line %(line)s): the file was saved in another encoding, such as "
+            "Latin-1 or Windows-1252; save it as UTF-8 and upload it again"
+        ),
+        "xml.doctype": _(
+            "the file contains a DOCTYPE declaration, which uploaded diagrams may not have; remove the "
+            "<!DOCTYPE ...> part"
+        ),
+        "file.not_found": _("no such file or folder"),
+        "file.same_name": _("two files in the bundle have this name"),
+        "process.too_deep": _("the process is too deeply nested to store; split it into sub-processes"),
+        "process.too_long": _(
+            "The process is too long to run; move parts of it into sub-processes or call activities."
+        ),
+        "bundle.not_executable": _(
+            'has no executable process: set isExecutable="true" on the process you want to run.'
+        ),
+        "upload.no_bpmn": _("has no BPMN diagram; upload the .bpmn file(s) with their DMN and forms."),
+        "decision.duplicate": _('defines decision "%(decision)s", which %(other)s defines too.'),
+        "spiff.unreadable": _("SpiffWorkflow cannot read this file: %(detail)s"),
+        "upload.more": _("%(count)s more problems are not listed; fix these first."),
+        "expression.refused": _("%(what)s has %(part)s %(source)s that cannot run: %(reason)s"),
+        "instructions.refused": _("%(what)s has instructions that %(reason)s"),
+        "xsd.layout": _("layout error, the shape is left out: %(detail)s"),
+        "xsd.invalid": _("does not follow the BPMN schema (line %(line)s): %(detail)s"),
+        "xsd.element": _("%(what)s does not follow the BPMN schema (line %(line)s): %(detail)s"),
+    }
+
+
+def expression_parts() -> dict[str, str]:
+    """What holds an expression or script the sandbox refuses (the ``part`` parameter)."""
+    return {
+        "condition": _("condition"),
+        "preScript": _("pre-script"),
+        "postScript": _("post-script"),
+        "event condition": _("event condition"),
+        "loop cardinality": _("loop cardinality"),
+        "completion condition": _("completion condition"),
+        "loop condition": _("loop condition"),
+        "messagePayload": _("message payload"),
+        "payloadExpression": _("payload expression"),
+        "expression": _("expression"),
+        "correlation expression": _("correlation expression"),
+        "script": _("script"),
+        "timer duration": _("timer duration"),
+        "timer date": _("timer date"),
+        "timer cycle": _("timer cycle"),
     }
 
 
@@ -274,6 +381,18 @@ def text(problem: Problem, language: str | None = None) -> str:
         if isinstance(value, dict) or (value is None and name in ("on", "what")):
             value = describe(value, kinds)
         values[name] = value
+    for name, value in values.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            values[name] = f"{value:,}"  # sizes and limits as the English message groups them
+    if problem.code == "dmn.not_dmn" and not values.get("namespace"):
+        values["namespace"] = _("no namespace")
+    if problem.code == "expression.refused":
+        part = values.get("part") or ""
+        values["part"] = (
+            _("parameter “%(name)s”", name=values["name"])
+            if part == "parameter"
+            else expression_parts().get(part, part)
+        )
     if "type" in values:
         values["type"] = timer_types().get(values["type"], values["type"])
     # event.ignored_trigger lists the supported triggers in BPMN's words, so its own trigger stays in them too.

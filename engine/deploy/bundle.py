@@ -98,10 +98,14 @@ def load_bundle(
             checked.add(name)
     if bpmn and not executable:
         message = 'has no executable process: set isExecutable="true" on the process you want to run.'
-        problems.extend(Problem(name, message) for name in bpmn)
+        problems.extend(Problem(name, message, code="bundle.not_executable") for name in bpmn)
     elif not any(PurePosixPath(name).suffix.lower() == ".bpmn" for name in sources) and sources:
         problems.append(
-            Problem(UPLOAD, "has no BPMN diagram; upload the .bpmn file(s) with their DMN and forms.")
+            Problem(
+                UPLOAD,
+                "has no BPMN diagram; upload the .bpmn file(s) with their DMN and forms.",
+                code="upload.no_bpmn",
+            )
         )
 
     specs = {}
@@ -126,7 +130,8 @@ def _decisions(dmn: dict[str, etree._Element], problems: list[Problem]) -> dict[
         decision_id = _decision_id(root)
         if decision_id in decisions:
             message = f'defines decision "{decision_id}", which {decisions[decision_id]} defines too.'
-            problems.append(Problem(name, message, decision_id))
+            params = {"decision": decision_id, "other": decisions[decision_id]}
+            problems.append(Problem(name, message, decision_id, code="decision.duplicate", params=params))
         elif decision_id:
             decisions[decision_id] = name
     return decisions
@@ -221,14 +226,16 @@ def _spiff(problems: list[Problem], name: str, call, *args, process: str | None 
     except ValidationException as error:
         problem = _from_validation(error, name)
         if problem.message == _TOO_LONG:  # name the process, not the step where Python gave up
-            problem = Problem(problem.file, _TOO_LONG, process)
+            problem = Problem(problem.file, _TOO_LONG, process, code="process.too_long")
         problems.append(problem)
         return False
     except RecursionError:
-        problems.append(Problem(name, _TOO_LONG, process))
+        problems.append(Problem(name, _TOO_LONG, process, code="process.too_long"))
         return False
     except Exception as error:  # SpiffWorkflow raises KeyError, IndexError, AttributeError... on odd input
-        problems.append(Problem(name, f"SpiffWorkflow cannot read this file: {_clean(repr(error))}"))
+        detail = _clean(repr(error))
+        message = f"SpiffWorkflow cannot read this file: {detail}"
+        problems.append(Problem(name, message, code="spiff.unreadable", params={"detail": detail}))
         return False
     return True
 
@@ -237,7 +244,7 @@ def _from_validation(error: ValidationException, default_file: str) -> Problem:
     message = _clean(str(error.args[0]) if error.args else str(error))
     file = error.file_name or default_file
     if "RecursionError" in message or isinstance(error.__context__, RecursionError):
-        return Problem(file, _TOO_LONG)
+        return Problem(file, _TOO_LONG, code="process.too_long")
     if error.id:
         tag = (error.tag or "element").rsplit("}", 1)[-1].split(":")[-1]
         kind = re.sub(r"(?<!^)([A-Z])", r" \1", tag).lower()
@@ -261,4 +268,5 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     if len(unique) <= MAX_PROBLEMS:
         return unique
     more = len(unique) - MAX_PROBLEMS
-    return [*unique[:MAX_PROBLEMS], Problem(UPLOAD, f"{more} more problems are not listed; fix these first.")]
+    message = f"{more} more problems are not listed; fix these first."
+    return [*unique[:MAX_PROBLEMS], Problem(UPLOAD, message, code="upload.more", params={"count": more})]

@@ -50,7 +50,7 @@ def read_paths(paths: list[str | Path]) -> list[tuple[str, bytes]]:
         elif path.is_file():
             files.append((path.name, path.read_bytes()))
         else:
-            problems.append(Problem(str(raw), "no such file or folder"))
+            problems.append(Problem(str(raw), "no such file or folder", code="file.not_found"))
     if problems:
         raise DeploymentRejected(problems)
     return files
@@ -73,7 +73,8 @@ def deploy(
     names = [name for name, _ in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise DeploymentRejected([Problem(n, "two files in the bundle have this name") for n in duplicates])
+        same = "two files in the bundle have this name"
+        raise DeploymentRejected([Problem(n, same, code="file.same_name") for n in duplicates])
     begin_write(session)
     bundle = load_bundle(files, handler_names=handlers.names(), library=_library(session))
     now = as_utc(clock())
@@ -91,6 +92,7 @@ def deploy(
                         spec.file or pid,
                         "the process is too deeply nested to store; split it into sub-processes",
                         pid,
+                        code="process.too_deep",
                     )
                 ]
             ) from None

@@ -50,14 +50,18 @@ def quote(text: str, marks: str = '"') -> str:
 
 def sandbox_problem(what: str, source: str, mode: Literal["eval", "exec"]) -> str | None:
     """``None`` if the sandbox accepts ``source``; otherwise a sentence quoting it."""
+    problems = sandbox_reasons(source, mode)
+    return f"has {what} {quote(source)} that cannot run: {'; '.join(problems)}" if problems else None
+
+
+def sandbox_reasons(source: str, mode: Literal["eval", "exec"]) -> list[str]:
+    """Why the sandbox refuses ``source`` (English, without final stops); empty if it accepts it."""
     problems = [p.rstrip(".") for p in check_source(source, mode)]
-    if not problems:
-        return None
-    if source.strip().startswith(("${", "#{", "=")):
+    if problems and source.strip().startswith(("${", "#{", "=")):
         problems.append(
             "this looks like another engine's expression language; write it in Python (amount > 500)"
         )
-    return f"has {what} {quote(source)} that cannot run: {'; '.join(problems)}"
+    return problems
 
 
 def check_expressions(diagram: Diagram) -> None:
@@ -68,7 +72,10 @@ def check_expressions(diagram: Diagram) -> None:
         if source is not None and source.strip():
             problem = sandbox_problem(what, source, mode)
             if problem:
-                diagram.report(node, problem)
+                part, _, name = what.removeprefix("the ").removeprefix("a ").partition(' "')
+                params = {"part": part, "name": name.rstrip('"'), "source": quote(source)}
+                reason = "; ".join(sandbox_reasons(source, mode))
+                diagram.report(node, problem, "expression.refused", **params, reason=reason)
 
     for proc in processes:
         for flow in elements(proc, "sequenceFlow"):
@@ -92,7 +99,9 @@ def check_expressions(diagram: Diagram) -> None:
                 check(_owner(node), what, node.text, "eval")
         for node in proc.iter(f"{{{SPIFF_NS}}}instructionsForEndUser"):
             if (node.text or "").strip() and (reason := check_template(node.text)):
-                diagram.report(_owner(node), f"has instructions that {reason}")
+                diagram.report(
+                    _owner(node), f"has instructions that {reason}", "instructions.refused", reason=reason
+                )
         for node in elements(proc, "loopCardinality"):
             count = _literal(node.text or "")[1]
             if type(count) is int and count > multi_instance.limit():

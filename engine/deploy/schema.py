@@ -15,7 +15,7 @@ import re
 from lxml import etree
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
-from engine.deploy.checks import describe, local
+from engine.deploy.checks import describe, local, ref
 from engine.errors import Problem
 
 # The diagram interchange namespaces: layout only.
@@ -59,15 +59,25 @@ def check_schema(file: str, root: etree._Element) -> tuple[list[Problem], list[P
         message = _message(entry.message)
         if node is not None and _in_layout(node):
             owner = _owner(node)
-            warnings.append(Problem(file, f"layout error, the shape is left out: {message}", owner))
+            warning = f"layout error, the shape is left out: {message}"
+            warnings.append(Problem(file, warning, owner, code="xsd.layout", params={"detail": message}))
             broken_layout.append(_shape(node))
             continue
         if node is None:
-            problems.append(Problem(file, f"{message} (line {entry.line})"))
+            params = {"detail": message, "line": entry.line}
+            problems.append(
+                Problem(file, f"{message} (line {entry.line})", code="xsd.invalid", params=params)
+            )
             continue
         holder = _with_id(node)
         what = describe(holder) if holder is not None else local(node)
-        problems.append(Problem(file, f"{what}: {message} (line {entry.line})", _id(holder)))
+        params = {"what": ref(holder) if holder is not None else {"kind": local(node), "name": "", "id": ""}}
+        params |= {"detail": message, "line": entry.line}
+        problems.append(
+            Problem(
+                file, f"{what}: {message} (line {entry.line})", _id(holder), code="xsd.element", params=params
+            )
+        )
     if not problems:
         for node in dict.fromkeys(broken_layout):
             if node.getparent() is not None:

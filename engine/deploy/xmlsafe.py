@@ -43,9 +43,15 @@ def parse_xml(
     if not isinstance(data, bytes):
         raise TypeError(f"parse_xml takes the uploaded bytes, not {type(data).__name__}")
     if len(data) > max_bytes:
-        _refuse(filename, f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes")
+        _refuse(
+            filename,
+            f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes",
+            "xml.too_large",
+            size=len(data),
+            limit=max_bytes,
+        )
     if not data.strip():
-        _refuse(filename, "the file is empty")
+        _refuse(filename, "the file is empty", "xml.empty")
     encoding, body = _sniff_encoding(data)
     if encoding in ("utf-8", "utf8"):
         _require_utf8(filename, body)
@@ -58,16 +64,26 @@ def parse_xml(
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        _refuse(filename, f"not well-formed XML: {_short(error)}")
+        _refuse(filename, f"not well-formed XML: {_short(error)}", "xml.malformed", detail=_short(error))
     except (etree.LxmlError, ValueError) as error:
-        _refuse(filename, f"the file could not be read as XML: {_short(error)}")
+        _refuse(
+            filename,
+            f"the file could not be read as XML: {_short(error)}",
+            "xml.unreadable",
+            detail=_short(error),
+        )
 
     # Second line of defence for encodings the prolog check cannot read (UTF-16 without a BOM, EBCDIC...).
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         _refuse_doctype(filename)
     if sum(1 for _ in islice(root.iter(), max_elements + 1)) > max_elements:
-        _refuse(filename, f"the file has more than {max_elements:,} elements; split it into smaller diagrams")
+        _refuse(
+            filename,
+            f"the file has more than {max_elements:,} elements; split it into smaller diagrams",
+            "xml.too_many_elements",
+            limit=max_elements,
+        )
     return root
 
 
@@ -90,6 +106,9 @@ def _require_utf8(filename: str, body: bytes) -> None:
             f"not valid UTF-8 at byte {error.start} (line {line}): the file is read as UTF-8 (as it "
             "declares, or by XML's default) but was saved in another encoding, such as Latin-1 or "
             "Windows-1252; save it as UTF-8 and upload it again",
+            "xml.bad_encoding",
+            byte=error.start,
+            line=line,
         )
 
 
@@ -120,6 +139,7 @@ def _refuse_doctype(filename: str) -> NoReturn:
         filename,
         "the file contains a DOCTYPE declaration; DTDs and entity declarations are not accepted in uploaded "
         "diagrams (they can read server files or expand without bound); remove the <!DOCTYPE ...> part",
+        "xml.doctype",
     )
 
 
@@ -128,5 +148,5 @@ def _short(error: Exception) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _refuse(filename: str, message: str) -> NoReturn:
-    raise DeploymentRejected([Problem(filename, message)])
+def _refuse(filename: str, message: str, code: str, **params) -> NoReturn:
+    raise DeploymentRejected([Problem(filename, message, code=code, params=params)])

@@ -22,13 +22,14 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def codes_in_the_validator() -> set[str]:
-    """The codes engine/deploy/'s checks pass with their problems (string literals shaped area.name in the
-    modules that report problems on elements)."""
+    """The codes engine/deploy/'s checks pass with their problems: string literals shaped area.name in the
+    modules that report problems (``report(...)``, ``refuse(...)``), and ``code="..."`` anywhere."""
     found = set()
     for source in DEPLOY.glob("*.py"):
         code = source.read_text()
-        if ".report(" in code:
+        if "report(" in code or "refuse(" in code:
             found |= set(re.findall(r'"([a-z]+\.[a-z_]+)"', code))
+        found |= set(re.findall(r'code="([a-z]+\.[a-z_]+)"', code))
     return found
 
 
@@ -57,8 +58,8 @@ def test_real_problems_read_in_chinese_with_every_parameter_filled(app):
             said = problem_texts.text(problem)
             assert CHINESE.search(said), (problem.code, said)
             assert "%(" not in said and said != problem.message
-            named = problem.params["what"]
-            assert (named["name"] or named["id"]) in said
+            named = problem.params.get("what")  # problems with a whole file name no element
+            assert not named or (named["name"] or named["id"]) in said
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert all(problem_texts.text(p) == p.message for p in problems)
 
@@ -137,3 +138,51 @@ def test_conformance_problems_read_in_chinese(app):
         )
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert problem_texts.text(unpaired) == unpaired.message
+
+
+def test_decision_table_and_file_problems_read_in_chinese(app):
+    dmn = (VALIDATION / "tier.dmn").read_text()
+    priority = dmn.replace('hitPolicy="FIRST"', 'hitPolicy="PRIORITY"')
+    review = (VALIDATION / "review.json").read_bytes()
+    with pytest.raises(DeploymentRejected) as refused:
+        load_bundle(
+            [("tier.dmn", priority.encode()), ("review.json", review), ("notes.txt", b"hello")],
+            handler_names=registry.names(),
+        )
+    by_code = {p.code: p for p in refused.value.problems}
+    assert {"dmn.hit_policy", "file.unknown_type"} <= set(by_code), refused.value.problems
+    with pytest.raises(DeploymentRejected) as broken:
+        load_bundle([("form.json", b"{not json")], handler_names=registry.names())
+    [invalid] = [p for p in broken.value.problems if p.file == "form.json"]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        policy = problem_texts.text(by_code["dmn.hit_policy"])
+        assert "不支持命中策略 PRIORITY" in policy and policy.startswith("决策“"), policy
+        assert problem_texts.text(by_code["file.unknown_type"]) == (
+            "既不是 .bpmn 流程图，也不是 .dmn 决策表或 .json 表单 Schema。"
+        )
+        assert problem_texts.text(invalid).startswith("不是有效的 JSON：")
+        assert (
+            problem_texts.text(
+                Problem(
+                    "(upload)", "is big", None, "upload.too_large", {"size": 25_000_000, "limit": 20_000_000}
+                )
+            )
+            == "大小为 25,000,000 字节；上限为 20,000,000 字节。"
+        )
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert problem_texts.text(by_code["dmn.hit_policy"]) == by_code["dmn.hit_policy"].message
+
+
+def test_a_refused_expression_reads_in_chinese_around_the_sandboxs_reason(app):
+    from tests.unit.test_diagram_conformance import diagram, refused
+
+    flow = (
+        '<bpmn:startEvent id="start"/><bpmn:endEvent id="end"/><bpmn:sequenceFlow id="s0" sourceRef="start" '
+        'targetRef="end"><bpmn:conditionExpression>__import__("os")</bpmn:conditionExpression></bpmn:sequenceFlow>'
+    )
+    [problem] = [p for p in refused(diagram(flow)) if p.code == "expression.refused"]
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        said = problem_texts.text(problem)
+    assert (
+        said.startswith('顺序流 s0 的条件 "__import__("os")" 无法运行：') and problem.params["reason"] in said
+    )
