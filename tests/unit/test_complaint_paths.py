@@ -115,6 +115,16 @@ def work(engine, session, case_id, spec_id, user, data=None):
     return item
 
 
+def apologised(engine, session, agent, description: str = "The clerk was rude"):
+    """A service-attitude complaint answered with an apology and no money: the case now waits on its result."""
+    case = file(engine, description, "service_attitude").case
+    work(engine, session, case.id, "tell_direction", agent)
+    work(
+        engine, session, case.id, "propose_settlement", agent, {"compensation_amount": 0, "apology": "Sorry"}
+    )
+    return case
+
+
 def history(session, case_id):
     return session.scalars(select(WorkItem).where(WorkItem.case_id == case_id).order_by(WorkItem.id)).all()
 
@@ -311,16 +321,7 @@ def test_a_question_the_knowledge_base_cannot_answer_goes_to_a_person(engine, se
 
 
 def test_an_unresolved_follow_up_reopens_the_case_to_its_owner(engine, session, people):
-    case = file(engine, "The clerk was rude to me at the branch", "service_attitude").case
-    work(engine, session, case.id, "tell_direction", people["ann"])
-    work(
-        engine,
-        session,
-        case.id,
-        "propose_settlement",
-        people["ann"],
-        {"compensation_amount": 0, "apology": "Sorry"},
-    )
+    case = apologised(engine, session, people["ann"], "The clerk was rude to me at the branch")
     work(
         engine,
         session,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine.models import Escalation
 from engine.timers.sla import sweep
 from tests.conftest import fresh
-from tests.unit.test_complaint_paths import ANSWERS, file, open_items, work
+from tests.unit.test_complaint_paths import ANSWERS, apologised, file, open_items, work
 
 
 def escalated(session, case_id) -> list[str]:
@@ -101,16 +101,7 @@ def test_the_settlement_and_each_approval_level_are_due_in_24_hours_and_escalate
 
 
 def test_sending_the_result_and_the_phone_call_are_due_in_24_hours(engine, session, people, db, clock):
-    case = file(engine, "The clerk was rude", "service_attitude").case
-    work(engine, session, case.id, "tell_direction", people["ann"])
-    work(
-        engine,
-        session,
-        case.id,
-        "propose_settlement",
-        people["ann"],
-        {"compensation_amount": 0, "apology": "Sorry"},
-    )
+    case = apologised(engine, session, people["ann"])
     [result] = open_items(session, case.id)
     assert (result.spec_id, result.due_at) == ("send_result", clock() + timedelta(hours=24))
     clock.advance(hours=2)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.models import Case, OutboxMessage
 from tests.conftest import fresh
-from tests.unit.test_complaint_paths import ANSWERS, file, open_items, work
+from tests.unit.test_complaint_paths import ANSWERS, apologised, file, open_items, work
 
 
 def sent(session, case_id, template):
@@ -94,16 +94,7 @@ def test_the_result_goes_by_sms_and_app_push_and_always_brings_a_phone_call(
     session,
     people,
 ):
-    case = file(engine, "The clerk was rude", "service_attitude").case
-    work(engine, session, case.id, "tell_direction", people["ann"])
-    work(
-        engine,
-        session,
-        case.id,
-        "propose_settlement",
-        people["ann"],
-        {"compensation_amount": 0, "apology": "Sorry"},
-    )
+    case = apologised(engine, session, people["ann"])
     work(engine, session, case.id, "send_result", people["ann"], ANSWERS["send_result"])
     assert {m.channel for m in sent(session, case.id, "result_notice")} == {"sms", "app_push"}
     [call] = open_items(session, case.id)
