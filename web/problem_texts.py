@@ -312,6 +312,7 @@ def templates() -> dict[str, str]:
         "upload.no_bpmn": _("has no BPMN diagram; upload the .bpmn file(s) with their DMN and forms."),
         "decision.duplicate": _('defines decision "%(decision)s", which %(other)s defines too.'),
         "spiff.unreadable": _("SpiffWorkflow cannot read this file: %(detail)s"),
+        "spiff.validation": _("%(what)s: SpiffWorkflow does not accept it%(line)s: %(detail)s"),
         "upload.more": _("%(count)s more problems are not listed; fix these first."),
         "expression.refused": _("%(what)s has %(part)s %(source)s that cannot run: %(reason)s"),
         "instructions.refused": _("%(what)s has instructions that %(reason)s"),
@@ -398,6 +399,10 @@ def text(problem: Problem, language: str | None = None) -> str:
     # event.ignored_trigger lists the supported triggers in BPMN's words, so its own trigger stays in them too.
     if "trigger" in values and problem.code != "event.ignored_trigger":
         values["trigger"] = triggers().get(values["trigger"], values["trigger"])
+    if problem.code == "spiff.validation":
+        line = problem.params.get("line")
+        values["line"] = _(" (line %(line)s)", line=line) if line else ""
+        values["what"] = values.get("what") or _("This file")
     if "link" in values:
         values["link"] = f"“{values['link']}”" if values["link"] else _("(without a name)")
     message = template % values

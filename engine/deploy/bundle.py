@@ -245,14 +245,18 @@ def _from_validation(error: ValidationException, default_file: str) -> Problem:
     file = error.file_name or default_file
     if "RecursionError" in message or isinstance(error.__context__, RecursionError):
         return Problem(file, _TOO_LONG, code="process.too_long")
+    detail, element = message, None
     if error.id:
         tag = (error.tag or "element").rsplit("}", 1)[-1].split(":")[-1]
         kind = re.sub(r"(?<!^)([A-Z])", r" \1", tag).lower()
         what = f'{kind} "{error.name}"' if error.name else f"{kind} {error.id}"
         message = f"{what}: {message}"
+        element = {"kind": tag, "name": " ".join((error.name or "").split()), "id": error.id}
     if error.line_number:
         message += f" (line {error.line_number})"
-    return Problem(file, message, error.id or None)
+    # The detail is SpiffWorkflow's English; the code lets a page wrap it, and name the element, in its language.
+    params = {"what": element, "detail": detail, "line": error.line_number or None}
+    return Problem(file, message, error.id or None, code="spiff.validation", params=params)
 
 
 def _clean(message: str) -> str:

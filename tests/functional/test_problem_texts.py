@@ -186,3 +186,32 @@ def test_a_refused_expression_reads_in_chinese_around_the_sandboxs_reason(app):
     assert (
         said.startswith('顺序流 s0 的条件 "__import__("os")" 无法运行：') and problem.params["reason"] in said
     )
+
+
+def test_spiffworkflows_own_validation_message_reads_in_chinese_around_its_english_detail(app, monkeypatch):
+    """SpiffWorkflow's parser refuses some things our checks do not see; its message stays its own English
+    detail, named element and line, wrapped in the page's language."""
+    from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+    def picky(self, process_id, required=True):
+        raise ValidationException(
+            "Something odd", tag="bpmn:userTask", id="review", name="Review complaint", line_number=3
+        )
+
+    monkeypatch.setattr(SpiffBpmnParser, "get_spec", picky)
+    support = [(n, (VALIDATION / n).read_bytes()) for n in ("valid.bpmn", "review.json")]
+    with pytest.raises(DeploymentRejected) as refused:
+        load_bundle(support, handler_names=registry.names())
+    (problem,) = refused.value.problems
+    assert problem.code == "spiff.validation"
+    assert problem.params == {
+        "what": {"kind": "userTask", "name": "Review complaint", "id": "review"},
+        "detail": "Something odd.",
+        "line": 3,
+    }
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        said = problem_texts.text(problem)
+    assert said == "用户任务“Review complaint”：SpiffWorkflow 无法接受（第 3 行）：Something odd."
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert problem_texts.text(problem) == 'user task "Review complaint": Something odd. (line 3)'
