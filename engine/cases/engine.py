@@ -16,23 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit
 from engine.calendar.business import calendar_scope
 from engine.cases import access, completion, duties, stepping
 from engine.cases.adapters import calendar_for, default_adapters
+from engine.cases.case_reads import CaseReads
 from engine.cases.ownership import take_ownership
 from engine.clock import Clock, as_utc, engine_clock
 from engine.errors import Conflict, InvalidState, NotFound
@@ -52,7 +51,7 @@ from engine.runtime.unit import Unit
 from engine.store import writes
 from engine.store.db import begin_write
 from engine.store.ids import reserve_case_id
-from engine.store.serialization import ENGINE_VERSION, SERIALIZER, SERIALIZER_VERSION, SPECS, LoadedVersion
+from engine.store.serialization import ENGINE_VERSION, SERIALIZER_VERSION
 from handlers import HandlerRegistry
 from handlers import registry as default_registry
 
@@ -65,30 +64,9 @@ _LATEST = (
 )
 _CHANGED = "the case was changed by someone else at the same time; reload and try again"
 _LOCK_CONFLICTS = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
-# Built once: the rows every step reads, fresh from the database (never from the identity map).
-_WORK_ITEM_AND_CASE = (
-    select(WorkItem, Case)
-    .join(Case, Case.id == WorkItem.case_id)
-    .where(WorkItem.id == bindparam("work_item_id"))
-    .options(undefer(Case.state))
-    .execution_options(populate_existing=True)
-)
-_CASE_FOR_UPDATE = select(Case.id).where(Case.id == bindparam("case_id")).with_for_update()
-_CASE_TIMERS_FOR_UPDATE = (
-    select(Timer.id)
-    .where(Timer.case_id == bindparam("case_id"), Timer.status == TimerStatus.WAITING)
-    .order_by(Timer.id)
-    .with_for_update()
-)
-_CASE_WITH_STATE = (
-    select(Case)
-    .where(Case.id == bindparam("case_id"))
-    .options(undefer(Case.state))
-    .execution_options(populate_existing=True)
-)
 
 
-class CaseEngine:
+class CaseEngine(CaseReads):
     """The engine's service object; build one per request or job with its session and clock."""
 
     def __init__(
@@ -385,99 +363,11 @@ class CaseEngine:
             del unit.events[mark:]
             raise
 
-    def loaded(self, version_id: int) -> LoadedVersion:
-        """The parsed specs and forms of a version (cached: parsed once per process, not per case or step).
-
-        Versions are immutable and never deleted, so (database, version id) is a safe cache key.
-        """
-        return SPECS.get(
-            (self._database_key, version_id),
-            lambda: self.session.execute(
-                select(ProcessVersion.spec_json, ProcessVersion.forms).where(ProcessVersion.id == version_id)
-            ).one(),
-        )
-
-    def task_properties(self, version_id: int):
-        """A look-up of the diagram properties (``spiffworkflow:property``) of a version's tasks by spec id."""
-        key = ("task_properties", version_id)
-        if key not in self.reads:
-            loaded = self.loaded(version_id)
-            found: dict[str, dict] = {}
-            for spec in (loaded.spec, *loaded.subprocess_specs.values()):
-                for task_id, task_spec in spec.task_specs.items():
-                    properties = ((getattr(task_spec, "extensions", None) or {}).get("properties")) or {}
-                    if properties:
-                        found.setdefault(task_id, dict(properties))
-            self.reads[key] = found
-        table = self.reads[key]
-        return lambda spec_id: table.get(spec_id, {})
-
-    def specs(self, version: ProcessVersion):
-        loaded = self.loaded(version.id)
-        return loaded.spec, loaded.subprocess_specs
-
     def step_for(self, unit: Unit, case: Case, workflow: BpmnWorkflow) -> Step:
         """A step over ``case`` in ``unit``, with this engine's handlers, settings and adapters."""
         return Step(
             unit, case, workflow, handlers=self.handlers, settings=self.settings, adapters=self.adapters
         )
-
-    def work_item_and_case(self, work_item_id: int, *, lock: bool = False) -> tuple[WorkItem, Case]:
-        """Both rows in one query, read fresh inside the step's transaction (not from the identity map).
-
-        ``lock``: hold the case's rows until the transaction ends (``lock_case``)."""
-        if lock:
-            case_id = self.session.scalar(select(WorkItem.case_id).where(WorkItem.id == work_item_id))
-            if case_id is not None:
-                self.lock_case(case_id)
-        row = self.session.execute(_WORK_ITEM_AND_CASE, {"work_item_id": work_item_id}).first()
-        if row is None:
-            raise NotFound(f"task {work_item_id} does not exist")
-        return row.WorkItem, row.Case
-
-    def read_case(self, case_id: int, *, lock: bool = False) -> Case:
-        """The case row with its workflow state, read fresh in the open transaction (``lock``: and its rows
-        held until it ends, ``lock_case``)."""
-        if lock:
-            self.lock_case(case_id)
-        case = self.session.scalar(_CASE_WITH_STATE, {"case_id": case_id})
-        if case is None:
-            raise NotFound(f"case {case_id} does not exist")
-        return case
-
-    def lock_case(self, case_id: int, *, with_timers: bool = True) -> None:
-        """Hold a case's row (and first its waiting timer rows) until the step's transaction ends, so that what
-        the step checked before writing (the revision) cannot change under it. PostgreSQL only: on SQLite the
-        write lock already holds everything. Timers before the case, the order the SLA sweep takes them in
-        (it claims its timer rows, then steps their cases), so that the two never wait for each other in a
-        circle."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return
-        if with_timers:
-            self.session.execute(_CASE_TIMERS_FOR_UPDATE, {"case_id": case_id})
-        self.session.execute(_CASE_FOR_UPDATE, {"case_id": case_id})
-
-    def _work_item(self, work_item_id: int) -> WorkItem:
-        item = self.session.get(WorkItem, work_item_id)
-        if item is None:
-            raise NotFound(f"task {work_item_id} does not exist")
-        return item
-
-    def load_workflow(self, case: Case) -> BpmnWorkflow:
-        """The case's SpiffWorkflow workflow, restored from its stored state on its version's specs."""
-        loaded = self.loaded(case.process_version_id)
-        spec, subprocess_specs = loaded.spec, loaded.subprocess_specs
-        return SERIALIZER.load_state(case.state, spec, subprocess_specs)
-
-    @staticmethod
-    def find_task(workflow: BpmnWorkflow, task_id: str):
-        try:
-            return workflow.get_task_from_id(UUID(task_id))
-        except (TaskNotFoundException, ValueError):
-            return None
-
-    def form_schema(self, case: Case, form: str | None) -> dict | None:
-        return None if form is None else self.loaded(case.process_version_id).forms.get(form)
 
 
 @dataclass
