@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine.cases import intake
@@ -107,10 +109,25 @@ def _move(workflow, after: dict[str, str]) -> bool:
     if not gateways:
         return False
     gateway = gateways[-1]
-    path = [t for t in gateway.children if t.has_state(_OPEN)]
-    if not path:
+    if not any(t.has_state(_OPEN) for t in _paths(gateway)):
         return False  # the tier's path is done: the result and follow-up run on
     # The gateway takes its data from the step before it when it runs again: correct it there.
     _correct(gateway.parent.data, after)
-    workflow.reset_from_task_id(gateway.id)
+    removed = workflow.reset_from_task_id(gateway.id)
+    # SpiffWorkflow drops the old path's tasks from the tree but not from the event manager, where its waiting
+    # timers (and message catches) would go on being seen: forget them there too.
+    for task in removed:
+        workflow.event_manager.remove_task(task)
     return True
+
+
+def _paths(gateway) -> list:
+    """The tier paths the gateway started. A path with boundary events (a deadline timer on the call activity)
+    sits under a split that completes at once: look through it to the activity, leaving its boundary events."""
+    paths = []
+    for child in gateway.children:
+        if isinstance(child.task_spec, BoundaryEventSplit):
+            paths += [t for t in child.children if not isinstance(t.task_spec, BoundaryEvent)]
+        else:
+            paths.append(child)
+    return paths

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.cases import retriage
 from engine.errors import Forbidden, ValidationFailed
-from engine.models import AuditEvent, Case, WorkItem, WorkItemState
+from engine.models import AuditEvent, Case, Timer, TimerStatus, WorkItem, WorkItemState
 from tests.conftest import fresh
 from tests.unit.test_complaint_paths import file, open_items, work
 
@@ -48,6 +48,10 @@ def test_a_supervisor_moves_a_misfiled_debit_to_the_urgent_path(engine, session,
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == "propose_settlement")
     ).one()
     assert settlement.state == WorkItemState.CANCELLED
+    waiting = session.scalars(
+        select(Timer.spec_id).where(Timer.case_id == case.id, Timer.status == TimerStatus.WAITING)
+    ).all()
+    assert "propose_settlement_deadline" not in waiting  # the general path's deadlines went with it
     assert all(i.tier == "urgent" for i in open_items(session, case.id))
     event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).one()
     assert event.actor == "sue" and event.payload["moved"] is True
@@ -79,3 +83,41 @@ def test_another_agent_may_not_re_triage_and_a_correction_needs_a_reason(engine,
     fresh(session)
     assert session.get(Case, case.id).priority == "P3"
     assert not session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).all()
+
+
+def test_a_supervisor_moves_a_case_off_the_urgent_path(engine, session, people):
+    """The urgent path's tasks carry boundary timers: the gateway's next task is the timers' split, complete
+    while the path runs. Moving away from urgent must still find the running path and cancel it."""
+    case = file(
+        engine, "Someone took 80,000 from my card without permission", "card_theft", amount=80000
+    ).case
+    session.refresh(case)
+    assert case.tier == "urgent"
+    urgent_open = {i.spec_id for i in open_items(session, case.id)}
+    assert urgent_open, "the urgent path has open work"
+
+    correct(
+        engine,
+        case,
+        people["sue"],
+        tier="general",
+        category="fee_dispute",
+        priority="P3",
+        reason="The customer made the payment himself and disputes only the fee",
+    )
+    fresh(session)
+    case = session.get(Case, case.id)
+    assert (case.tier, case.category, case.priority) == ("general", "fee_dispute", "P3")
+    still_open = {i.spec_id for i in open_items(session, case.id)}
+    assert still_open == {"tell_direction"}
+    assert all(i.tier == "general" for i in open_items(session, case.id))
+    cancelled = session.scalars(
+        select(WorkItem.spec_id).where(WorkItem.case_id == case.id, WorkItem.state == WorkItemState.CANCELLED)
+    ).all()
+    assert urgent_open <= set(cancelled)
+    waiting = session.scalars(
+        select(Timer.spec_id).where(Timer.case_id == case.id, Timer.status == TimerStatus.WAITING)
+    ).all()
+    assert "run_urgent_path_deadline" not in waiting  # the urgent path's deadline went with it
+    event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).one()
+    assert event.payload["moved"] is True
