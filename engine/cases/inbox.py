@@ -7,10 +7,15 @@ tasks of their lanes and their own open tasks (a colleague's claimed task is not
 API shows, for the states asked, the tasks of the caller's lanes and their own, or every task for the roles
 that read everything.
 
-Every page is read as a union of small ordered range scans: one per (state, lane) over ``ix_work_items_inbox``
-(state, lane, due_at, id), one over ``ix_work_items_assignee``, each cut at the page size, so a page reads
-about ``limit`` rows per slice however many tasks are open. A tier filter reads the work items' own copy of
-their case's tier over ``ix_work_items_inbox_tier``. One case's tasks are read through the ``case_id`` index
+Whatever the sort, the highest priority comes first: P1 tasks, then P2 ... P4, then the tasks of cases without
+a priority; the sort orders the tasks within a priority (the tier sort: within a tier, by priority, then due
+time). The work items carry their case's priority as a number (``WorkItem.priority``).
+
+Every page is read as a union of small ordered range scans: one per (state, lane) and priority over
+``ix_work_items_inbox`` (state, lane, priority, due_at, id), one over ``ix_work_items_assignee``, each cut at
+the page size, so a page reads about ``limit`` rows per slice however many tasks are open; the priorities are
+read one after the other until the page is full. A tier filter reads the work items' own copy of their case's
+tier over ``ix_work_items_inbox_tier``. One case's tasks are read through the ``case_id`` index
 instead. Statements are built once per shape of query (the values are bound parameters): a supervisor's forty
 slices take milliseconds to build in Python. Then one query reads the page's rows with their cases and
 assignees: no per-row queries.
@@ -35,6 +40,8 @@ _W = WorkItem.__table__  # Core columns: cheaper to build statements from than t
 TIERS = ("urgent", "general", "advisory")
 SORTS = ("due", "newest", "tier")
 PAGE_SIZE = 50
+# The inbox's priority order: P1 first ... P4, then the tasks of cases without a priority (WorkItem.priority).
+PRIORITY_PLACES = (1, 2, 3, 4, None)
 _MAX_ID = 2**63 - 1  # ids are BIGINT: a cursor beyond them was not handed out by us
 
 
@@ -74,24 +81,35 @@ def api_query(user: User, states: tuple[str, ...], *, mine: bool = False, **filt
     )
 
 
+class StaleCursor(ValueError):
+    """A cursor this inbox handed out before it ordered tasks by priority: its place cannot be found again."""
+
+
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page ended: the last row's sort key. ``rank`` is the tier's place for the tier sort. Opaque to
-    clients."""
+    """Where a page ended: the last row's sort key. ``rank`` is the tier's place for the tier sort, ``place``
+    the priority's (0 for P1 ... 3 for P4, 4 for tasks of cases without a priority). Opaque to clients."""
 
     rank: int
+    place: int
     due_at: datetime | None
     id: int
 
     def encode(self) -> str:
-        raw = json.dumps([self.rank, self.due_at.isoformat() if self.due_at else None, self.id])
+        raw = json.dumps([self.rank, self.place, self.due_at.isoformat() if self.due_at else None, self.id])
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
-        """Raise ValueError for anything this inbox did not hand out."""
+        """Raise StaleCursor for a cursor of the inbox before priorities, ValueError for anything else this
+        inbox did not hand out."""
         try:
-            rank, due, item_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            if isinstance(values, list) and len(values) == 3:
+                rank, due, item_id = values  # the inbox's cursors before it ordered by priority
+                place = None
+            else:
+                rank, place, due, item_id = values
             when = datetime.fromisoformat(due) if due is not None else None
             if when is not None:
                 when.astimezone(UTC)  # a time beyond the calendar once in UTC was not handed out by us
@@ -104,7 +122,11 @@ class Cursor:
             or (when is not None and when.tzinfo is None)
         ):
             raise ValueError("not a cursor of this inbox")
-        return cls(rank, when, item_id)
+        if place is None:
+            raise StaleCursor("a cursor from before the inbox ordered tasks by priority")
+        if not isinstance(place, int) or isinstance(place, bool) or not 0 <= place < len(PRIORITY_PLACES):
+            raise ValueError("not a cursor of this inbox")
+        return cls(rank, place, when, item_id)
 
 
 @dataclass
@@ -140,6 +162,7 @@ class _Shape:
     query: InboxQuery  # with the values that are bound (user, case, tier) blanked
     lanes: tuple[str, ...]
     tier_group: str  # "any", "one" (the tier filter or a tier sort group) or "rest" (no known tier)
+    priority_group: str  # "one" (P1 ... P4) or "none" (a case without a priority)
     part: str  # "dated", "undated" or "newest"
     after: bool
 
@@ -163,15 +186,14 @@ def _page_keys(session, query: InboxQuery, lanes, after: Cursor | None, now, lim
         overdue=query.overdue,
     )
 
-    def run(tier_group: str, tier: str | None, part: str, with_after: bool, n: int):
-        statement = _statement(_Shape(blank, lanes, tier_group, part, with_after))
+    def run(tier_group: str, tier: str | None, place: int, part: str, with_after: bool, n: int):
+        priority = PRIORITY_PLACES[place]
+        shape = _Shape(blank, lanes, tier_group, "one" if priority is not None else "none", part, with_after)
+        statement = _statement(shape)
         if statement is None:
             return []
-        return list(session.execute(statement, {**params, "tier": tier, "limit": n}))
+        return list(session.execute(statement, {**params, "tier": tier, "priority": priority, "limit": n}))
 
-    if query.sort == "newest":
-        group = "one" if query.tier is not None else "any"
-        return [Cursor(0, due, i) for i, due in run(group, query.tier, "newest", after is not None, limit)]
     # The tier sort reads urgent tasks first, then general, advisory, and cases not triaged yet.
     if query.sort == "tier" and query.tier is None:
         groups = [(rank, "one", tier) for rank, tier in enumerate(TIERS)] + [(len(TIERS), "rest", None)]
@@ -179,20 +201,25 @@ def _page_keys(session, query: InboxQuery, lanes, after: Cursor | None, now, lim
         groups = [(0, "one" if query.tier is not None else "any", query.tier)]
     keys: list[Cursor] = []
     for rank, group, tier in groups:
-        if after is not None and rank < after.rank:
-            continue
-        within = after if after is not None and rank == after.rank else None
-        # Soonest due first, then the undated tasks (by id).
-        if within is None or within.due_at is not None:
-            rows = run(group, tier, "dated", within is not None, limit - len(keys))
-            keys += [Cursor(rank, due, i) for i, due in rows]
-        if len(keys) < limit and not query.overdue:
-            rows = run(
-                group, tier, "undated", within is not None and within.due_at is None, limit - len(keys)
-            )
-            keys += [Cursor(rank, due, i) for i, due in rows]
-        if len(keys) >= limit:
-            break
+        # Within a tier (or all of them), P1 first ... P4, then the cases without a priority.
+        for place in range(len(PRIORITY_PLACES)):
+            if after is not None and (rank, place) < (after.rank, after.place):
+                continue
+            within = after if after is not None and (rank, place) == (after.rank, after.place) else None
+            if query.sort == "newest":
+                rows = run(group, tier, place, "newest", within is not None, limit - len(keys))
+                keys += [Cursor(rank, place, due, i) for i, due in rows]
+            else:
+                # Soonest due first, then the undated tasks (by id).
+                if within is None or within.due_at is not None:
+                    rows = run(group, tier, place, "dated", within is not None, limit - len(keys))
+                    keys += [Cursor(rank, place, due, i) for i, due in rows]
+                if len(keys) < limit and not query.overdue:
+                    undated_after = within is not None and within.due_at is None
+                    rows = run(group, tier, place, "undated", undated_after, limit - len(keys))
+                    keys += [Cursor(rank, place, due, i) for i, due in rows]
+            if len(keys) >= limit:
+                return keys
     return keys
 
 
@@ -208,6 +235,10 @@ def _statement(shape: _Shape) -> Select | None:
         common.append(_W.c.tier == bindparam("tier"))
     elif shape.tier_group == "rest":
         common.append(or_(_W.c.tier.is_(None), _W.c.tier.not_in(TIERS)))
+    if shape.priority_group == "one":
+        common.append(_W.c.priority == bindparam("priority"))
+    else:
+        common.append(_W.c.priority.is_(None))
     if shape.query.overdue:
         common += [_W.c.due_at.is_not(None), _W.c.due_at < bindparam("now", type_=due_type)]
     if shape.part == "newest":

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from engine.models.base import Base, BigId, JSONValue, intpk
@@ -30,6 +30,15 @@ class WorkItemState(enum.StrEnum):
     @classmethod
     def open_states(cls) -> tuple[str, ...]:
         return (cls.READY, cls.CLAIMED)
+
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+
+
+def priority_number(priority: str | None) -> int | None:
+    """A case's priority as the inbox orders it: "P1" is 1 ... "P4" is 4; anything else (none yet, or a value
+    a changed decision table made up) is None, which the inbox puts after P4."""
+    return PRIORITIES.index(priority) + 1 if priority in PRIORITIES else None
 
 
 class TimerStatus(enum.StrEnum):
@@ -108,10 +117,11 @@ class WorkItem(Base):
 
     __tablename__ = "work_items"
     __table_args__ = (
-        # The inbox: by state and lane, soonest due first, id as the tie-breaker of the cursor.
-        Index("ix_work_items_inbox", "state", "lane", "due_at", "id"),
+        # The inbox: by state and lane, the highest priority first, then soonest due, id as the tie-breaker of
+        # the cursor.
+        Index("ix_work_items_inbox", "state", "lane", "priority", "due_at", "id"),
         # The inbox filtered or sorted by tier: the same range scans within one tier.
-        Index("ix_work_items_inbox_tier", "state", "lane", "tier", "due_at", "id"),
+        Index("ix_work_items_inbox_tier", "state", "lane", "tier", "priority", "due_at", "id"),
         Index("ix_work_items_assignee", "assignee_id", "state"),
     )
 
@@ -123,6 +133,9 @@ class WorkItem(Base):
     lane: Mapped[str | None] = mapped_column(String(64))
     # The case's tier, copied so that the inbox filters by it without reading the case (engine/stepping.py).
     tier: Mapped[str | None] = mapped_column(String(16))
+    # The case's priority as a number (P1 -> 1 ... P4 -> 4; empty while the case has none), copied like the
+    # tier: the inbox orders by it. Rewritten for the open tasks when a re-triage changes it.
+    priority: Mapped[int | None] = mapped_column(SmallInteger)
     state: Mapped[str] = mapped_column(String(16), default=WorkItemState.READY)
     assignee_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     form: Mapped[str | None] = mapped_column(String(255))

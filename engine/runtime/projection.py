@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.forms import form_name
 from engine.models import Case, Timer, TimerStatus, WorkItem, WorkItemState
+from engine.models.case import priority_number
 
 # A task property naming who gets the task directly instead of the lane's shared queue.
 ASSIGN_PROPERTY = "assignTo"
@@ -212,6 +213,7 @@ def _sync_work_items(
                 "name": task_label(task),
                 "lane": spec.lane,
                 "tier": case.tier,
+                "priority": priority_number(case.priority),
                 "state": WorkItemState.READY,
                 "assignee_id": None,
                 "form": form_name(spec),

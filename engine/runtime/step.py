@@ -13,6 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
+from engine.models.case import priority_number
 from engine.runtime import projection, storable, visits
 from engine.runtime.budget import Budget, StepTimeout
 from engine.runtime.unit import Unit
@@ -23,6 +24,12 @@ from handlers import OutboxMessage as QueuedMessage
 
 _ITEMS = WorkItem.__table__
 _RETIER = update(_ITEMS).where(_ITEMS.c.case_id == bindparam("of_case")).values(tier=bindparam("new_tier"))
+# A changed priority reorders the case's open tasks in the inbox (closed ones keep what they were worked at).
+_REPRIORITISE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.case_id == bindparam("of_case"), _ITEMS.c.state.in_(WorkItemState.open_states()))
+    .values(priority=bindparam("new_priority"))
+)
 
 
 # Messages on these channels reach the customer (staff notices go to "inbox"); an acknowledgement of receipt
@@ -163,9 +170,9 @@ class Step:
         state = self._dump_state()  # first: a value that cannot be stored becomes this step's incident
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
         visits.record(session, case.id, self.workflow, self.reached, now)
-        tier = self._tier_after()
+        tier, priority = self._case_field_after("tier"), priority_number(self._case_field_after("priority"))
         for item in changes.new_items:
-            item["tier"] = tier
+            item["tier"], item["priority"] = tier, priority
             item["ladder_next_at"] = ladder_start(item["due_at"], self.settings)
             self._assign(item)
             self.unit.record(
@@ -191,6 +198,10 @@ class Step:
         if "tier" in self.case_changes and not self.new_case:
             # The case's earlier tasks carry its tier for the inbox (WorkItem.tier): they follow a re-triage.
             session.execute(_RETIER, {"of_case": case.id, "new_tier": self.case_changes["tier"]})
+        if "priority" in self.case_changes and not self.new_case:
+            # Triage or a re-triage changed the priority: the case's open tasks move in the inbox.
+            new_priority = priority_number(self.case_changes["priority"])
+            session.execute(_REPRIORITISE, {"of_case": case.id, "new_priority": new_priority})
         if case.first_response_at is None and any(
             m.channel in CUSTOMER_CHANNELS and m.template not in ACKNOWLEDGEMENTS for m in self.outbox
         ):
@@ -260,12 +271,13 @@ class Step:
             self.failure = (None, f"{message} ({storable.HINT})"[:4000])
         return SERIALIZER.dump_state(self.workflow)
 
-    def _tier_after(self):
-        """The case's tier once this step is saved: what a handler set (the last one wins), or as it was."""
+    def _case_field_after(self, name: str):
+        """A column of the case (tier, priority) once this step is saved: what a handler set (the last one
+        wins), what the step set (a re-triage), or as it was."""
         for context in reversed(self.contexts):
-            if "tier" in context.case_fields:
-                return context.case_fields["tier"]
-        return self.case.tier
+            if name in context.case_fields:
+                return context.case_fields[name]
+        return self.case_changes.get(name, getattr(self.case, name))
 
     def _assign(self, item: dict) -> None:
         if item["assign_to"] == "owner" and self.case.owner_id is not None:

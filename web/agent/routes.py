@@ -50,8 +50,13 @@ def inbox():
         mine=args.get("mine") == "1",
         sort=args.get("sort") if args.get("sort") in inbox_model.SORTS else "due",
     )
+    stale = False
     try:
         after = inbox_model.Cursor.decode(args["after"]) if args.get("after") else None
+    except inbox_model.StaleCursor:
+        # A "next page" link from before the inbox ordered by priority: its place cannot be found, so the
+        # first page, saying why (400, so that the page's refresh leaves what is shown alone).
+        after, stale = None, True
     except ValueError:
         after = None  # a mangled link: start from the first page
     size = current_app.config.get("INBOX_PAGE_SIZE", inbox_model.PAGE_SIZE)
@@ -59,6 +64,7 @@ def inbox():
     filters = _filters(query)
     return render_template(
         "agent/inbox.html",
+        stale=stale,
         query=query,
         rows=result.rows,
         filters=filters,
@@ -68,7 +74,7 @@ def inbox():
         lane_names=("、" if current_language().startswith("zh") else ", ").join(
             labels.label(labels.LANES, lane) for lane in lanes
         ),
-    )
+    ), (400 if stale else 200)
 
 
 @bp.post(TASK + "/claim")

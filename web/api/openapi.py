@@ -146,7 +146,9 @@ def paths(intake_body: dict) -> dict:
         "/tasks": {
             "get": {
                 **_op(
-                    "The inbox: soonest due first, a cursor for the next page",
+                    "The inbox: the highest priority first (P1 ... P4, then none), soonest due first within a "
+                    "priority, a cursor for the next page (one from before the priority order is refused: ask for "
+                    "the first page again)",
                     {200: ("A page of tasks", "TaskPage")},
                     [400, 401, 403],
                     tag="tasks",

@@ -23,7 +23,8 @@ PAGE_MAX = 100
 @bp.get("/tasks")
 @roles_required(Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
 def inbox():
-    """A page of tasks, soonest due first. Agents see their lanes' tasks and those assigned to them."""
+    """A page of tasks, P1 first, then P2 ... P4 and tasks without a priority, each soonest due first. Agents
+    see their lanes' tasks and those assigned to them."""
     user = current_user()
     query = Query({"state", "lane", "case_id", "assignee", "overdue", "limit", "cursor"})
     state = query.choice("state", STATES, "open")
@@ -36,6 +37,13 @@ def inbox():
     query.done()
     try:
         cursor = inbox_model.Cursor.decode(after) if after else None
+    except inbox_model.StaleCursor:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            "cursor is from before the task list was ordered by priority; ask for the first page again",
+            errors={"cursor": "outdated: ask for the first page again"},
+        ) from None
     except ValueError:
         raise ApiError(
             400, "invalid_parameter", "cursor is not valid", errors={"cursor": "not from this API"}
