@@ -150,6 +150,13 @@ def templates() -> dict[str, str]:
             "%(what)s has an empty %(property)s property; name the form file (.json) of this draft."
         ),
         "form.missing": _('%(what)s uses the form "%(value)s", which is not a .json file of this draft.'),
+        "form.variant_unknown": _(
+            '%(what)s varies its form by "%(value)s", which forms cannot vary by; use %(known)s.'
+        ),
+        "form.no_variants": _(
+            '%(what)s varies its form by %(by)s, but the form "%(value)s" has no variants (x-variants); '
+            "add them to the form or remove the formVariant property."
+        ),
         "call.no_target": _("%(what)s does not say which process to call; set its called element."),
         "call.not_executable": _(
             '%(what)s calls process "%(process)s", which is not executable; set isExecutable="true" on it.'
@@ -280,6 +287,7 @@ def templates() -> dict[str, str]:
             'declares "$schema": "%(declared)s", which is not a JSON Schema draft this server knows.'
         ),
         "json.invalid_schema": _("is not a valid JSON Schema: %(detail)s"),
+        "json.variant_invalid": _("has a variant that cannot be used: %(detail)s"),
         "json.too_deep": _("is nested too deeply to be a form schema."),
         "json.external_ref": _(
             'refers to another schema ("$ref": "%(ref)s"); a form schema must be self-contained.'

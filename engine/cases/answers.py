@@ -17,7 +17,14 @@ from engine.models import TaskAnswer, WorkItem
 
 # form -> the fields of its data kept as columns of the same name (the survey's "recommend" is the NPS answer).
 FIELDS_BY_FORM = {
-    "survey.schema.json": ("resolved", "satisfaction", "recommend"),
+    "survey.schema.json": (
+        "resolved",
+        "satisfaction",
+        "recommend",
+        "really_solved",
+        "other_needs",
+        "advice_worked",
+    ),
     "approval.schema.json": ("approved",),
     "settlement.schema.json": ("compensation",),
     "root_cause.schema.json": ("root_cause",),

@@ -14,6 +14,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, undefer
 
+from engine import forms
 from engine.errors import NotFound
 from engine.models import Case, ProcessVersion, Timer, TimerStatus, WorkItem
 from engine.store.serialization import SERIALIZER, SPECS, LoadedVersion
@@ -134,4 +135,17 @@ class CaseReads:
             return None
 
     def form_schema(self, case: Case, form: str | None) -> dict | None:
+        """A form of the case's version as deployed (with its variants, if it has any)."""
         return None if form is None else self.loaded(case.process_version_id).forms.get(form)
+
+    def task_form(self, case: Case, item: WorkItem) -> dict | None:
+        """The form a task asks on this case: the one place the pages, the API and completion get it from.
+
+        A task whose diagram sets ``formVariant`` (say ``tier``) gets the form's variant for the case's value
+        of it, read from the case row now, so a case re-triaged before its follow-up is asked its new tier's
+        question (engine/forms.py)."""
+        schema = self.form_schema(case, item.form)
+        if not schema or forms.VARIANTS not in schema:
+            return schema
+        by = self.task_properties(case.process_version_id)(item.spec_id).get(forms.VARIANT_PROPERTY)
+        return forms.variant_schema(schema, forms.variant_key(case, by), by)

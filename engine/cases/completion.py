@@ -73,7 +73,7 @@ def prepare(
     task = engine.find_task(workflow, item.task_id)
     if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
         raise InvalidState(f"task {item.id} is not waiting for a person (it may have been cancelled)")
-    forms.validate(engine.form_schema(case, item.form), data)
+    forms.validate(engine.task_form(case, item), data)
     step = engine.step_for(Unit(engine.session, now, user.username), case, workflow)
     with engine_clock(engine.clock), calendar_scope(engine.calendar):
         diff = step.complete_human_task(task, data)

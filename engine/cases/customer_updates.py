@@ -36,6 +36,8 @@ NOTE_INFORMATION = "customer_information"
 NOTE_SURVEY = "customer_survey"
 SURVEY_ANSWERED = "customer.survey_answered"
 CLOSED = (CaseStatus.COMPLETED, CaseStatus.CANCELLED)
+# The survey's question of each tier (its variants in survey.schema.json), as the note of an answer names them.
+TIER_QUESTIONS = {"really_solved": "urgent", "other_needs": "general", "advice_worked": "advisory"}
 
 
 def is_closed(case: Case) -> bool:
@@ -103,9 +105,13 @@ def survey_answer(session: Session, case_id: int, work_item_id: int | None = Non
     return None
 
 
-def survey_schema(engine: CaseEngine, case: Case) -> dict | None:
-    """The survey form of the version the case runs on (a process owner may change it)."""
-    return engine.loaded(case.process_version_id).forms.get(SURVEY_FORM)
+def survey_schema(engine: CaseEngine, case: Case, task: WorkItem | None = None) -> dict | None:
+    """The survey as the case's follow-up visit asks it (the version's form, with the case's tier question
+    when the visit varies it by tier); without an open visit, the version's survey form."""
+    task = task or survey_task(engine.session, case.id)
+    if task is not None:
+        return engine.task_form(case, task)
+    return forms.variant_schema(engine.loaded(case.process_version_id).forms.get(SURVEY_FORM), None)
 
 
 def answer_survey(engine: CaseEngine, case_id: int, answers: dict[str, Any]) -> CaseNote:
@@ -118,7 +124,7 @@ def answer_survey(engine: CaseEngine, case_id: int, answers: dict[str, Any]) -> 
             raise InvalidState(f"case {case.reference} is not waiting for a follow-up survey")
         if survey_answer(engine.session, case.id, task.id) is not None:
             raise InvalidState(f"the survey of case {case.reference} has already been answered")
-        forms.validate(survey_schema(engine, case), answers)
+        forms.validate(survey_schema(engine, case, task), answers)
         note = CaseNote(
             case_id=case.id,
             kind=NOTE_SURVEY,
@@ -142,8 +148,9 @@ def answer_survey(engine: CaseEngine, case_id: int, answers: dict[str, Any]) -> 
 def survey_text(answers: dict[str, Any]) -> str:
     """The answers as one readable line for the case's notes (field names as in the survey form)."""
     parts = []
-    if "resolved" in answers:
-        parts.append(f"resolved: {'yes' if answers['resolved'] else 'no'}")
+    for name in ("resolved", *TIER_QUESTIONS):
+        if answers.get(name) is not None:
+            parts.append(f"{name.replace('_', ' ')}: {'yes' if answers[name] else 'no'}")
     if answers.get("satisfaction") is not None:
         parts.append(f"satisfaction: {answers['satisfaction']}/5")
     if answers.get("recommend") is not None:

@@ -29,6 +29,7 @@ from engine.deploy.references import BundleRefs, check_references
 from engine.deploy.schema import check_schema
 from engine.deploy.xmlsafe import parse_xml
 from engine.errors import DeploymentRejected, Problem
+from engine.forms import VARIANTS
 
 MAX_PROBLEMS = 200
 
@@ -83,6 +84,7 @@ def load_bundle(
         decisions=frozenset(decisions),
         processes=frozenset(executable) | library_ids,
         not_executable=frozenset(not_executable),
+        varied_forms=frozenset(name for name, schema in forms.items() if VARIANTS in schema),
     )
     checked: set[str] = set()  # files whose own checks passed: only their specs are worth building
     for name, root in bpmn.items():

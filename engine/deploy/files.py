@@ -14,6 +14,7 @@ from engine.deploy.checks import BPMN_NS, local
 from engine.deploy.patterns import pattern_problem, schema_patterns
 from engine.deploy.xmlsafe import MAX_BYTES, parse_xml
 from engine.errors import DeploymentRejected, Problem
+from engine.forms import VARIANT_PARTS, VARIANTS, variant_schema, variant_values
 
 MAX_BUNDLE_BYTES = 20_000_000
 MAX_FILES = 200
@@ -142,6 +143,9 @@ def _load_form(name: str, data: bytes) -> dict:
                 "json.external_ref",
                 ref=ref[:100],
             )
+    if VARIANTS in schema:
+        for detail in variant_problems(schema, cls):
+            refuse(f"has a variant that cannot be used: {detail}", "json.variant_invalid", detail=detail)
     # Patterns run against what customers type: one that backtracks without end would hold a worker.
     unsafe = [
         Problem(
@@ -156,6 +160,37 @@ def _load_form(name: str, data: bytes) -> dict:
     if unsafe:
         raise DeploymentRejected(unsafe)
     return schema
+
+
+def variant_problems(schema: dict, cls) -> list[str]:
+    """What is wrong with a form's ``x-variants`` (engine/forms.py): each variant is named by a value a case
+    attribute takes (a tier), holds only properties, required, title and description, adds fields the base
+    form does not have, requires only its own fields, and makes a valid JSON Schema with the base."""
+    variants = schema[VARIANTS]
+    if not isinstance(variants, dict) or not variants:
+        return [
+            f'"{VARIANTS}" must be an object of variants keyed by tier ({", ".join(sorted(variant_values()))})'
+        ]
+    base = schema.get("properties")
+    base = base if isinstance(base, dict) else {}
+    for key, variant in variants.items():
+        where = f"{VARIANTS}.{key}"
+        if key not in variant_values():
+            return [f'{where}: "{key[:40]}" is not a tier ({", ".join(sorted(variant_values()))})']
+        if not isinstance(variant, dict) or not isinstance(variant.get("properties"), dict):
+            return [f'{where} must be an object with the "properties" it adds']
+        if extra := sorted(set(variant) - VARIANT_PARTS):
+            return [f"{where} may hold only {', '.join(sorted(VARIANT_PARTS))}, not {', '.join(extra)[:100]}"]
+        if twice := sorted(set(variant["properties"]) & set(base)):
+            return [f"{where} repeats the form's own field {', '.join(twice)[:100]}; a variant adds fields"]
+        required = variant.get("required", [])
+        if not isinstance(required, list) or not set(required) <= set(variant["properties"]):
+            return [f'{where}.required must list fields of the variant\'s own "properties"']
+        try:
+            cls.check_schema(variant_schema(schema, key))
+        except SchemaError as error:
+            return [f"{where}: {error.message[:200]}"]
+    return []
 
 
 def _refs(schema: Any) -> list[str]:

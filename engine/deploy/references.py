@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from engine.deploy.checks import NS, Diagram, elements, extension
+from engine.forms import FORM_PROPERTY, VARIANT_KEYS, VARIANT_PROPERTY
 
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 
@@ -21,6 +22,7 @@ class BundleRefs:
     decisions: frozenset[str]
     processes: frozenset[str]  # executable processes a call activity may call (bundle and library)
     not_executable: frozenset[str] = frozenset()
+    varied_forms: frozenset[str] = frozenset()  # forms of the upload that have variants (x-variants)
 
 
 def check_references(diagram: Diagram, refs: BundleRefs) -> None:
@@ -41,6 +43,7 @@ def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) 
                 name, value = prop.get("name"), prop.get("value") or ""
                 code = "form.missing" if value else "form.empty"
                 diagram.report(task, _missing_form(name, value, refs.forms), code, property=name, value=value)
+        _check_variant(diagram, task, {p.get("name"): p.get("value") or "" for p in properties}, refs)
     for call in elements(proc, "callActivity"):
         target = (call.get("calledElement") or "").strip()
         if not target:
@@ -78,6 +81,32 @@ def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) 
                 "decision.unknown",
                 decision=decision_id,
             )
+
+
+def _check_variant(diagram: Diagram, task: etree._Element, properties: dict, refs: BundleRefs) -> None:
+    """A ``formVariant`` property names a case attribute the engine varies forms by, on a task whose form
+    has variants (engine/forms.py)."""
+    if VARIANT_PROPERTY not in properties:
+        return
+    by, form = properties[VARIANT_PROPERTY], properties.get(FORM_PROPERTY, "")
+    if by not in VARIANT_KEYS:
+        known = ", ".join(sorted(VARIANT_KEYS))
+        diagram.report(
+            task,
+            f'varies its form by "{by}", which forms cannot vary by; use {known}.',
+            "form.variant_unknown",
+            value=by,
+            known=known,
+        )
+    elif form in refs.forms and form not in refs.varied_forms:
+        diagram.report(
+            task,
+            f'varies its form by {by}, but the form "{form}" has no variants (x-variants); '
+            f"add them to the form or remove the {VARIANT_PROPERTY} property.",
+            "form.no_variants",
+            value=form,
+            by=by,
+        )
 
 
 def _check_service_task(diagram: Diagram, task: etree._Element, handlers: frozenset[str]) -> None:

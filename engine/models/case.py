@@ -94,6 +94,10 @@ class Case(Base):
     decided_at: Mapped[datetime | None]
     # Compensation paid into the customer's account (the ``compensate`` handler), CNY; for the figures.
     compensation_paid: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # The knowledge-base version (knowledge_versions.version; empty for the shipped file before any deployment)
+    # and the article whose answer was sent to the customer, when the knowledge base answered the case.
+    kb_version: Mapped[int | None]
+    kb_article: Mapped[str | None] = mapped_column(String(80))
     # The bank's first response to the customer: a frontline task done, or an SMS or app message sent.
     first_response_at: Mapped[datetime | None]
     # SpiffWorkflow's state without the spec (the spec is stored once on the process version).

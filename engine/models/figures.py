@@ -35,6 +35,11 @@ class TaskAnswer(Base):
     resolved: Mapped[bool | None]
     satisfaction: Mapped[int | None]
     recommend: Mapped[int | None]
+    # Each tier's own survey question (the survey's variants): urgent "really solved?", general "any other
+    # needs?", advisory "did the advice work?"; empty when the customer did not answer it.
+    really_solved: Mapped[bool | None]
+    other_needs: Mapped[bool | None]
+    advice_worked: Mapped[bool | None]
     # A settlement approval (approval.schema.json).
     approved: Mapped[bool | None]
     # A proposed settlement (settlement.schema.json), in CNY.

@@ -182,9 +182,9 @@ def case(case_id: int):
     if found is None:
         raise NotFound(gettext("There is no such case, or it is not open to you."))
     view = workspace.load(session(), user, found, now())
-    forms = case_engine().loaded(found.process_version_id).forms
+    engine = case_engine()
     entries = {
-        item.id: _entry_rows(forms.get(item.form) if item.form else None, values)
+        item.id: _entry_rows(engine.task_form(found, item), values)
         for item, _actor, values in view.other_lanes
     }
     claim = identity.claim_of(session(), found.id)
@@ -260,9 +260,7 @@ def _visible_task(task_id: int, user: User) -> tuple[WorkItem, Case]:
 
 
 def _schema(case: Case, item: WorkItem) -> dict | None:
-    if item.form is None:
-        return None
-    return case_engine().loaded(case.process_version_id).forms.get(item.form)
+    return case_engine().task_form(case, item)
 
 
 def _cannot_complete(item: WorkItem, user: User) -> str | None:
@@ -318,7 +316,7 @@ def _task_page(item: WorkItem, case: Case, *, values=None, errors=None, problem=
     db, user = session(), me()
     engine = case_engine()
     loaded = engine.loaded(case.process_version_id)
-    schema = loaded.forms.get(item.form) if item.form else None
+    schema = engine.task_form(case, item)
     shown = tasks.needs(item, schema)
     customer = db.get(Customer, case.customer_id) if case.customer_id is not None else None
     timezone = current_app.config["TIMEZONE"]

@@ -66,7 +66,7 @@ def inbox():
 def show_task(task_id: int):
     """One task with its form (the JSON Schema its data must satisfy), or null when it takes no data."""
     item, case = _visible(task_id, current_user())
-    form = case_engine().loaded(case.process_version_id).forms.get(item.form) if item.form else None
+    form = case_engine().task_form(case, item)
     return jsonify({**_task(item, case), "form": form})
 
 

@@ -51,6 +51,18 @@ SURVEY_WORDING = {
         lazy_gettext("0 not at all likely … 10 extremely likely"),
     ),
     "comments": (lazy_gettext("Anything else you would like to tell us?"), ""),
+    # Each tier's own question (the survey's variants); optional, like the scores.
+    "really_solved": (
+        lazy_gettext("Is the problem really solved?"),
+        lazy_gettext(
+            "No further unknown debits, your card or account safe again, the money back or on its way."
+        ),
+    ),
+    "other_needs": (
+        lazy_gettext("Do you have any other needs we can help with?"),
+        lazy_gettext("If so, tell us in the last box."),
+    ),
+    "advice_worked": (lazy_gettext("Did our advice work for you?"), ""),
 }
 
 
@@ -114,7 +126,7 @@ def build(
     task = customer_updates.survey_task(session, case.id)
     if task is not None:
         view.survey_answered = customer_updates.survey_answer(session, case.id, task.id) is not None
-        schema = customer_updates.survey_schema(engine, case)
+        schema = customer_updates.survey_schema(engine, case, task)
         if schema is not None and not view.survey_answered:
             survey = survey or {}
             view.survey_errors = survey.get("errors") or {}
