@@ -182,3 +182,43 @@ def test_the_decision_table_editor_speaks_chinese(live_server, new_page, recorde
     expect(table).to_contain_text("查看决策需求图")
     expect(page.locator("#canvas th", has_text="当")).not_to_have_count(0)
     assert "Hit policy" not in table.inner_text()
+
+
+def test_the_panel_sets_the_form_variant_the_task_force_and_who_gets_the_task(
+    live_server,
+    new_page,
+    recorded,  # noqa: F811
+    session,
+):
+    page = new_page("en-US")
+    sign_in(page, live_server)
+    editor = open_draft(page)
+    select_element(page, editor, "tell_direction", "What the engine reads")
+    given_to = page.locator("#bio-properties-panel-studio-assign")
+    assert given_to.input_value() == "owner"
+    given_to.select_option("task_force")
+    page.locator("#bio-properties-panel-studio-form-variant").select_option("tier")
+    page.locator("#bio-properties-panel-studio-task-force").select_option("join")
+    expect(page.locator("#save")).to_be_enabled()
+    page.locator("#save").click()
+    expect(page.locator("#status")).to_have_text(re.compile("^Saved"))
+
+    fresh(session)
+    draft = session.scalar(select(Draft).order_by(Draft.id.desc()))
+    [diagram] = [content for name, content in drafts.files_of(draft) if name == "general.bpmn"]
+    task = re.search(rb'<bpmn:userTask id="tell_direction".*?</bpmn:userTask>', diagram, re.S).group(0)
+    for name, value in ((b"assignTo", b"task_force"), (b"formVariant", b"tier"), (b"taskForce", b"join")):
+        assert re.search(rb'name="%s" value="%s"' % (name, value), task), name
+
+    # Back to the lane's queue and one form for all: the properties are removed, not left empty.
+    select_element(page, editor, "tell_direction", "What the engine reads")
+    page.locator("#bio-properties-panel-studio-assign").select_option("")
+    page.locator("#bio-properties-panel-studio-form-variant").select_option("")
+    page.locator("#bio-properties-panel-studio-task-force").select_option("")
+    page.locator("#save").click()
+    expect(page.locator("#status")).to_have_text(re.compile("^Saved"))
+    fresh(session)
+    draft = session.scalar(select(Draft).order_by(Draft.id.desc()))
+    [diagram] = [content for name, content in drafts.files_of(draft) if name == "general.bpmn"]
+    task = re.search(rb'<bpmn:userTask id="tell_direction".*?</bpmn:userTask>', diagram, re.S).group(0)
+    assert b'name="assignTo"' not in task and b'name="formVariant"' not in task and b"taskForce" not in task

@@ -1,5 +1,5 @@
-// A properties-panel group "What the engine reads": the lane, the form (a picker over the draft's forms),
-// assignTo, the service handler (a picker over the handler registry) with its parameters, the timer, the
+// A properties-panel group "What the engine reads": the lane, the form (a picker over the draft's forms) and
+// its variant, assignTo, joining the task force, the service handler (a picker over the handler registry) with its parameters, the timer, the
 // condition, the script, and the instructions in both languages.
 import { h } from '@bpmn-io/properties-panel/preact';
 import {
@@ -44,7 +44,19 @@ function entriesFor(element, T, forms, handlers) {
   if (isAny(element, HUMAN)) {
     add('studio-lane', (props) => LaneEntry(props, T), () => false);
     add('studio-form', (props) => FormEntry(props, T, forms), isSelectEntryEdited);
-    add('studio-assign', (props) => AssignEntry(props, T), isSelectEntryEdited);
+    add('studio-form-variant', (props) => ChoiceEntry(props, T.form_variant, 'formVariant', [
+      { value: '', label: T.form_for_all },
+      { value: 'tier', label: T.form_by_tier },
+    ]), isSelectEntryEdited);
+    add('studio-assign', (props) => ChoiceEntry(props, T.assign_to, 'assignTo', [
+      { value: '', label: T.lane_queue },
+      { value: 'owner', label: T.case_owner },
+      { value: 'task_force', label: T.task_force_member },
+    ]), isSelectEntryEdited);
+    add('studio-task-force', (props) => ChoiceEntry(props, T.task_force, 'taskForce', [
+      { value: '', label: T.task_force_no },
+      { value: 'join', label: T.task_force_join },
+    ]), isSelectEntryEdited);
     add('studio-instructions-en', (props) => InstructionsEntry(props, T, 'en'), isTextAreaEntryEdited);
     add('studio-instructions-zh', (props) => InstructionsEntry(props, T, 'zh'), isTextAreaEntryEdited);
   }
@@ -95,18 +107,16 @@ function FormEntry({ element, id }, T, forms) {
   });
 }
 
-function AssignEntry({ element, id }, T) {
+// A property of the task chosen from a fixed list (the engine reads nothing else); '' removes it.
+function ChoiceEntry({ element, id }, label, name, options) {
   const s = services();
   return h(SelectEntry, {
     element,
     id,
-    label: T.assign_to,
-    getValue: () => model.getProperty(element, 'assignTo'),
-    setValue: (value) => model.setProperty(element, 'assignTo', value, s),
-    getOptions: () => [
-      { value: '', label: T.lane_queue },
-      { value: 'owner', label: T.case_owner },
-    ],
+    label,
+    getValue: () => model.getProperty(element, name),
+    setValue: (value) => model.setProperty(element, name, value, s),
+    getOptions: () => options,
   });
 }
 
