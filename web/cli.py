@@ -124,12 +124,17 @@ def seed_demo():
             click.echo("no complaint process deployed: demo complaints skipped (deploy processes/ first)")
         else:
             click.echo(f"{filed} demo complaints filed" if filed else "demo complaints already present")
-            from engine.reports.demo import seed_closed_case
+            from engine.reports.demo import seed_closed_case, seed_closed_surveys
 
             closed = seed_closed_case(session, _clock())
             if closed is not None:
                 click.echo(
                     f"closed urgent demo case {closed.reference} filed (the auditor's path on the diagram)"
+                )
+            surveyed = seed_closed_surveys(session, _clock())
+            if surveyed:
+                click.echo(
+                    f"{len(surveyed)} closed demo cases filed (a general and an advisory follow-up survey)"
                 )
 
         from engine.evidence.demo import seed_evidence

@@ -1,5 +1,7 @@
 """A closed urgent demo case for the auditor's diagram: worked from intake to close two days ago, with the
-golden-hour safeguard done late, so its one-hour timer fired and escalated on the way.
+golden-hour safeguard done late, so its one-hour timer fired and escalated on the way. And a closed general and
+a closed advisory case (``seed_closed_surveys``), so that each tier's follow-up question has an answer in the
+figures: urgent "really solved" yes, general "other needs" no, advisory "the advice worked" yes.
 
 Seeded after the living demo complaints (``engine.cases.demo``), on a clock of its own set in the past, so the
 rest of the demo data keeps its present-day times. Idempotent: it is filed once, for its own customer.
@@ -55,7 +57,62 @@ WORK = [
         1560,
         "follow_up_visit",
         "agent.li",
-        {"resolved": True, "satisfaction": 5, "recommend": 9, "comments": "谢谢"},
+        {"resolved": True, "really_solved": True, "satisfaction": 5, "recommend": 9, "comments": "谢谢"},
+    ),
+]
+# The closed general and advisory cases: (customer, complaint, its description, the customer's reply to a
+# knowledge-base answer, [(minutes after receipt, task, who, what they entered)]).
+SURVEYED = [
+    (
+        {"id": "C10021", "name": "钱敏", "phone": "13800010021", "segment": "standard"},
+        {"channel": "branch", "business_type": "deposit", "category": "service_attitude"},
+        "网点柜员办理存款时态度冷淡，催我快点签字。",
+        None,
+        [
+            (
+                60,
+                "tell_direction",
+                "agent.wang",
+                {"direction": "核实柜台录像后三日内答复 We check and reply in 3 days"},
+            ),
+            (
+                600,
+                "propose_settlement",
+                "agent.wang",
+                {"compensation_amount": 0, "apology": "诚挚致歉 We apologise"},
+            ),
+            (
+                1440,
+                "send_result",
+                "agent.wang",
+                {
+                    "cause": "柜员服务不规范 The clerk did not follow the service standard",
+                    "solution": "已约谈柜员并致歉 The clerk was coached; we apologise",
+                    "advice": "如再遇到可拨打客服热线 Call the hotline if it happens again",
+                },
+            ),
+            (1500, "call_customer", "agent.wang", {"reached": True}),
+            (
+                2880,
+                "follow_up_visit",
+                "agent.wang",
+                {"resolved": True, "other_needs": False, "satisfaction": 4, "recommend": 8},
+            ),
+        ],
+    ),
+    (
+        {"id": "C10022", "name": "孙悦", "phone": "13800010022", "segment": "standard"},
+        {"channel": "app", "business_type": "bank_card", "category": "business_inquiry"},
+        "新卡怎么激活？激活短信没有收到。",
+        "answer_accepted",
+        [
+            (
+                4320,
+                "follow_up_visit",
+                "agent.li",
+                {"resolved": True, "advice_worked": True, "satisfaction": 5, "recommend": 10},
+            )
+        ],
     ),
 ]
 
@@ -64,12 +121,31 @@ def seed_closed_case(session: Session, clock: Clock) -> Case | None:
     """File and work the closed urgent case, received two days before ``clock()``; None if it exists."""
     if session.scalar(select(Customer.id).where(Customer.external_id == CUSTOMER)) is not None:
         return None
-    past = FrozenClock(clock() - timedelta(days=2))
+    return _worked(session, FrozenClock(clock() - timedelta(days=2)), COMPLAINT, None, WORK)
+
+
+def seed_closed_surveys(session: Session, clock: Clock) -> list[Case]:
+    """File and work to close the general and the advisory case whose follow-up answered their tier's question
+    (received five days before ``clock()``); the ones that exist already are left alone."""
+    closed = []
+    for customer, complaint, description, reply, work in SURVEYED:
+        if session.scalar(select(Customer.id).where(Customer.external_id == customer["id"])) is not None:
+            continue
+        submission = {"complaint": {**complaint, "description": description}, "customer": customer}
+        closed.append(_worked(session, FrozenClock(clock() - timedelta(days=5)), submission, reply, work))
+    return closed
+
+
+def _worked(session: Session, past: FrozenClock, submission: dict, reply: str | None, work: list) -> Case:
+    """File ``submission`` at ``past()`` and do its ``work`` at the minutes given (the customer's ``reply`` to
+    a knowledge-base answer first, if any), firing the timers that fell due in between."""
     start = past()
     engine = CaseEngine(session, past)
-    case = file_complaint(engine, COMPLAINT, actor="channel:phone").case
+    case = file_complaint(engine, submission, actor=f"channel:{submission['complaint']['channel']}").case
+    if reply is not None:
+        engine.deliver_message(case.id, reply, {}, actor="customer")
     users = {u.username: u for u in session.scalars(select(User))}
-    for minutes, spec_id, username, data in WORK:
+    for minutes, spec_id, username, data in work:
         past.set(start + timedelta(minutes=minutes))
         engine.fire_timer(case.id)  # the deadlines that fell due meanwhile (the one-hour safeguard's)
         item = session.scalars(

@@ -19,6 +19,11 @@ Definitions, where the service standard leaves room:
 - **Satisfaction and NPS**: each case's latest follow-up survey; satisfied is 4 or 5 of 5; promoters answer
   9–10, detractors 0–6, NPS = % promoters − % detractors. An agent's satisfaction is that of the follow-up
   visits they made (the visit is the owner's task).
+- **Each tier's follow-up question** (the survey's variants): urgent "really solved?", general "any other
+  needs?", advisory "did the advice work?", from each case's latest follow-up survey. The rate is the yes
+  answers of those who answered the question (a customer may skip it; a skipped question is not counted).
+  Grouped by the question, which is the tier's: a case re-triaged before its follow-up counts under the
+  question it was asked.
 - **Repeats**: a case linked at intake to an earlier complaint of the same customer; an agent's repeats are the
   cases they own that a later complaint was linked to.
 """
@@ -167,6 +172,37 @@ def _satisfaction(f: Filters, sql: Sql):
     return _scoped(query, f, a.answered_at, a.case_id)
 
 
+# The question each tier is asked at the follow-up (a column of task_answers), in the tiers' order.
+TIER_QUESTIONS = {"urgent": "really_solved", "general": "other_needs", "advisory": "advice_worked"}
+
+
+def _tier_questions(f: Filters, sql: Sql):
+    a = TaskAnswer
+    question, answer = literal(None), literal(None)
+    for name in reversed(TIER_QUESTIONS.values()):  # a survey answers one tier's question at most
+        column = getattr(a, name)
+        question = _when(column.is_not(None), literal(name), question)
+        answer = _when(column.is_not(None), column, answer)
+    query = select(
+        question.label("grp"),
+        a.case_id.label("case_id"),
+        literal(1).label("answered_question"),
+        flag(answer.is_(True)).label("yes"),
+        flag(answer.is_(False)).label("no"),
+    ).where(
+        a.form == SURVEY,
+        a.latest.is_(True),
+        a.really_solved.is_not(None) | a.other_needs.is_not(None) | a.advice_worked.is_not(None),
+    )
+    return _scoped(query, f, a.answered_at, a.case_id)
+
+
+def tier_question_rate(figure, tier: str) -> float | None:
+    """The share (0..1) of yes answers to ``tier``'s follow-up question; None when nobody answered it."""
+    row = figure.row(TIER_QUESTIONS[tier])
+    return row.rate("yes", "answered_question") if row is not None else None
+
+
 def nps(row) -> float | None:
     """Net promoter score, −100..100, of a satisfaction row; None without answers."""
     answered = row.counts.get("recommend_answered", 0)
@@ -277,6 +313,13 @@ SATISFACTION = Kpi(
     _satisfaction,
     means={"satisfaction": "satisfaction"},
 )
+TIER_QUESTION_ANSWERS = Kpi(
+    "tier_questions",
+    "Each tier's follow-up question",
+    "cases",
+    ("answered_question", "yes", "no"),
+    _tier_questions,
+)
 COMPENSATION = Kpi(
     "compensation", "Compensation paid", "cases", ("paid",), _compensation, sums={"amount": "amount"}
 )
@@ -308,6 +351,7 @@ KPIS = {
         REGULATORY,
         REPEATS,
         SATISFACTION,
+        TIER_QUESTION_ANSWERS,
         COMPENSATION,
         APPROVALS,
         AGENT_CASES,

@@ -91,6 +91,10 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+def _share(rate: float | None) -> float | None:
+    return round(100.0 * rate, 1) if rate is not None else None
+
+
 def measures(session: Session, f: Filters) -> dict[str, float | None]:
     """The headline figures of one period, by key."""
     response = compute(session, k.FIRST_RESPONSE, f)
@@ -100,6 +104,7 @@ def measures(session: Session, f: Filters) -> dict[str, float | None]:
     repeats = compute(session, k.REPEATS, f).row(k.ALL)
     survey = compute(session, k.SATISFACTION, f).row(k.ALL)
     paid = compute(session, k.COMPENSATION, f).row(k.ALL)
+    questions = compute(session, k.TIER_QUESTION_ANSWERS, f)
     received = response.total("cases")
     closed = resolution.total("cases")
     hours = sum((r.means["hours"] or 0) * r.counts["cases"] for r in resolution.rows)
@@ -122,6 +127,10 @@ def measures(session: Session, f: Filters) -> dict[str, float | None]:
         if survey and survey.means["satisfaction"]
         else None,
         "nps": round(k.nps(survey), 1) if survey and k.nps(survey) is not None else None,
+        **{
+            f"{question}_rate": _share(k.tier_question_rate(questions, tier))
+            for tier, question in k.TIER_QUESTIONS.items()
+        },
         "compensated": paid.counts["paid"] if paid else 0,
         "compensation": paid.sums["amount"] if paid else 0.0,
     }
@@ -142,6 +151,9 @@ MEASURES = (
     ("surveys", "Surveys answered 回访调查答复", "count"),
     ("satisfaction", "Average satisfaction (1–5) 平均满意度", "number"),
     ("nps", "NPS 净推荐值", "number"),
+    ("really_solved_rate", "Urgent: really solved 紧急类：问题真正解决", "percent"),
+    ("other_needs_rate", "General: other needs 一般类：有其他需求", "percent"),
+    ("advice_worked_rate", "Advisory: advice worked 咨询类：建议有效", "percent"),
     ("compensated", "Cases compensated 获得补偿的案件", "count"),
     ("compensation", "Compensation paid, CNY 已付补偿（元）", "cny"),
 )

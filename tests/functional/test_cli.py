@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
-from engine.models import ApiToken, AuditCheckpoint, AuditEvent, OutboxMessage, User
+from engine.models import ApiToken, AuditCheckpoint, AuditEvent, OutboxMessage, TaskAnswer, User
 from tests.paths import DATA, PROCESSES
 
 
@@ -161,9 +161,20 @@ def test_seed_demo_creates_users_and_a_dozen_living_complaints_once(app, session
     again = run(app, "seed-demo")
     assert "0 demo users created" in again.output and "already present" in again.output
     assert "closed urgent demo case" in first.output and "closed urgent" not in again.output
-    # The living complaints and the closed urgent case of the auditor's path (engine/reports/demo.py).
-    assert session.scalar(select(func.count()).select_from(Case)) == 15
-    assert session.scalar(select(func.count()).where(Case.status == "completed")) == 1
+    # The living complaints, the closed urgent case of the auditor's path and a closed general and advisory
+    # case whose follow-up answered their tier's question (engine/reports/demo.py).
+    assert "2 closed demo cases filed" in first.output and "closed demo cases" not in again.output
+    assert session.scalar(select(func.count()).select_from(Case)) == 17
+    closed = session.execute(select(Case.tier).where(Case.status == "completed")).scalars().all()
+    assert sorted(closed) == ["advisory", "general", "urgent"]
+    answers = session.execute(
+        select(TaskAnswer.really_solved, TaskAnswer.other_needs, TaskAnswer.advice_worked).where(
+            TaskAnswer.form == "survey.schema.json"
+        )
+    ).all()
+    assert sorted(answers, key=str) == sorted(
+        [(True, None, None), (None, False, None), (None, None, True)], key=str
+    )
 
 
 def _events(session, clock, count: int) -> None:

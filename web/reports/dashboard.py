@@ -259,7 +259,31 @@ def _satisfaction(b: Builder) -> Section:
             Cell(format_decimal(round(score, 1)) if score is not None else "–"),
         ),
     ]
-    return Section(_("Satisfaction"), [table], facts)
+    return Section(_("Satisfaction"), [table, _tier_questions(b)], facts)
+
+
+def _tier_questions(b: Builder) -> Table:
+    """Each tier's own follow-up question: how many answered it, yes and no, and the rate of yes."""
+    kpi = k.TIER_QUESTION_ANSWERS
+    figure = b.figure(kpi)
+    table = Table(
+        kpi.key,
+        _("Each tier's follow-up question"),
+        [_("Question")] + [str(COLUMNS[c]) for c in kpi.columns] + [_("Rate of yes")],
+        chart="bar",
+        series=(3,),
+        note=_(
+            "Urgent cases are asked whether the problem is really solved, general cases whether they have any "
+            "other needs, advisory cases whether the advice worked. The rate is the yes answers of the "
+            "customers who answered the question; a skipped question is not counted."
+        ),
+    )
+    for question in k.TIER_QUESTIONS.values():
+        row = figure.row(question)
+        cells = [b.count(kpi, row, c, question) for c in kpi.columns]
+        cells.append(b.rate(row.counts["yes"], row.counts["answered_question"]) if row else Cell("–"))
+        table.rows.append((group_words("question", question), cells))
+    return table
 
 
 def _compensation(b: Builder) -> Section:

@@ -91,6 +91,7 @@ DIMENSIONS = {
     "volume_tier": "tier",
     "first_response": "tier",
     "on_time_department": "lane",
+    "tier_questions": "question",
     "jrt_a": "channel",
     "jrt_b": "business_type",
     "jrt_c": "cause",

@@ -80,6 +80,15 @@ COLUMNS = {
     "closed_later": lazy_gettext("Closed after 8 weeks"),
     "open": lazy_gettext("Still open"),
     "upheld": lazy_gettext("Upheld"),
+    "answered_question": lazy_gettext("Answered the question"),
+    "yes": lazy_gettext("Yes"),
+    "no": lazy_gettext("No"),
+}
+# Each tier's follow-up question (engine/reports/figures_kpis.py, TIER_QUESTIONS), as the figures name it.
+QUESTIONS = {
+    "really_solved": lazy_gettext("Urgent: is the problem really solved?"),
+    "other_needs": lazy_gettext("General: any other needs?"),
+    "advice_worked": lazy_gettext("Advisory: did the advice work?"),
 }
 NONE = lazy_gettext("(not set)")
 # The figures' titles (engine/reports/figures_kpis.py), by key.
@@ -100,6 +109,7 @@ TITLES = {
     "agent_cases": lazy_gettext("Cases per owner"),
     "agent_tasks": lazy_gettext("Tasks on time per agent"),
     "agent_surveys": lazy_gettext("Follow-up surveys per agent"),
+    "tier_questions": lazy_gettext("Each tier's follow-up question"),
     "jrt_a": lazy_gettext("A. By channel"),
     "jrt_b": lazy_gettext("B. By business type"),
     "jrt_c": lazy_gettext("C. By cause"),
@@ -120,5 +130,6 @@ def group_words(dimension: str, code) -> str:
         "category": CATEGORIES,
         "business_type": BUSINESS_TYPES,
         "cause": CAUSES,
+        "question": QUESTIONS,
     }.get(dimension)
     return labels.label(table, code) if table is not None else str(code)
