@@ -161,7 +161,7 @@ def step_overhead(db: Database, clock: FrozenClock, rounds: int = 20) -> tuple[f
     for n in range(rounds * 2):
         on = n % 2 == 0
         visits.reached = real_reached if on else (lambda workflow: {})
-        visits.record = real_record if on else (lambda *args, **kwargs: 0)
+        visits.record = real_record if on else (lambda *args, **kwargs: [])
         with db.session() as session:
             session.execute(delete(Customer.__table__).where(Customer.external_id == "none"))
             session.execute(

@@ -1,6 +1,6 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
 outbox send, idempotency purge, audit verify, audit checkpoints (write, export), cases incidents, cases retry,
-users create, tokens create, report monthly.
+cases backfill-visits, users create, tokens create, report monthly.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 import processes
 from engine import accounts
 from engine.audit import checkpoints
+from engine.calendar.settings import zone
 from engine.cases import incidents
 from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
@@ -27,6 +29,7 @@ from engine.knowledge import base as knowledge
 from engine.messaging import outbox
 from engine.models import Role, TokenScope
 from engine.reports import monthly, monthly_render
+from engine.runtime import summaries
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.sla import tick
@@ -218,7 +221,7 @@ def audit_verify(exported):
 
 @click.group("cases")
 def cases_group():
-    """Cases in incident: list them, retry one."""
+    """Cases in incident: list them, retry one; rebuild the heatmap's summaries."""
 
 
 @cases_group.command("incidents")
@@ -239,6 +242,24 @@ def cases_incidents(limit):
             f"(attempt {item.attempts}{held}): {first_line}"
         )
     click.echo(f"{len(found)} open incident(s); retry one with: flask --app app cases retry REFERENCE")
+
+
+@cases_group.command("backfill-visits")
+@click.option("--batch", default=2000, show_default=True, type=click.IntRange(1), help="cases read at a time")
+@friendly
+def cases_backfill_visits(batch):
+    """Rebuild the heatmap's summary tables from the path rows (after an upgrade; running it again is harmless).
+
+    Steps that run meanwhile wait for it; run it before starting the workers on a large database."""
+    began = time.perf_counter()
+    with _database().session() as session:
+        done = summaries.backfill(session, zone(current_app.config.get("TIMEZONE") or "Asia/Shanghai"), batch)
+        session.commit()
+    click.echo(
+        f"{done.cases} case(s), {done.visit_rows} path row(s), {done.work_items} ended task(s) read: "
+        f"{done.visit_summaries} visit summary row(s), {done.task_time_summaries} task time row(s) "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
 
 
 @cases_group.command("retry")

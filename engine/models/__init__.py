@@ -32,7 +32,7 @@ from engine.models.people import (
 )
 from engine.models.process import Deployment, DeploymentFile, ProcessVersion
 from engine.models.sequence import IdSequence
-from engine.models.visits import ElementVisit, VisitKind
+from engine.models.visits import ElementVisit, TaskTimeSummary, VisitKind, VisitSummary
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
@@ -63,12 +63,14 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "TaskAnswer",
+    "TaskTimeSummary",
     "Timer",
     "TimerStatus",
     "TokenScope",
     "User",
     "UserSession",
     "VisitKind",
+    "VisitSummary",
     "WorkItem",
     "WorkItemState",
 ]

@@ -7,9 +7,9 @@ ends (SpiffWorkflow keeps no flow ids); the diagram's XML names the flow between
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base, BigId, intpk
@@ -35,3 +35,93 @@ class ElementVisit(Base):
     element_id: Mapped[str] = mapped_column(String(255))
     source_id: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[datetime]
+
+
+class VisitSummary(Base):
+    """The heatmap's counts kept per day: ``element_visits`` added up by the engine step as it writes them.
+
+    One row per (the bank's local day the case was received, the case's process version, the element's
+    process, element or flow, the case's tier, channel and category): how many times it was completed or
+    taken, and by how many cases. A case's rows always sit under its current day, version and triage, so the
+    cases of disjoint rows add up (engine/runtime/summaries.py moves them when a re-triage changes them).
+    Text dimensions that are empty on the case are stored as ``''``; ``source_id`` is ``''`` for elements.
+    """
+
+    __tablename__ = "visit_summaries"
+    __table_args__ = (
+        # The heatmap reads one process over a range of days of a few versions: every column it needs is in
+        # this index (an index-only scan on PostgreSQL).
+        Index(
+            "ix_visit_summaries_read",
+            "process_key",
+            "version_id",
+            "day",
+            postgresql_include=[
+                "tier",
+                "channel",
+                "category",
+                "kind",
+                "source_id",
+                "element_id",
+                "times",
+                "cases",
+            ],
+        ),
+    )
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    times: Mapped[int] = mapped_column(BigInteger)
+    cases: Mapped[int] = mapped_column(BigInteger)
+
+
+class TaskTimeSummary(Base):
+    """The time people's tasks took, as a histogram per day, case version, task element and triage, and the
+    tasks that ended past their deadline.
+
+    ``bucket`` is the lower bound in seconds of the time a completed task took (created to completed): one
+    minute wide under a day, one hour under 30 days, one day beyond (``engine.runtime.summaries.bucket``).
+    ``tasks`` counts the completed tasks in it, ``seconds`` adds up their times; ``breaches`` counts those
+    completed after their deadline. Tasks
+    cancelled after their deadline (an interrupting timer, a cancelled branch) took no time of their own:
+    they count as ``breaches`` under ``bucket`` = -1.
+    """
+
+    __tablename__ = "task_time_summaries"
+    __table_args__ = (
+        Index(
+            "ix_task_time_summaries_read",
+            "version_id",
+            "day",
+            postgresql_include=[
+                "element_id",
+                "tier",
+                "channel",
+                "category",
+                "bucket",
+                "tasks",
+                "breaches",
+                "seconds",
+            ],
+        ),
+    )
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tasks: Mapped[int] = mapped_column(BigInteger)
+    breaches: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[float] = mapped_column(
+        Float
+    )  # the completed tasks' times added up (their mean, alone exact)

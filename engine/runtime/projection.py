@@ -153,6 +153,7 @@ class Snapshot:
 class Changes:
     new_items: list[dict] = field(default_factory=list)  # work_items rows to insert
     cancelled_items: list[str] = field(default_factory=list)  # task names
+    cancelled_ids: list[str] = field(default_factory=list)  # their task ids
     fired_timers: list[tuple[str, datetime | None]] = field(default_factory=list)  # (name, due)
     new_timers: list[dict] = field(default_factory=list)  # timers rows to insert
 
@@ -201,6 +202,7 @@ def _sync_work_items(
     if gone:
         session.execute(_CANCEL_ITEMS, {"gone": sorted(gone), "now": now})  # autoflushes, as the ORM did
         changes.cancelled_items.extend(_label(workflow, task_id) for task_id in sorted(gone))
+        changes.cancelled_ids.extend(sorted(gone))
     for task_id, task in ready.items():  # in the workflow's order, so parallel tasks list as drawn
         if task_id in before.ready:
             continue

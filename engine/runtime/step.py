@@ -12,9 +12,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
+from engine.calendar.settings import zone
 from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
 from engine.models.case import priority_number
-from engine.runtime import projection, storable, visits
+from engine.runtime import projection, storable, summaries, visits
 from engine.runtime.budget import Budget, StepTimeout
 from engine.runtime.unit import Unit
 from engine.store import writes
@@ -77,6 +78,9 @@ class Step:
         self.before = projection.Snapshot() if self.new_case else projection.Snapshot.of(workflow)
         # What the tokens had reached, for the rows of the elements and flows this step adds (the heatmap's).
         self.reached = {} if self.new_case else visits.reached(workflow)
+        # Where the case is counted in the heatmap's summaries (its day, version and triage) before the step.
+        self.zone = zone(settings.get("TIMEZONE") or "Asia/Shanghai")
+        self.counted_as = None if self.new_case else summaries.Dims.of(case, self.zone)
         self.failure: tuple[Any, str] | None = None
         self.retrying = False  # an operator's retry: the only step that resolves incidents naming no task
         self.budget: Budget | None = None
@@ -169,7 +173,7 @@ class Step:
         self._drop_thrown_events()
         state = self._dump_state()  # first: a value that cannot be stored becomes this step's incident
         changes = projection.sync(session, case, self.workflow, self.before, now, completed_task_id)
-        visits.record(session, case.id, self.workflow, self.reached, now)
+        new_visits = visits.record(session, case.id, self.workflow, self.reached, now)
         tier, priority = self._case_field_after("tier"), priority_number(self._case_field_after("priority"))
         for item in changes.new_items:
             item["tier"], item["priority"] = tier, priority
@@ -240,6 +244,9 @@ class Step:
         self.case_changes.update(state=state, updated_at=now)
         writes.update_case(session, case, self.case_changes)
         self.case_changes = {}
+        # Last, so the rows of the summaries are held for as short a time as the transaction allows.
+        ended = [*changes.cancelled_ids, *([completed_task_id] if completed_task_id else [])]
+        summaries.after_step(session, case, self.counted_as, new_visits, ended, self.zone)
         return changes
 
     def _drop_thrown_events(self) -> None:

@@ -77,8 +77,8 @@ def reached(workflow: BpmnWorkflow) -> dict[str, bool]:
 
 def record(
     session: Session, case_id: int, workflow: BpmnWorkflow, before: dict[str, bool], now: datetime
-) -> int:
-    """Write the rows of what this step reached and completed; return how many."""
+) -> list[dict]:
+    """Write the rows of what this step reached and completed; return them (for the summaries)."""
     rows = []
     for mark in marks(workflow):
         was = before.get(str(mark.task.id))
@@ -89,7 +89,7 @@ def record(
             rows.append({**common, "kind": VisitKind.ELEMENT, "source_id": None})
     if rows:
         session.connection().execute(_INSERT, rows)
-    return len(rows)
+    return rows
 
 
 _INSERT = insert(ElementVisit.__table__)

@@ -1,18 +1,20 @@
 """The operator's commands for incidents: ``cases incidents`` lists them, ``cases retry REFERENCE`` runs a
-case again and says whether it is out of incident (exit status 0) or still in it (1)."""
+case again and says whether it is out of incident (exit status 0) or still in it (1); and ``cases
+backfill-visits``, which rebuilds the heatmap's summaries."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from engine.cases.engine import CaseEngine
 from engine.deploy import deployment
-from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus
+from engine.models import Case, CaseStatus, Incident, Timer, TimerStatus, VisitSummary
 from engine.timers.sla import sweep
 from tests.conftest import fresh
 from tests.paths import DATA, PROCESSES
+from tests.unit.test_complaint_paths import file
 
 
 def run(app, *args):
@@ -69,3 +71,19 @@ def test_a_retry_of_a_repaired_case_releases_its_held_timers_and_exits_0(app, de
     assert session.scalars(select(Timer.status)).all() == [TimerStatus.FIRED]
     assert session.scalars(select(Incident.resolved_by)).one() == "cli:ops.chen"
     assert run(app, "cases", "retry", "C000").exit_code == 1  # an unknown reference: a clear error
+
+
+def test_backfill_visits_rebuilds_the_heatmap_summaries_and_may_run_again(app, session, clock):
+    deployment.deploy(session, deployment.read_paths([PROCESSES]), actor="tests", clock=clock)
+    file(CaseEngine(session, clock), "The clerk was rude", "service_attitude")
+    kept = sorted(tuple(r) for r in session.execute(select(VisitSummary.element_id, VisitSummary.times)))
+    assert kept
+    session.execute(delete(VisitSummary))
+    session.commit()
+    first, second = run(app, "cases", "backfill-visits"), run(app, "cases", "backfill-visits", "--batch", "1")
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert first.output.startswith("1 case(s), ") and "visit summary row(s)" in second.output
+    fresh(session)
+    assert (
+        sorted(tuple(r) for r in session.execute(select(VisitSummary.element_id, VisitSummary.times))) == kept
+    )

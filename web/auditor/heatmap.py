@@ -113,6 +113,7 @@ def read(args, versions: list[ProcessVersion], timezone: str) -> Asked:
             tier=values["tier"],
             channel=values["channel"],
             category=values["category"],
+            timezone=timezone,
         )
     return asked
 
