@@ -82,8 +82,10 @@ class Article:
 class KnowledgeBase:
     """A small keyword-matched knowledge base read from a TOML file process owners edit."""
 
-    def __init__(self, articles: list[Article]):
+    def __init__(self, articles: list[Article], version: int | None = None):
         self.articles = articles
+        # The deployed knowledge-base version these articles are (None: read from a file, never deployed).
+        self.version = version
 
     @classmethod
     def from_file(cls, path: str | Path) -> KnowledgeBase:

@@ -81,12 +81,24 @@ def compensate(ctx: HandlerContext, amount, account: str = "", reason: str = "")
 
 @registry.register("kb_answer")
 def kb_answer(ctx: HandlerContext, question: str, language: str = "zh") -> dict:
-    """Answer an advisory question from the knowledge base when an article fits."""
-    match = _adapter(ctx, "knowledge_base").search(question or "", language)
+    """Answer an advisory question from the knowledge base when an article fits, and record on the case which
+    version of the knowledge base and which article answered it (a regulator may ask what the customer was
+    told, and the knowledge base changes)."""
+    adapter = _adapter(ctx, "knowledge_base")
+    base = adapter.current() if hasattr(adapter, "current") else adapter  # one version for the whole look-up
+    version = getattr(base, "version", None)
+    match = base.search(question or "", language)
     if match is None:
-        return {"found": False, "answer": "", "article": "", "score": 0}
+        return {"found": False, "answer": "", "article": "", "score": 0, "version": version}
     article, score = match
-    return {"found": True, "answer": article.answer, "article": article.id, "score": round(score, 2)}
+    ctx.case_fields.update(kb_version=version, kb_article=article.id)
+    return {
+        "found": True,
+        "answer": article.answer,
+        "article": article.id,
+        "score": round(score, 2),
+        "version": version,
+    }
 
 
 @registry.register("notify_result")

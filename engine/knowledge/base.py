@@ -232,27 +232,30 @@ def deployed_base(session: Session) -> KnowledgeBase | None:
     """The newest deployed version as the adapter ``kb_answer`` searches (built once per version), or None
     when no version was ever deployed."""
     row = session.execute(
-        select(KnowledgeVersion.id, KnowledgeVersion.sha256)
+        select(KnowledgeVersion.id, KnowledgeVersion.version, KnowledgeVersion.sha256)
         .order_by(KnowledgeVersion.version.desc())
         .limit(1)
     ).first()
     if row is None:
         return None
-    base = _BUILT.get(row.sha256)
+    # Keyed by version and content: the same entries deployed again later are another version to record.
+    key = f"{row.version}:{row.sha256}"
+    base = _BUILT.get(key)
     if base is None:
         entries = session.scalar(select(KnowledgeVersion.entries).where(KnowledgeVersion.id == row.id))
-        base = _BUILT[row.sha256] = as_knowledge_base(entries or [])
+        base = _BUILT[key] = as_knowledge_base(entries or [], row.version)
         if len(_BUILT) > 16:
             _BUILT.pop(next(iter(_BUILT)))
     return base
 
 
-def as_knowledge_base(entries: list[dict[str, Any]]) -> KnowledgeBase:
+def as_knowledge_base(entries: list[dict[str, Any]], version: int | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         [
             Article(e["id"], e["language"], tuple(e["keywords"]), e.get("question", ""), e["answer"])
             for e in entries
-        ]
+        ],
+        version,
     )
 
 

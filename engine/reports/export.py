@@ -84,6 +84,10 @@ def case_record(session: Session, case_id: int, *, now: datetime, exported_by: s
             "regulatory_breached_at": _time(case.regulatory_breached_at),
             "decided_at": _time(case.decided_at),
             "closed_at": _time(case.closed_at),
+            # When the knowledge base answered: its deployed version (null: the shipped file, before any
+            # version was deployed) and the article sent to the customer.
+            "knowledge_base_version": case.kb_version,
+            "knowledge_base_article": case.kb_article,
         },
         "customer": (
             {
