@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import forms
 from engine.calendar.business import calendar_scope
-from engine.cases import access, answers, duties
+from engine.cases import access, answers, duties, task_force
 from engine.cases.ownership import FRONTLINE, take_ownership
 from engine.clock import engine_clock
 from engine.errors import Conflict, InvalidState
@@ -101,6 +101,8 @@ def write(engine: CaseEngine, prepared: PreparedCompletion, user: User) -> Case:
             unit.events.extend(step.unit.events)
             step.unit = unit
         take_ownership(engine.session, unit, item, user, step)
+        properties = engine.task_properties(case.process_version_id)(item.spec_id)
+        task_force.join_if_asked(engine.session, unit, item, user, properties)
         done = {
             "state": WorkItemState.COMPLETED,
             "completed_at": unit.now,

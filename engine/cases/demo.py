@@ -210,6 +210,8 @@ def seed_complaints(session: Session, clock: Clock) -> int:
     work(
         cases[0], "contact_customer", "agent.li", {"reached": True, "note": "任务组已成立 Task force formed"}
     )
+    work(cases[0], "join_operations", "ops.chen", {"reachable_at": "分机 6021 ext. 6021"})
+    work(cases[0], "join_risk", "risk.zhao", {"reachable_at": "分机 7140 ext. 7140"})
     work(cases[0], "apply_safeguards", "ops.chen", {"action": "freeze", "account": "6222020200112233"})
     work(cases[1], "contact_customer", "agent.wang", None)
     work(cases[3], "tell_direction", "agent.li", {"direction": "核实扣费记录后三日内答复"})

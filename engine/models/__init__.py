@@ -15,6 +15,7 @@ from engine.models.case import (
     WorkItemState,
 )
 from engine.models.draft import Draft, DraftBlob, DraftFile, DraftRevision
+from engine.models.duties import ExtensionRequest, ExtensionStatus, TaskForceMember
 from engine.models.evidence import Attachment
 from engine.models.figures import TaskAnswer
 from engine.models.idempotency import IdempotencyRecord
@@ -54,6 +55,8 @@ __all__ = [
     "DraftRevision",
     "ElementVisit",
     "Escalation",
+    "ExtensionRequest",
+    "ExtensionStatus",
     "IdSequence",
     "IdempotencyRecord",
     "IdentityClaim",
@@ -63,6 +66,7 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "TaskAnswer",
+    "TaskForceMember",
     "TaskTimeSummary",
     "Timer",
     "TimerStatus",

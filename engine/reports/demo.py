@@ -33,6 +33,8 @@ COMPLAINT = {
 # (minutes after receipt, task, who, what they entered)
 WORK = [
     (6, "contact_customer", "agent.li", {"reached": True, "note": "任务组已成立 Task force formed"}),
+    (8, "join_risk", "risk.zhao", {"reachable_at": "分机 7140 ext. 7140"}),
+    (12, "join_operations", "ops.chen", {"reachable_at": "分机 6021 ext. 6021"}),
     (40, "trace_funds", "risk.zhao", {"root_cause": "ATM 侧录 Card skimmed at an ATM", "funds_traced": True}),
     (75, "apply_safeguards", "ops.chen", {"action": "freeze", "account": "6222020200114455"}),
     (85, "tell_safeguards", "agent.li", {"reached": True, "note": "已告知客户卡已冻结 Told: card frozen"}),

@@ -13,7 +13,17 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select, update
 
 from engine.calendar.settings import zone
-from engine.models import Case, CaseStatus, Escalation, Incident, OutboxMessage, WorkItem, WorkItemState
+from engine.models import (
+    Case,
+    CaseStatus,
+    Escalation,
+    Incident,
+    OutboxMessage,
+    TaskForceMember,
+    User,
+    WorkItem,
+    WorkItemState,
+)
 from engine.models.case import priority_number
 from engine.runtime import projection, storable, summaries, visits
 from engine.runtime.budget import Budget, StepTimeout
@@ -287,8 +297,27 @@ class Step:
         return self.case_changes.get(name, getattr(self.case, name))
 
     def _assign(self, item: dict) -> None:
-        if item["assign_to"] == "owner" and self.case.owner_id is not None:
-            item.update(state=WorkItemState.CLAIMED, assignee_id=self.case.owner_id, claimed_at=self.unit.now)
+        if item["assign_to"] == "owner":
+            assignee = self.case.owner_id
+        elif item["assign_to"] == "task_force":
+            assignee = self._task_force_member(item["lane"])
+        else:
+            return
+        if assignee is not None:
+            item.update(state=WorkItemState.CLAIMED, assignee_id=assignee, claimed_at=self.unit.now)
+
+    def _task_force_member(self, lane: str | None) -> int | None:
+        """Who joined the case's task force for ``lane`` (engine/cases/task_force.py), if they still work;
+        without one the task waits in the lane's queue."""
+        if self.new_case or lane is None:
+            return None
+        return self.unit.session.scalar(
+            select(TaskForceMember.user_id)
+            .join(User, User.id == TaskForceMember.user_id)
+            .where(
+                TaskForceMember.case_id == self.case.id, TaskForceMember.lane == lane, User.active.is_(True)
+            )
+        )
 
     def _apply_handler_effects(self) -> None:
         """Case fields and escalations that handlers asked for, written in this step's transaction."""

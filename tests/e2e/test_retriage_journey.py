@@ -87,7 +87,7 @@ def test_a_supervisor_corrects_the_triage_and_the_case_moves_to_the_green_channe
             WorkItem.case_id == misfiled, WorkItem.state.in_(WorkItemState.open_states())
         )
     ).all()
-    assert set(open_work) == {"contact_customer", "apply_safeguards", "trace_funds"}
+    assert set(open_work) == {"contact_customer", "join_operations", "join_risk"}
     event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).one()
     assert (
         event.actor == "supervisor.liu" and event.payload["reason"] == "The customer never made this payment"

@@ -54,6 +54,8 @@ def test_filters_by_state_case_and_overdue(api, urgent, clock):
     ]
     assert {t["case_id"] for t in api.tasks("sue", case_id=urgent["id"])} == {urgent["id"]}
 
+    api.join_task_force("otto", urgent["id"], "operations")
+    api.join_task_force("rita", urgent["id"], "risk")
     clock.advance(minutes=20)  # past the 15 minutes to contact the customer, within the other limits
     overdue = api.tasks("sue", overdue="true")
     assert [(t["id"], t["overdue"]) for t in overdue] == [(contact["id"], True)]

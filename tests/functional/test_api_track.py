@@ -55,6 +55,8 @@ def test_the_view_names_only_the_owner_by_first_name_and_nothing_internal(api, c
         "ann",
         json={"data": {"reached": True, "note": "Spoke to her"}},
     )
+    api.join_task_force("otto", case["id"], "operations")
+    api.join_task_force("rita", case["id"], "risk")
     clock.advance(minutes=30)
     safeguards = api.claimed("otto", case["id"], "safeguards")
     api.post(

@@ -189,7 +189,7 @@ def test_claiming_twice_is_harmless_and_foreign_or_unknown_tasks_are_not_found(a
     ann = browser(app, api, "ann")
     assert claim(ann, contact).headers["Location"] == f"/agent/tasks/{contact}"
     assert claim(ann, contact).headers["Location"] == f"/agent/tasks/{contact}"
-    trace = task_id(api, "rita", case["id"], "trace")
+    trace = task_id(api, "rita", case["id"], "join the task force (risk)")
     assert claim(ann, trace).status_code == 404  # risk's task: not ann's business
     assert claim(ann, 987654).status_code == 404
     assert ann.post("/agent/tasks/99999999999999999999/claim").status_code == 404

@@ -26,6 +26,13 @@ def claimed(app, api, who: str, case_id: int, name_part: str):
     return page, item
 
 
+def joined(app, api, who: str, case_id: int, lane: str):
+    """``who`` joins the urgent case's task force for ``lane`` on the task page."""
+    page, item = claimed(app, api, who, case_id, f"join the task force ({lane})")
+    assert page.post(f"/agent/tasks/{item}", {"reachable_at": "ext. 6021"}).status_code == 302
+    return page
+
+
 # ------------------------------------------------------------------ the task page
 
 
@@ -46,10 +53,12 @@ def test_contact_tasks_show_the_phone_and_back_office_tasks_mask_it(app, api):
     page, contact = claimed(app, api, "ann", case["id"], "contact")
     html = page.get(f"/agent/tasks/{contact}").text
     assert "13812345678" in html  # ann calls the customer
+    joined(app, api, "rita", case["id"], "risk")
     risk, trace = claimed(app, api, "rita", case["id"], "trace")
     html = risk.get(f"/agent/tasks/{trace}").text
     assert "13812345678" not in html and "138****5678" in html  # in the facts and in the instructions
     assert "(masked)" in html
+    joined(app, api, "otto", case["id"], "operations")
     ops, safeguards = claimed(app, api, "otto", case["id"], "safeguards")
     html = ops.get(f"/agent/tasks/{safeguards}").text
     assert "C-001" in html  # operations looks the customer's accounts up
@@ -76,10 +85,10 @@ def test_someone_elses_claimed_task_is_read_only(app, api):
 
 def test_tasks_of_other_lanes_and_unknown_tasks_are_not_found(app, api):
     case = api.file(**THEFT)
-    trace = task_id(api, "rita", case["id"], "trace")
+    trace = task_id(api, "rita", case["id"], "join the task force (risk)")
     ann = browser(app, api, "ann")
     assert ann.get(f"/agent/tasks/{trace}").status_code == 404
-    assert ann.post(f"/agent/tasks/{trace}", {"root_cause": "x"}).status_code == 404
+    assert ann.post(f"/agent/tasks/{trace}", {"reachable_at": "x"}).status_code == 404
     assert ann.get("/agent/tasks/424242").status_code == 404
     assert browser(app, api, "sue").get(f"/agent/tasks/{trace}").status_code == 200  # supervisors read all
 
@@ -235,6 +244,7 @@ def test_the_workspace_shows_history_steps_other_lanes_notes_notices_and_deadlin
     first = api.file(customer="C-5", category="service_attitude", description="Rude staff at the branch")
     clock.advance(days=40)
     case = api.file(customer="C-5", **THEFT)
+    joined(app, api, "otto", case["id"], "operations")
     ops, safeguards = claimed(app, api, "otto", case["id"], "safeguards")
     ops.post(
         f"/agent/tasks/{safeguards}", {"action": "freeze", "account": "6222 0000 1111", "note": "Froze it"}

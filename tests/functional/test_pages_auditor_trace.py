@@ -152,7 +152,14 @@ def test_the_customers_phone_and_id_are_masked_everywhere(app, api, handled):
 
 def test_an_open_step_past_its_deadline_is_marked_overdue(app, api, clock):
     urgent = api.file(description="My card was stolen, fraud", customer="C-009", category="card_theft")
-    clock.advance(minutes=40)  # the 15-minute task force is late, the 1-hour safeguards not yet
+    clock.advance(minutes=5)  # operations and risk join the task force in time
+    for who, lane in (("otto", "operations"), ("rita", "risk")):
+        join = api.claimed(who, urgent["id"], f"join the task force ({lane})")
+        done = api.post(
+            f"{PREFIX}/tasks/{join['id']}/complete", who, json={"data": {"reachable_at": "ext. 1"}}
+        )
+        assert done.status_code == 200, done.get_json()
+    clock.advance(minutes=35)  # the 15-minute contact is late, the 1-hour safeguards not yet
 
     page = trace_page(app, api, urgent["id"])
 
@@ -161,6 +168,8 @@ def test_an_open_step_past_its_deadline_is_marked_overdue(app, api, clock):
     by_name = {re.sub(r"<[^>]+>", " ", body).split("\n")[1].strip(): bool(cls) for cls, body in rows}
     assert by_name == {
         "Contact the customer and form the task force": True,
+        "Join the task force (operations)": False,
+        "Join the task force (risk)": False,
         "Apply temporary safeguards": False,
         "Trace the funds and locate the root cause": False,
     }

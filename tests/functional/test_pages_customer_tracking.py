@@ -74,6 +74,7 @@ def test_the_page_names_only_the_owner_by_first_name_and_nothing_internal(api, b
         "ann",
         json={"data": {"reached": True, "note": "Spoke to her"}},
     )
+    api.join_task_force("otto", case["id"], "operations")
     clock.advance(minutes=30)
     safeguards = api.claimed("otto", case["id"], "safeguards")
     api.post(

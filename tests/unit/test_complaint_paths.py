@@ -32,6 +32,8 @@ from tests.paths import PROCESSES
 # Valid answers for each form, as an agent would give them.
 ANSWERS = {
     "contact_customer": {"reached": True, "note": "Task force formed: risk and operations on it"},
+    "join_operations": {"reachable_at": "ext. 6021"},
+    "join_risk": {"reachable_at": "ext. 7140"},
     "apply_safeguards": {"action": "freeze", "account": "6222020200112233"},
     "tell_safeguards": {"reached": True, "note": "Told the customer the card is frozen"},
     "trace_funds": {"root_cause": "Card skimmed at an ATM", "funds_traced": True},
@@ -136,12 +138,14 @@ def test_urgent_card_theft_runs_the_green_channel_with_one_owner_throughout(engi
     assert "盗刷" in case.risk_warning
     assert {(i.spec_id, i.lane) for i in open_items(session, case.id)} == {
         ("contact_customer", "frontline"),
-        ("apply_safeguards", "operations"),
-        ("trace_funds", "risk"),
+        ("join_operations", "operations"),
+        ("join_risk", "risk"),
     }
 
     work(engine, session, case.id, "contact_customer", people["ann"])
+    work(engine, session, case.id, "join_operations", people["otto"])
     work(engine, session, case.id, "apply_safeguards", people["otto"])
+    work(engine, session, case.id, "join_risk", people["rita"])
     work(engine, session, case.id, "trace_funds", people["rita"])
     work(engine, session, case.id, "tell_safeguards", people["ann"])
     work(engine, session, case.id, "initial_plan", people["ann"])
@@ -154,22 +158,27 @@ def test_urgent_card_theft_runs_the_green_channel_with_one_owner_throughout(engi
     steps = history(session, case.id)
     assert [(s.spec_id, s.lane) for s in steps] == [
         ("contact_customer", "frontline"),
+        ("join_operations", "operations"),
+        ("join_risk", "risk"),
         ("apply_safeguards", "operations"),
-        ("trace_funds", "risk"),
         ("tell_safeguards", "frontline"),
+        ("trace_funds", "risk"),
         ("initial_plan", "frontline"),
         ("send_result", "frontline"),
         ("call_customer", "frontline"),
         ("follow_up_visit", "frontline"),
     ]
     assert all(s.completed_by_id == people["ann"].id for s in steps if s.lane == "frontline")
+    assert all(s.completed_by_id == people["otto"].id for s in steps if s.lane == "operations")
+    assert all(s.completed_by_id == people["rita"].id for s in steps if s.lane == "risk")
     sent = session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).all()
     reports = [m for m in sent if m.template == "lane_result"]  # other departments report back to the owner
     assert {(m.recipient, m.payload["lane"]) for m in reports} == {
         (f"user:{people['ann'].id}", "operations"),
         (f"user:{people['ann'].id}", "risk"),
     }
-    assert next(m for m in reports if m.payload["lane"] == "risk").payload["result"]["root_cause"]
+    traced = [m for m in reports if m.payload["lane"] == "risk"][-1]  # the risk joiner reported first
+    assert traced.payload["result"]["root_cause"]
     assert {(m.channel, m.template) for m in sent} >= {
         ("sms", "result_notice"),
         ("app_push", "result_notice"),
@@ -181,6 +190,7 @@ def test_urgent_card_theft_runs_the_green_channel_with_one_owner_throughout(engi
 def test_the_owners_tasks_go_straight_to_them_and_nobody_else_can_take_them(engine, session, people):
     case = file(engine, "Card stolen, unauthorized payments", "card_theft", amount=800).case
     work(engine, session, case.id, "contact_customer", people["ann"])
+    work(engine, session, case.id, "join_operations", people["otto"])
     work(engine, session, case.id, "apply_safeguards", people["otto"])
     [told] = [i for i in open_items(session, case.id) if i.spec_id == "tell_safeguards"]
     assert (told.state, told.assignee_id) == (WorkItemState.CLAIMED, people["ann"].id)
@@ -390,8 +400,8 @@ def test_script_like_text_and_control_characters_are_data_never_code(engine, ses
 # Every deadline of the service standard, from the diagrams: (complaint, task, limit after which it escalates).
 DEADLINES = [
     (("Card stolen 盗刷", "card_theft", 100), "contact_customer", timedelta(minutes=15)),
-    (("Card stolen 盗刷", "card_theft", 100), "apply_safeguards", timedelta(hours=1)),
-    (("Card stolen 盗刷", "card_theft", 100), "trace_funds", timedelta(hours=2)),
+    (("Card stolen 盗刷", "card_theft", 100), "join_operations", timedelta(minutes=15)),
+    (("Card stolen 盗刷", "card_theft", 100), "join_risk", timedelta(minutes=15)),
     (("Fee charged twice", "fee_dispute", 100), "tell_direction", timedelta(hours=4)),
     (("Why did my loan rate change?", "business_inquiry", None), "reply_with_plan", timedelta(hours=24)),
 ]
@@ -425,7 +435,9 @@ def test_later_deadlines_run_from_their_own_start(engine, session, db, clock, pe
     case = file(engine, "Card stolen 盗刷", "card_theft", 100).case
     for spec, user in (
         ("contact_customer", "ann"),
+        ("join_operations", "otto"),
         ("apply_safeguards", "otto"),
+        ("join_risk", "rita"),
         ("trace_funds", "rita"),
         ("tell_safeguards", "ann"),
         ("initial_plan", "ann"),
@@ -487,10 +499,12 @@ def test_deadlines_from_receipt_stay_fixed_however_late_the_task_starts(engine, 
     case = file(engine, "Card stolen 盗刷", "card_theft", 100).case
     work(engine, session, case.id, "contact_customer", people["ann"])
     clock.advance(minutes=20)
+    work(engine, session, case.id, "join_operations", people["otto"])
     work(engine, session, case.id, "apply_safeguards", people["otto"])
     [told] = [i for i in open_items(session, case.id) if i.spec_id == "tell_safeguards"]
     assert told.due_at == received + timedelta(hours=1)  # the golden hour runs from receipt
     work(engine, session, case.id, "tell_safeguards", people["ann"])
+    work(engine, session, case.id, "join_risk", people["rita"])
     work(engine, session, case.id, "trace_funds", people["rita"])
     [plan] = open_items(session, case.id)
     assert (plan.spec_id, plan.due_at) == ("initial_plan", received + timedelta(hours=24))

@@ -60,6 +60,7 @@ def test_the_month_against_the_previous_month_with_breaches_and_their_root_cause
     session.commit()
     clock.advance(hours=3)  # the task force, safeguards and root-cause deadlines pass
     sweep(db.session, clock)
+    work(engine, session, theft.id, "join_risk", rita, {"reachable_at": "ext. 7140"})
     work(
         engine,
         session,
@@ -80,7 +81,7 @@ def test_the_month_against_the_previous_month_with_breaches_and_their_root_cause
     assert {b.reference for b in review.breaches} == {theft.reference}
     assert all(b.root_cause == "Card skimmed at an ATM" for b in review.breaches)
     open_tasks = {a.what for a in review.open_actions if a.kind == "task"}
-    assert any("safeguards" in what for what in open_tasks)
+    assert any("Join the task force (operations)" in what for what in open_tasks)  # operations never joined
     assert any(a.kind == "escalation" for a in review.open_actions)
 
     written = monthly_render.write(review, db_folder := tmp_path)

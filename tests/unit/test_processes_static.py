@@ -59,6 +59,8 @@ RECEIVED = 'complaint["received_at"]'
 # ISO duration from the task's start by tier).
 DEADLINES = {
     ("urgent.bpmn", "Contact the customer and form the task force"): ("timeDate", timedelta(minutes=15)),
+    ("urgent.bpmn", "Join the task force (operations)"): ("timeDate", timedelta(minutes=15)),
+    ("urgent.bpmn", "Join the task force (risk)"): ("timeDate", timedelta(minutes=15)),
     ("urgent.bpmn", "Apply temporary safeguards"): ("timeDate", timedelta(hours=1)),
     ("urgent.bpmn", "Tell the customer which safeguards are in place"): ("timeDate", timedelta(hours=1)),
     ("urgent.bpmn", "Trace the funds and locate the root cause"): ("timeDate", timedelta(hours=2)),
@@ -172,6 +174,26 @@ def test_customer_facing_work_goes_to_the_case_owner():
         lane = _lanes(_root(file))[task.get("id")]
         owner = _property(task, "assignTo") == "owner"
         assert owner == (lane == "frontline"), f"{file}: {task.get('name')} (lane {lane})"
+
+
+def test_risk_and_operations_join_the_urgent_task_force_first_and_then_get_its_work():
+    root = _root("urgent.bpmn")
+    lanes = _lanes(root)
+    joins = {
+        lanes[t.get("id")]: t for t in root.iterfind(".//bpmn:userTask", NS) if _property(t, "taskForce")
+    }
+    assert set(joins) == {"operations", "risk"}
+    starts = {f.get("targetRef") for f in root.findall(".//bpmn:sequenceFlow[@sourceRef='task_force']", NS)}
+    assert {t.get("id") for t in joins.values()} < starts  # in parallel, at the start of the urgent path
+    for lane, join in joins.items():
+        assert _property(join, "taskForce") == "join"
+        assert _property(join, "formJsonSchemaFilename") == "join.schema.json"
+        (flow,) = root.findall(f".//bpmn:sequenceFlow[@sourceRef='{join.get('id')}']", NS)
+        after = root.find(f".//bpmn:userTask[@id='{flow.get('targetRef')}']", NS)
+        assert lanes[after.get("id")] == lane and _property(after, "assignTo") == "task_force", lane
+    for file, task in _all("userTask"):
+        if _property(task, "assignTo") == "task_force":
+            assert file == "urgent.bpmn" and _lanes(_root(file))[task.get("id")] in joins, task.get("name")
 
 
 def test_the_main_process_starts_with_the_intake_form():
@@ -477,6 +499,8 @@ def test_the_agents_authority_is_one_cell():
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 ANSWERS = {
     "Contact the customer and form the task force": {"reached": True, "note": "task force on it"},
+    "Join the task force (operations)": {"reachable_at": "ext. 6021"},
+    "Join the task force (risk)": {"reachable_at": "ext. 7140"},
     "Apply temporary safeguards": {"action": "freeze", "account": "6222000011112222"},
     "Tell the customer which safeguards are in place": {"reached": True},
     "Trace the funds and locate the root cause": {"root_cause": "skimming", "funds_traced": True},
@@ -620,11 +644,15 @@ def test_urgent_case_runs_the_green_channel(bundle):
     }
     assert {(english(t.task_spec.bpmn_name), t.task_spec.lane) for t in case.ready()} == {
         ("Contact the customer and form the task force", "frontline"),
-        ("Apply temporary safeguards", "operations"),
-        ("Trace the funds and locate the root cause", "risk"),
+        ("Join the task force (operations)", "operations"),
+        ("Join the task force (risk)", "risk"),
     }
     case.later(minutes=16)  # the task force was not formed in 15 minutes: escalated, the work stays open
-    assert case.context.escalations == [("task_force", "15 minutes from receipt")]
+    assert sorted(case.context.escalations) == [
+        ("task_force", "15 minutes from receipt"),
+        ("task_force_operations", "15 minutes from receipt"),
+        ("task_force_risk", "15 minutes from receipt"),
+    ]
     assert len(case.ready()) == 3
     case.work()
     assert case.workflow.completed

@@ -36,8 +36,8 @@ def test_the_record_holds_the_case_path_tasks_data_notices_and_every_event(sessi
     assert "general_path" not in record["path"]  # never reached
     assert [t["element"] for t in record["tasks"]][:3] == [
         "contact_customer",
-        "apply_safeguards",
-        "trace_funds",
+        "join_operations",
+        "join_risk",
     ]
     late = next(t for t in record["tasks"] if t["element"] == "apply_safeguards")
     assert (late["completed_by"], late["late_by_seconds"]) == ("ops.chen", 15 * 60)

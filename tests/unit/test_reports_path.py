@@ -103,11 +103,11 @@ def test_the_closed_urgent_demo_case_shows_its_fired_golden_hour_timer_and_escal
     assert item.completed_at - item.due_at == timedelta(minutes=15)
     assert path.people[item.completed_by_id] == "ops.chen"
     assert [e.kind for e in safeguard.events] == [
-        "task.ready",
+        "task.ready",  # claimed at once by ops.chen, who joined the task force for operations
         "task.escalated",
-        "task.claimed",
         "task.completed",
     ]
+    assert safeguard.items[0].assignee_id == item.completed_by_id
     assert not path.processes["general_path"].elements  # drawn, never reached
 
 

@@ -35,8 +35,8 @@ def test_a_stalled_task_force_still_escalates_the_initial_plan_at_24_hours(engin
     assert escalated(session, case.id).count("initial_plan") == 1
     assert {i.spec_id for i in open_items(session, case.id)} == {
         "contact_customer",
-        "apply_safeguards",
-        "trace_funds",
+        "join_operations",
+        "join_risk",
     }
 
 
@@ -44,7 +44,9 @@ def test_an_initial_plan_task_open_at_24_hours_escalates_once(engine, session, p
     case = file(engine, "Card stolen 盗刷", "card_theft", amount=800).case
     for spec, who in (
         ("contact_customer", "ann"),
+        ("join_operations", "otto"),
         ("apply_safeguards", "otto"),
+        ("join_risk", "rita"),
         ("trace_funds", "rita"),
         ("tell_safeguards", "ann"),
     ):

@@ -61,7 +61,9 @@ def test_the_urgent_initial_plan_is_sent_by_sms_and_app_push(engine, session, pe
     case = file(engine, "Card stolen 盗刷", "card_theft", amount=800).case
     for spec, who in (
         ("contact_customer", "ann"),
+        ("join_operations", "otto"),
         ("apply_safeguards", "otto"),
+        ("join_risk", "rita"),
         ("trace_funds", "rita"),
         ("tell_safeguards", "ann"),
     ):

@@ -41,8 +41,8 @@ def test_a_supervisor_moves_a_misfiled_debit_to_the_urgent_path(engine, session,
     assert (case.tier, case.category, case.priority) == ("urgent", "abnormal_transaction", "P1")
     assert {(i.spec_id, i.assignee_id) for i in open_items(session, case.id)} == {
         ("contact_customer", people["ann"].id),  # the owner keeps the customer
-        ("apply_safeguards", None),
-        ("trace_funds", None),
+        ("join_operations", None),
+        ("join_risk", None),
     }
     settlement = session.scalars(
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == "propose_settlement")

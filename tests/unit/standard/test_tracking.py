@@ -40,7 +40,9 @@ def test_an_urgent_case_after_the_task_force_promises_the_initial_plan_by_24_hou
     clock.advance(hours=1)
     for spec, who in (
         ("contact_customer", "ann"),
+        ("join_operations", "otto"),
         ("apply_safeguards", "otto"),
+        ("join_risk", "rita"),
         ("trace_funds", "rita"),
         ("tell_safeguards", "ann"),
     ):

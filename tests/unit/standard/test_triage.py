@@ -13,8 +13,8 @@ def test_an_80000_cny_unauthorised_debit_filed_as_a_fee_dispute_goes_urgent(engi
     assert "without permission" in case.risk_warning
     assert {i.spec_id for i in open_items(session, case.id)} == {
         "contact_customer",
-        "apply_safeguards",
-        "trace_funds",
+        "join_operations",
+        "join_risk",
     }
 
 
