@@ -118,6 +118,9 @@ def _other_variant(schema: dict[str, Any], name: str) -> str | None:
     asked_of = (other.get("fields") or {}).get(name)
     if not asked_of:
         return None
-    by, value = other.get("by") or "case", other.get("value")
-    this = f"this case's {by} is {value}" if value else f"this task asks no {by}'s question"
-    return f"is asked only when the {by} is {' or '.join(asked_of)}; {this}"
+    by, value, variants = other.get("by"), other.get("value"), " or ".join(asked_of)
+    if not by:  # the task does not vary the form: it asks the base fields alone
+        return f"belongs to the form's {variants} variant, which this task does not ask"
+    if value is None:
+        return f"is asked only when the {by} is {variants}; this case has no {by} yet"
+    return f"is asked only when the {by} is {variants}; this case's {by} is {value}"

@@ -177,3 +177,16 @@ def test_a_case_without_a_variant_gets_the_base_form_and_every_tier_question_is_
         "really_solved": "is asked only when the tier is urgent; this case's tier is general",
     }
     assert forms.variant_schema({"type": "object"}, "urgent") == {"type": "object"}
+
+
+def test_a_task_that_does_not_vary_the_form_refuses_every_variants_field_saying_so():
+    with pytest.raises(ValidationFailed) as refused:
+        forms.validate(forms.variant_schema(SURVEY, None), {"resolved": True, "advice_worked": True})
+    assert refused.value.errors == {
+        "advice_worked": "belongs to the form's advisory variant, which this task does not ask"
+    }
+    with pytest.raises(ValidationFailed) as untriaged:
+        forms.validate(forms.variant_schema(SURVEY, None, "tier"), {"resolved": True, "really_solved": True})
+    assert untriaged.value.errors == {
+        "really_solved": "is asked only when the tier is urgent; this case has no tier yet"
+    }
