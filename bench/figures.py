@@ -3,8 +3,8 @@
 The rows are generated with SQL straight into the projection tables (``generate_series``), not run through the
 engine: a year of complaints, one every 31.5 seconds (1,000,000 cases), each with three work items (a frontline
 contact, another department's task, the follow-up visit), an app message to a third of the customers, survey
-answers for 60%, approvals and compensation for 5%, escalations for 7%, repeats for 4%. The figures read only
-these tables, so nothing else is needed.
+answers for 60% (each with its tier's question), approvals and compensation for 5%, escalations for 7%,
+repeats for 4%. The figures read only these tables, so nothing else is needed.
 
     .venv/bin/python -m bench.figures --fill          # (re)create and fill the database, then measure
     .venv/bin/python -m bench.figures                 # measure an already filled database
@@ -116,10 +116,14 @@ FILL = [
          received_at + (id % 90) * interval '1 second', received_at, received_at
        FROM cases WHERE id % 3 = 0""",
     # answers: the survey of 60% of the cases, the root causes, the approvals
+    # (each with its tier's own question, skipped by one customer in 13)
     f"""INSERT INTO task_answers (case_id, work_item_id, spec_id, name, form, answered_at, answered_by_id,
-         resolved, satisfaction, recommend)
+         resolved, satisfaction, recommend, really_solved, other_needs, advice_worked)
        SELECT id, id * 4 + 3, 'follow_up_visit', 'Follow-up visit', 'survey.schema.json', closed_at,
-         1 + id % {AGENTS}, id % 9 <> 0, 1 + id % 5, id % 11
+         1 + id % {AGENTS}, id % 9 <> 0, 1 + id % 5, id % 11,
+         CASE WHEN tier = 'urgent' AND id % 13 <> 0 THEN id % 5 <> 0 END,
+         CASE WHEN tier = 'general' AND id % 13 <> 0 THEN id % 4 = 0 END,
+         CASE WHEN tier = 'advisory' AND id % 13 <> 0 THEN id % 6 <> 0 END
        FROM cases WHERE status = 'completed' AND id % 10 < 6""",
     """INSERT INTO task_answers (case_id, work_item_id, spec_id, name, form, answered_at, root_cause)
        SELECT id, id * 4 + 2, 'trace_funds', 'Trace the funds', 'root_cause.schema.json', received_at,
