@@ -44,6 +44,8 @@ def at_follow_up(engine, session, people, tier):
             engine, "My card was stolen and 5,000 CNY taken 我的卡被盗刷", "card_theft", amount=5000
         ).case
         work(engine, session, case.id, "contact_customer", ann)
+        work(engine, session, case.id, "join_operations", people["otto"])  # the task force forms
+        work(engine, session, case.id, "join_risk", people["rita"])
         work(engine, session, case.id, "apply_safeguards", people["otto"])
         work(engine, session, case.id, "trace_funds", people["rita"])
         for step in ("tell_safeguards", "initial_plan", "send_result", "call_customer"):
