@@ -129,7 +129,7 @@ class Notice:
 
     id: int
     channel: str  # sms | app_push | email | phone | inbox
-    recipient: str  # symbolic: customer:ID, user:ID, lane:X, role:supervisor, head:LANE
+    recipient: str  # symbolic: customer:ID, user:ID, lane:X, role:supervisor, role:senior_manager, head:LANE
     template: str
     payload: dict
     case_reference: str | None

@@ -222,10 +222,11 @@ def seed_complaints(session: Session, clock: Clock) -> int:
 
 def seed_standard_cases(session: Session, clock: Clock) -> int:
     """Two more demo complaints that show the service standard at work, once: a settlement approved at two
-    levels by two people (a supervisor, then a department head), and a case whose triage a supervisor
-    corrected. Apart from ``seed_complaints`` so that the studio's replay of the demo cases stays the same
-    (a replay does not re-triage)."""
-    from engine.cases import retriage
+    levels by two people (a supervisor, then a department head), whose regulatory deadline a supervisor then
+    extended to 30 days and asked a senior manager to extend further (the request waits for manager.gao), and a
+    case whose triage a supervisor corrected. Apart from ``seed_complaints`` so that the studio's replay of the
+    demo cases stays the same (a replay does not re-triage)."""
+    from engine.cases import extension_requests, regulatory, retriage
     from engine.cases.engine import CaseEngine
     from engine.cases.intake import file_complaint
     from engine.models import AuditEvent, WorkItem
@@ -284,6 +285,18 @@ def seed_standard_cases(session: Session, clock: Clock) -> int:
     work(approved, "propose_settlement", "agent.wang", settlement)
     work(approved, "approve_supervisor", "supervisor.liu", {"approved": True, "comment": "同意"})
     work(approved, "approve_head", "head.ma", {"approved": True, "comment": "同意，按方案退还"})
+    regulatory.extend(
+        engine,
+        approved.id,
+        actor=users["supervisor.liu"],
+        reason="需调取销售录音录像核实 The sales recording must be retrieved and checked",
+    )
+    extension_requests.request(
+        engine,
+        approved.id,
+        actor=users["supervisor.liu"],
+        reason="等待第三方鉴定报告 Waiting for the third-party appraisal report",
+    )
 
     corrected = file(
         "信用卡被扣了一笔 3,000 元的服务费，我从没开通过这项服务。",

@@ -1,7 +1,8 @@
 """The regulatory clock (CBIRC Order 2020 No. 3): a decision within 15 calendar days of receipt.
 
-Extendable to 30 days for a complex case (reason recorded, customer told) and by a further 30 with a senior
-manager's approval (customer told again); time spent on external appraisal or testing does not count (the clock
+Extendable to 30 days for a complex case (a supervisor's decision: reason recorded, customer told) and by a
+further 30 with a senior manager's approval (a request a senior manager decides, engine/cases/extension_requests.py;
+customer told again); time spent on external appraisal or testing does not count (the clock
 pauses). Warnings go out at configurable days (``REGULATORY_WARNING_DAYS``, 10 and 13 by default) and a breach
 is marked at the deadline. The clock stops when the decision reaches the customer (``Case.decided_at``).
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from engine.cases.engine import CaseEngine
 from engine.clock import Clock, as_utc
 from engine.errors import Conflict, Forbidden, InvalidState, ValidationFailed
-from engine.models import Case, CaseStatus, Escalation, Role, User
+from engine.models import Case, CaseStatus, Escalation, ExtensionRequest, ExtensionStatus, Role, User
 from engine.store.db import drain
 
 FIRST_LIMIT_DAYS = 15
@@ -74,7 +75,7 @@ def _apply(case: Case, values: dict[str, Any]) -> None:
         setattr(case, name, value)
 
 
-def _locked_case(engine: CaseEngine, case_id: int) -> Case:
+def locked_case(engine: CaseEngine, case_id: int) -> Case:
     case = engine.session.scalar(select(Case).where(Case.id == case_id).with_for_update())
     if case is None:
         from engine.errors import NotFound
@@ -92,51 +93,55 @@ def _tell_customer(engine: CaseEngine, case: Case, template: str, **payload: Any
         )
 
 
-def extend(
-    engine: CaseEngine, case_id: int, *, actor: User, reason: str, approver: User | None = None
-) -> Case:
-    """Extend the decision deadline: 15 → 30 days (a supervisor), 30 → 60 days (approved by a senior manager)."""
+def required_reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(
-            "a reason is required to extend the regulatory deadline", {"reason": "is required"}
-        )
+        raise ValidationFailed(f"a reason is required to {what}", {"reason": "is required"})
+    return reason
+
+
+def extend(engine: CaseEngine, case_id: int, *, actor: User, reason: str) -> Case:
+    """Extend the decision deadline from 15 to 30 days (a supervisor's decision). The further extension, 30 →
+    60 days, is a request a senior manager decides (``extension_requests.request``)."""
+    reason = required_reason(reason, "extend the regulatory deadline")
     if not actor.has_role(*MANAGERS):
         raise Forbidden("only a supervisor may extend the regulatory deadline")
     with engine.unit(actor.username) as unit:
-        case = _locked_case(engine, case_id)
+        case = locked_case(engine, case_id)
         if case.regulatory_days not in EXTENSIONS:
             raise Conflict(f"case {case.reference} has had every extension the regulation allows")
         days, needs_approval = EXTENSIONS[case.regulatory_days]
-        if needs_approval and (
-            approver is None
-            or approver.id == actor.id
-            or not approver.has_role(*APPROVERS)
-            or not approver.active
-        ):
-            raise ValidationFailed(
-                "a further extension needs the approval of another senior manager",
-                {"approver": "must be another active senior manager"},
+        if needs_approval:
+            raise Conflict(
+                f"a further extension of case {case.reference} needs a senior manager's approval: request it"
             )
-        case.regulatory_days = days
-        _apply(case, schedule(case, engine.settings))
-        unit.record(
-            "regulatory.extended",
-            case.id,
-            days=days,
-            reason=reason,
-            approved_by=approver.username if approver else None,
-            due_at=case.regulatory_due_at,
-        )
-        _tell_customer(
-            engine,
-            case,
-            "regulatory_extension",
-            days=days,
-            due_at=case.regulatory_due_at.isoformat(),
-            reason=reason,
-        )
+        apply_extension(engine, unit, case, days, reason)
     return case
+
+
+def apply_extension(
+    engine: CaseEngine, unit, case: Case, days: int, reason: str, approved_by: str | None = None, **more: Any
+) -> None:
+    """Move the locked ``case``'s deadline to ``days`` from receipt, as an audit event, and tell the customer."""
+    case.regulatory_days = days
+    _apply(case, schedule(case, engine.settings))
+    unit.record(
+        "regulatory.extended",
+        case.id,
+        days=days,
+        reason=reason,
+        approved_by=approved_by,
+        due_at=case.regulatory_due_at,
+        **more,
+    )
+    _tell_customer(
+        engine,
+        case,
+        "regulatory_extension",
+        days=days,
+        due_at=case.regulatory_due_at.isoformat() if case.regulatory_due_at else None,
+        reason=reason,
+    )
 
 
 def pause(engine: CaseEngine, case_id: int, *, actor: str, reason: str) -> Case:
@@ -147,7 +152,7 @@ def pause(engine: CaseEngine, case_id: int, *, actor: str, reason: str) -> Case:
             "a reason is required to pause the regulatory clock", {"reason": "is required"}
         )
     with engine.unit(actor) as unit:
-        case = _locked_case(engine, case_id)
+        case = locked_case(engine, case_id)
         if case.regulatory_paused_since is not None:
             raise Conflict(f"the regulatory clock of case {case.reference} is already paused")
         case.regulatory_paused_since = unit.now
@@ -159,7 +164,7 @@ def pause(engine: CaseEngine, case_id: int, *, actor: str, reason: str) -> Case:
 def resume(engine: CaseEngine, case_id: int, *, actor: str) -> Case:
     """External appraisal is over: the clock counts again, the paused time added to the deadline."""
     with engine.unit(actor) as unit:
-        case = _locked_case(engine, case_id)
+        case = locked_case(engine, case_id)
         if case.regulatory_paused_since is None:
             raise Conflict(f"the regulatory clock of case {case.reference} is not paused")
         paused = unit.now - case.regulatory_paused_since
@@ -223,6 +228,22 @@ def _alert(engine: CaseEngine, unit, case: Case) -> None:
             recipient,
             "regulatory_breach" if breach else "regulatory_warning",
             reference=case.reference,
+            due_at=case.regulatory_due_at.isoformat(),
+        )
+    pending = engine.session.scalar(
+        select(ExtensionRequest.id).where(
+            ExtensionRequest.case_id == case.id, ExtensionRequest.status == ExtensionStatus.PENDING
+        )
+    )
+    if breach and pending is not None:
+        # The further extension was asked for and nobody decided it in time: it can now only be rejected.
+        engine.queue_message(
+            case,
+            "inbox",
+            "role:senior_manager",
+            "extension_request_overdue",
+            reference=case.reference,
+            request=pending,
             due_at=case.regulatory_due_at.isoformat(),
         )
     _apply(case, schedule(case, engine.settings))

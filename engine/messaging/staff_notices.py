@@ -1,9 +1,10 @@
 """Staff notices: the outbox's ``inbox`` messages, as the people they are addressed to see them in the app.
 
 The engine addresses staff symbolically (handlers/adapters.py): ``user:ID``, ``lane:LANE`` (everyone working
-that lane), ``role:supervisor`` and ``head:LANE`` (the department head, the ladder's third rung). There is no
-separate head role: a supervisor whose departments include the lane heads it. The dispatcher also hands each
-message to the ``Notifier`` adapter (a bank's own messenger, say); this module is what the app shows.
+that lane), ``role:supervisor``, ``role:senior_manager`` and ``head:LANE`` (the department head, the ladder's
+third rung). There is no separate head role: a supervisor whose departments include the lane heads it. The
+dispatcher also hands each message to the ``Notifier`` adapter (a bank's own messenger, say); this module is
+what the app shows.
 
 Each user keeps one mark, the id of the newest notice they have seen: anything addressed to them above it is
 unread. Listing is a keyset query over the outbox's (recipient, id) index, newest first.
@@ -30,6 +31,8 @@ def addresses(user: User) -> list[str]:
     found = [f"user:{user.id}", *(f"lane:{lane}" for lane in sorted(user.lanes))]
     if user.has_role(Role.SUPERVISOR):
         found += ["role:supervisor", *(f"head:{lane}" for lane in sorted(user.lanes))]
+    if user.has_role(Role.SENIOR_MANAGER):
+        found.append("role:senior_manager")  # the further extensions of the regulatory clock they decide
     return found
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.cases import regulatory
+from engine.cases import extension_requests, regulatory
 from engine.cases.engine import CaseEngine
 from engine.cases.intake import file_complaint
 from engine.deploy import deployment
@@ -151,14 +151,13 @@ def test_the_regulatory_clock_warns_on_days_10_and_13_and_marks_the_breach_on_da
     assert breach.step == "regulatory_deadline"
 
 
-def test_extensions_go_to_30_then_60_days_with_a_second_manager_and_the_customer_is_told(
+def test_extensions_go_to_30_then_60_days_with_a_senior_managers_approval_and_the_customer_is_told(
     engine, session, clock, make_user
 ):
     received = clock()
     ann = make_user("ann")
     sue = make_user("sue", role="supervisor", departments=("supervisor",))
     max_ = make_user("max", role="senior_manager", departments=("supervisor",))
-    sam = make_user("sam", role="supervisor", departments=("supervisor",))
     case = complaint(engine)
 
     with pytest.raises(Forbidden):
@@ -167,14 +166,14 @@ def test_extensions_go_to_30_then_60_days_with_a_second_manager_and_the_customer
         regulatory.extend(engine, case.id, actor=sue, reason="")
     regulatory.extend(engine, case.id, actor=sue, reason="Needs the card scheme's records")
     assert session.get(Case, case.id).regulatory_due_at == received + timedelta(days=30)
-    with pytest.raises(ValidationFailed):
-        regulatory.extend(engine, case.id, actor=sue, reason="still complex", approver=sue)
-    with pytest.raises(ValidationFailed):  # another supervisor is not a senior manager
-        regulatory.extend(engine, case.id, actor=sue, reason="still complex", approver=sam)
-    regulatory.extend(engine, case.id, actor=sue, reason="Court order awaited", approver=max_)
+    with pytest.raises(Conflict):  # the further extension is a request a senior manager decides
+        regulatory.extend(engine, case.id, actor=sue, reason="still complex")
+    asked = extension_requests.request(engine, case.id, actor=sue, reason="Court order awaited")
+    assert session.get(Case, case.id).regulatory_days == 30
+    extension_requests.approve(engine, asked.id, actor=max_)
     assert session.get(Case, case.id).regulatory_due_at == received + timedelta(days=60)
     with pytest.raises(Conflict):
-        regulatory.extend(engine, case.id, actor=sue, reason="more", approver=max_)
+        regulatory.extend(engine, case.id, actor=sue, reason="more")
 
     told = session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "regulatory_extension")

@@ -63,6 +63,26 @@ def describe(message: OutboxMessage) -> str:
         return gettext("The regulatory decision is due %(due)s.", due=_time(p.get("due_at")))
     if kind == "regulatory_breach":
         return gettext("The regulatory decision date has passed (%(due)s).", due=_time(p.get("due_at")))
+    if kind == "extension_requested":
+        return gettext(
+            "%(by)s asks for a further 30 days on the regulatory deadline: %(reason)s",
+            by=p.get("by"),
+            reason=p.get("reason") or "",
+        )
+    if kind == "extension_decided":
+        if p.get("status") == "approved":
+            return gettext(
+                "%(by)s approved your further extension: the decision is due in 60 days.", by=p.get("by")
+            )
+        return gettext(
+            "%(by)s rejected your further extension: %(note)s", by=p.get("by"), note=p.get("note") or ""
+        )
+    if kind == "extension_request_overdue":
+        return gettext(
+            "The regulatory deadline (%(due)s) passed with a further extension still waiting; it can only be "
+            "rejected now.",
+            due=_time(p.get("due_at")),
+        )
     if kind == "customer_information":
         return gettext("The customer added information: %(preview)s", preview=p.get("preview") or "")
     if kind == "customer_survey":

@@ -21,7 +21,6 @@ from engine.models import (
     WorkItem,
     WorkItemState,
 )
-from engine.models.people import with_holders
 
 # How far ahead the inbox looks, by the choice in its filter bar ("overdue" looks at none).
 HORIZONS = {
@@ -37,7 +36,6 @@ REGULATORY_HORIZON = timedelta(days=5)
 LIMIT = 200
 SUPERVISOR_LANE = "supervisor"
 MANAGER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
-APPROVER_ROLES = with_holders(Role.SENIOR_MANAGER)
 
 
 @dataclass(frozen=True)
@@ -144,17 +142,6 @@ def regulatory_watch(session: Session, now: datetime, flt: Filters, limit: int =
         .limit(limit)
     )
     return list(session.scalars(_case_filters(statement, flt)))
-
-
-def managers(session: Session, *, besides: int) -> list[User]:
-    """Other active senior managers: who may approve a further regulatory extension."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.role.in_(APPROVER_ROLES), User.active.is_(True), User.id != besides)
-            .order_by(User.display_name, User.username)
-        )
-    )
 
 
 def frontline_agents(session: Session) -> list[User]:

@@ -1,22 +1,17 @@
-"""The regulatory clock of a case: extend the deadline (15 → 30 days by a supervisor; a further 30 days with a
-second senior manager's approval), pause it during external appraisal and resume it.
-
-The second extension is dual control: the approving manager is another active supervisor or administrator who
-confirms with their own password at the same desk. A wrong password counts against their sign-in limit and is
-an audit event, so this form cannot be used to guess passwords.
-"""
+"""The regulatory clock of a case: extend the deadline (15 → 30 days by a supervisor; a further 30 days asked
+for here and decided by a senior manager on their own page, web/supervisor/extensions.py), pause it during
+external appraisal and resume it."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import accounts
+from engine.cases import extension_requests
 from engine.cases import regulatory as clock_rules
 from engine.errors import Conflict, InvalidState, ValidationFailed
 from engine.models import Case, CaseStatus, Role, User
-from web import ratelimit
-from web.db import case_engine, clock, session
+from web.db import case_engine, session
 from web.pages import local_target, me, page
 from web.supervisor import forms, queries
 from web.supervisor.actions import case_or_404
@@ -31,6 +26,7 @@ def _page(case: Case, errors: dict[str, str] | None = None, form=None, status: i
     db = session()
     owner = db.get(User, case.owner_id) if case.owner_id else None
     next_days, needs_approval = clock_rules.EXTENSIONS.get(case.regulatory_days, (None, False))
+    waiting = extension_requests.pending_for(case_engine(), case.id)
     return (
         render_template(
             "supervisor/regulatory.html",
@@ -39,7 +35,8 @@ def _page(case: Case, errors: dict[str, str] | None = None, form=None, status: i
             is_open=_open(case),
             next_days=next_days,
             needs_approval=needs_approval,
-            approvers=queries.managers(db, besides=me().id),
+            waiting=waiting,
+            waiting_by=db.get(User, waiting.requested_by_id) if waiting else None,
             history=queries.regulatory_history(db, case.id),
             notices=queries.customer_notices(db, case.id),
             errors=errors or {},
@@ -71,26 +68,17 @@ def extend(case_id: int):
         return redirect(here)
     errors: dict[str, str] = {}
     reason = forms.reason(request.form, errors)
-    approver = None
-    if needs_approval:
-        approver = forms.person(
-            request.form, "approver", queries.managers(session(), besides=me().id), errors
-        )
-        if approver is not None and not _approved_by(
-            approver, case, request.form.get("approver_password", "")
-        ):
-            errors["approver_password"] = _("That is not the approving manager's password.")
     if errors:
         return _page(case, errors, request.form, 422)
+    if needs_approval:
+        return _ask(case, reason, here)
     try:
-        case = clock_rules.extend(case_engine(), case.id, actor=me(), reason=reason, approver=approver)
-    except (Conflict, InvalidState):
+        case = clock_rules.extend(case_engine(), case.id, actor=me(), reason=reason)
+    except (Conflict, InvalidState, ValidationFailed):
         flash(
             _("This case's deadline cannot be extended any more (decided, or every extension used)."), "error"
         )
         return redirect(here)
-    except ValidationFailed:
-        return _page(case, {"approver": _("Choose another active senior manager.")}, request.form, 422)
     flash(
         _(
             "The decision deadline is now %(days)d days from receipt. The customer has been told by SMS and app.",
@@ -131,20 +119,20 @@ def resume(case_id: int):
     return redirect(url_for("supervisor.regulatory", case_id=case_id))
 
 
-def _approved_by(approver: User, case: Case, password: str) -> bool:
-    """Whether the approving manager confirmed with their password (tries limited and audited like sign-ins)."""
-    key = "user:" + approver.username
-    if ratelimit.wait("signin", key, count=False) is not None or not accounts.check_password(
-        approver, password
-    ):
-        ratelimit.wait("signin", key)
-        accounts.record(
-            session(),
-            clock(),
-            me().username,
-            "regulatory.approval_refused",
-            {"approver": approver.username, "reason": "wrong password"},
-            case_id=case.id,
+def _ask(case: Case, reason: str, here: str):
+    """The further extension: a request the senior managers decide (web/supervisor/extensions.py)."""
+    try:
+        extension_requests.request(case_engine(), case.id, actor=me(), reason=reason)
+    except (Conflict, InvalidState, ValidationFailed):
+        flash(
+            _(
+                "Nothing was asked: a request is already waiting for this case, or its deadline cannot be extended."
+            ),
+            "error",
         )
-        return False
-    return True
+        return redirect(here)
+    flash(
+        _("Your request went to the senior managers. You will get a notice when one of them decides."),
+        "success",
+    )
+    return redirect(here)

@@ -40,6 +40,7 @@ def escalations():
             escalations=queries.open_escalations(db, flt),
             approvals=queries.approvals(db, flt),
             cases=queries.regulatory_watch(db, moment, flt),
+            extensions_waiting=extensions.pending_count(me()),
             now=moment,
         ),
         422 if problems else 200,
@@ -77,4 +78,4 @@ def _filters(args, lanes: tuple[str, ...]) -> tuple[queries.Filters, list[str]]:
     return queries.Filters(lane=lane, tier=tier, horizon=horizon), problems
 
 
-from web.supervisor import actions, regulatory  # noqa: E402,F401  (their routes register on bp)
+from web.supervisor import actions, extensions, regulatory  # noqa: E402,F401  (their routes register on bp)

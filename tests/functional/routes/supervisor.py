@@ -3,6 +3,7 @@
 from tests.functional.routes import Route
 
 SUPERVISOR = ("supervisor",)
+SENIOR_MANAGER = ("senior_manager",)  # the further extension of the regulatory clock is theirs to decide
 
 ROUTES = [
     Route("GET", "/supervisor/", SUPERVISOR),
@@ -59,5 +60,18 @@ ROUTES = [
         "/supervisor/cases/<int(max=9223372036854775807):case_id>/regulatory/resume",
         SUPERVISOR,
         "/supervisor/cases/{case}/regulatory/resume",
+    ),
+    Route("GET", "/supervisor/extensions", SUPERVISOR),
+    Route(
+        "POST",
+        "/supervisor/extensions/<int(max=9223372036854775807):request_id>/approve",
+        SENIOR_MANAGER,
+        "/supervisor/extensions/999999/approve",
+    ),
+    Route(
+        "POST",
+        "/supervisor/extensions/<int(max=9223372036854775807):request_id>/reject",
+        SENIOR_MANAGER,
+        "/supervisor/extensions/999999/reject",
     ),
 ]

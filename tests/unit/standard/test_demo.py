@@ -1,12 +1,12 @@
-"""The demo data shows the service standard: a case two different people approved, a re-triaged case, and
-department heads for every department."""
+"""The demo data shows the service standard: a case two different people approved, a further extension waiting
+for the senior manager, a re-triaged case, and department heads for every department."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.cases import demo
-from engine.models import AuditEvent, Case, User, WorkItem
+from engine.cases import demo, extension_requests
+from engine.models import AuditEvent, Case, ExtensionRequest, User, WorkItem
 from engine.timers import ladder
 
 
@@ -24,6 +24,11 @@ def test_the_demo_has_a_two_approver_settlement_a_retriaged_case_and_heads_for_e
     [event] = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).all()
     assert session.get(Case, event.case_id).tier == "urgent" and event.payload["moved"] is True
     assert ladder.unreached_heads(session) == []
+    [waiting] = session.scalars(select(ExtensionRequest)).all()  # for the senior manager to decide
+    assert (waiting.status, names[waiting.requested_by_id]) == ("pending", "supervisor.liu")
+    assert session.get(Case, waiting.case_id).regulatory_days == 30
+    gao = session.scalar(select(User).where(User.username == "manager.gao"))
+    assert extension_requests.may_decide(gao, waiting)
 
 
 def test_the_standard_cases_are_seeded_once(engine, session, clock):
