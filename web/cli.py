@@ -1,6 +1,6 @@
 """The operator's commands, run as ``flask --app app COMMAND``: init-db, deploy, seed-demo, sla tick,
 outbox send, idempotency purge, audit verify, audit checkpoints (write, export), cases incidents, cases retry,
-cases backfill-visits, users create, tokens create, report monthly.
+cases backfill-visits, users create, tokens create, report monthly, report rollup.
 
 Failures exit non-zero with a readable message, never a traceback.
 """
@@ -28,7 +28,7 @@ from engine.errors import DeploymentRejected, EngineError, NotFound
 from engine.knowledge import base as knowledge
 from engine.messaging import outbox
 from engine.models import Role, TokenScope
-from engine.reports import monthly, monthly_render
+from engine.reports import monthly, monthly_render, rollup
 from engine.runtime import summaries
 from engine.store import schema
 from engine.store.housekeeping import purge_idempotency_keys
@@ -376,7 +376,7 @@ def tokens_create(username, scope):
 
 @click.group("report")
 def report_group():
-    """Reports: the monthly complaint review."""
+    """Reports: the monthly complaint review, the figures' daily roll-up."""
 
 
 @report_group.command("monthly")
@@ -390,6 +390,24 @@ def report_monthly(month, folder):
         review = monthly.build(session, year, number, _clock()(), current_app.config["TIMEZONE"])
     for path in monthly_render.write(review, Path(folder or current_app.config["REPORTS_DIR"])):
         click.echo(str(path))
+
+
+@report_group.command("rollup")
+@click.option("--rebuild", is_flag=True, help="forget what is built and rebuild every day")
+@click.option("--figure", "figures", multiple=True, help="only this figure (by key; repeat for more)")
+@friendly
+def report_rollup(rebuild, figures):
+    """Bring the figures' daily roll-up up to date: the days changed since the last run and the days not built
+    yet, up to yesterday."""
+    done = rollup.refresh(
+        _database().session,
+        _clock()(),
+        current_app.config["TIMEZONE"],
+        figures=figures or None,
+        rebuild=rebuild,
+        progress=click.echo,
+    )
+    click.echo(str(done))
 
 
 def register(app: Flask) -> None:

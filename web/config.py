@@ -62,6 +62,8 @@ def load(instance_path: str) -> dict:
         "KNOWLEDGE_BASE": os.environ.get("KNOWLEDGE_BASE"),
         # Where the scheduler writes the monthly complaint review (engine/reports/monthly_render.py).
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(Path(instance_path) / "reports"),
+        # How often the scheduler brings the figures' daily roll-up up to date (engine/reports/rollup.py).
+        "ROLLUP_MINUTES": float(os.environ.get("ROLLUP_MINUTES", "15")),
         # The REST API: per-client limits ({"track": [30, 60], "intake": [600, 60]} = count per seconds), how long
         # a tracking code works after its case closes, and the largest diagram upload.
         # Where the rate limits count (web/ratelimit.py): unset, each process on its own; a redis:// URL,

@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from engine.messaging import outbox
-from engine.reports import monthly_render
+from engine.reports import monthly_render, rollup
 from engine.store.housekeeping import purge_idempotency_keys
 from engine.timers.ladder import warn_unreached
 from engine.timers.sla import tick
@@ -90,6 +90,15 @@ JOBS = (
         lambda config: {"hours": 1},
         False,
         "housekeeping failed; retrying in an hour",
+    ),
+    # The figures' daily roll-up: the days changed since the last run (a late survey, a case closed), and
+    # yesterday once the day is over. Several nodes may run it; each stretch of days is rebuilt by one at a time.
+    Job(
+        "figures-rollup",
+        lambda app: rollup.refresh(_database(app).session, app.config["CLOCK"](), app.config["TIMEZONE"]),
+        lambda config: {"minutes": config["ROLLUP_MINUTES"]},
+        True,
+        "the figures' roll-up failed; retrying on the next run",
     ),
     Job(
         "monthly-review",

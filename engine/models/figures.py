@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.models.base import Base, BigId, intpk
@@ -52,3 +52,62 @@ class TaskAnswer(Base):
 Index("ix_cases_repeat_of_id", Case.repeat_of_id)
 # The task figures count the tasks that arose in the chosen days.
 Index("ix_work_items_created_at", WorkItem.created_at)
+
+
+# ------------------------------------------------------- the daily roll-up of the figures (engine/reports/rollup.py)
+
+COUNT_SLOTS = 8  # the most numbers a figure has (regulatory, satisfaction)
+VALUE_SLOTS = 2  # the most averaged or summed values a figure has
+
+
+class FigureDay(Base):
+    """One figure's numbers for one local day (the bank's time zone) and group: either per tier × channel ×
+    category of the case (``whole`` false; an empty string stands for none), or the day's totals over all of
+    them (``whole`` true, the three empty). ``n1``..``n8`` are the figure's columns in order; ``s1``/``k1`` and
+    ``s2``/``k2`` the sum and the count of non-empty values of its averaged or summed values."""
+
+    __tablename__ = "figure_days"
+    __table_args__ = (Index("ix_figure_days_read", "figure", "whole", "day"),)
+
+    id: Mapped[intpk]
+    figure: Mapped[str] = mapped_column(String(40))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    whole: Mapped[bool]
+    tier: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(64))
+    grp: Mapped[str | None] = mapped_column(String(255))
+    n1: Mapped[int] = mapped_column(BigInteger, default=0)
+    n2: Mapped[int] = mapped_column(BigInteger, default=0)
+    n3: Mapped[int] = mapped_column(BigInteger, default=0)
+    n4: Mapped[int] = mapped_column(BigInteger, default=0)
+    n5: Mapped[int] = mapped_column(BigInteger, default=0)
+    n6: Mapped[int] = mapped_column(BigInteger, default=0)
+    n7: Mapped[int] = mapped_column(BigInteger, default=0)
+    n8: Mapped[int] = mapped_column(BigInteger, default=0)
+    s1: Mapped[float | None] = mapped_column(Float)
+    k1: Mapped[int] = mapped_column(BigInteger, default=0)
+    s2: Mapped[float | None] = mapped_column(Float)
+    k2: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FigureBuilt(Base):
+    """The days whose roll-up of a figure is built, and for which time zone."""
+
+    __tablename__ = "figure_built"
+
+    figure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime]
+
+
+class FigureDirty(Base):
+    """A change to the projection tables at ``at`` (the moment a figure counts it by: a case's receipt, a
+    task's creation, an answer's time). Database triggers append these (migration 0024), never update them;
+    the roll-up's refresh turns them into local days, rebuilds those days and deletes the rows it read."""
+
+    __tablename__ = "figure_dirty"
+
+    id: Mapped[intpk]
+    at: Mapped[datetime] = mapped_column(index=True)

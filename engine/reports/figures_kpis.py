@@ -47,7 +47,8 @@ ALL = "all"
 
 
 def _cases(f: Filters, *columns):
-    return select(*columns).select_from(Case).where(*f.where())
+    """Columns of the cases received in the range (``at``: the moment the roll-up files a row under)."""
+    return select(*columns, Case.received_at.label("at")).select_from(Case).where(*f.where())
 
 
 def _volume(dimension: str):
@@ -78,7 +79,7 @@ def _first_response(f: Filters, sql: Sql):
 def _scoped(query, f: Filters, moment, case_id, tier=None):
     """``query`` over rows of another table than ``cases``, limited to rows whose ``moment`` is in the range;
     the tier, channel and category filters apply to their case (joined only when one of them is set)."""
-    query = query.where(moment >= f.start, moment < f.end)
+    query = query.add_columns(moment.label("at")).where(moment >= f.start, moment < f.end)
     wanted = {name: value for name, value in f.others().items() if value}
     if tier is not None and set(wanted) == {"tier"}:
         return query.where(tier == wanted["tier"])  # the tier is copied on the row: no join needed

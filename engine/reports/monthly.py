@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from engine.errors import ValidationFailed
 from engine.models import Case, CaseStatus, Escalation, TaskAnswer, WorkItem, WorkItemState
 from engine.reports import figures_kpis as k
-from engine.reports.figures import Filters, Sql, compute, percentile
+from engine.reports.figures import Filters, compute
 from engine.reports.monthly_themes import Theme, themes
+from engine.reports.rollup import resolution_percentile
 
 THEME_SAMPLE = 5000  # descriptions clustered at most (an even spread of the month's cases)
 LIST_LIMIT = 200  # rows of a list in the report (breaches, open actions)
@@ -108,7 +109,7 @@ def measures(session: Session, f: Filters) -> dict[str, float | None]:
     received = response.total("cases")
     closed = resolution.total("cases")
     hours = sum((r.means["hours"] or 0) * r.counts["cases"] for r in resolution.rows)
-    p90 = percentile(session, k.resolution_hours(f, Sql.of(session, f)), 0.9)
+    p90 = resolution_percentile(session, f, 0.9)
     reg = regulatory.counts if regulatory else {}
     return {
         "received": received,

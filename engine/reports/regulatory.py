@@ -36,6 +36,7 @@ def _classified(column: str):
             literal(1).label("received"),
             *(flag(decided & (took <= days * DAY)).label(f"within_{days}d") for days in (15, 30, 60)),
             flag(~decided).label("outstanding"),
+            Case.received_at.label("at"),
         ).where(*f.where())
 
     return source
@@ -67,6 +68,7 @@ def _return(f: Filters, sql: Sql):
         flag(~decided).label("open"),
         flag(settled | (Case.compensation_paid > 0)).label("upheld"),
         Case.compensation_paid.label("redress"),
+        Case.received_at.label("at"),
     ).where(*f.where())
 
 

@@ -243,3 +243,28 @@ def test_report_monthly_writes_html_pdf_and_xlsx_and_refuses_a_bad_month(app, tm
     refused = run(app, "report", "monthly", "--month", "November", "--out", str(tmp_path / "x"))
     assert refused.exit_code == 1 and "YYYY-MM" in refused.output
     assert not (tmp_path / "x").exists()
+
+
+def test_report_rollup_builds_the_days_up_to_yesterday_and_refuses_an_unknown_figure(app, session, clock):
+    from engine.cases.engine import CaseEngine
+    from engine.models.figures import FigureBuilt
+    from tests.conftest import fresh
+
+    deploy = run(
+        app, "deploy", str(DATA / "engine" / "review.bpmn"), str(DATA / "engine" / "review.schema.json")
+    )
+    assert deploy.exit_code == 0, deploy.output
+    CaseEngine(session, clock).start_case("review", {"category": "fees", "amount": 1}, actor="t")
+    session.commit()
+    clock.advance(days=2)
+    done = run(app, "report", "rollup")
+    assert done.exit_code == 0, done.output
+    assert "figure-days of 21 figures rebuilt" in done.output
+    fresh(session)
+    days = session.scalars(select(FigureBuilt.day).where(FigureBuilt.figure == "volume_day")).all()
+    assert days == ["2026-03-02", "2026-03-03"]  # from the first case's day to yesterday, in Shanghai
+    again = run(app, "report", "rollup", "--rebuild", "--figure", "volume_day")
+    assert again.exit_code == 0 and "2 figure-days of 1 figures rebuilt" in again.output
+    refused = run(app, "report", "rollup", "--figure", "volume")
+    assert refused.exit_code == 1 and "no figure volume" in refused.output
+    assert "Traceback" not in refused.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -91,3 +91,41 @@ def test_the_audit_checkpoint_job_signs_the_head_once_per_interval(app, session,
         (1, 1),
         (2, 1),
     ]
+
+
+def test_the_figures_rollup_job_runs_every_15_minutes_and_rebuilds_a_day_changed_late(
+    app, deploy, session, clock
+):
+    from engine.models.figures import FigureBuilt, FigureDirty
+    from engine.reports import figures_kpis, rollup_read
+    from engine.reports.figures import Filters
+    from web.scheduling import JOBS
+
+    [job] = [j for j in JOBS if j.id == "figures-rollup"]
+    assert job.every(app.config) == {"minutes": 15.0} and job.at_start
+    deploy("engine/review.bpmn", "engine/review.schema.json")
+    case = CaseEngine(session, clock).start_case("review", {"category": "fees", "amount": 1}, actor="t")
+    case.received_at, case.channel = clock(), "app"  # what intake records (this diagram has no intake)
+    session.commit()
+    clock.advance(days=1)
+    job.run(app)
+    fresh(session)
+    assert session.scalar(
+        select(func.count()).select_from(FigureBuilt).where(FigureBuilt.day == "2026-03-02")
+    )
+    assert session.scalar(select(func.count()).select_from(FigureDirty)) == 0
+    # a late change to that day: computed live until the next run rebuilds the day
+    session.get(type(case), case.id).channel = "phone"
+    session.commit()
+    march_2 = Filters.for_days(date(2026, 3, 2), date(2026, 3, 2))  # 09:00 in Shanghai
+    assert rollup_read.plan(session, figures_kpis.VOLUME_BY_CHANNEL, march_2) is None
+    assert rollup_read.compute(session, figures_kpis.VOLUME_BY_CHANNEL, march_2).row("phone").counts == {
+        "cases": 1
+    }
+    job.run(app)
+    fresh(session)
+    plan = rollup_read.plan(session, figures_kpis.VOLUME_BY_CHANNEL, march_2)
+    assert plan is not None and plan.live == []
+    assert rollup_read.compute(session, figures_kpis.VOLUME_BY_CHANNEL, march_2).row("phone").counts == {
+        "cases": 1
+    }

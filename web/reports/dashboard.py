@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from engine.models import User
 from engine.reports import figures_kpis as k
-from engine.reports.figures import NO_GROUP, Figure, FigureRow, Filters, Kpi, Sql, compute, percentile
+from engine.reports.figures import NO_GROUP, Figure, FigureRow, Filters, Kpi, compute
+from engine.reports.rollup import resolution_percentile
 from web.labels import TIERS
 from web.reports.words import COLUMNS, group_words
 
@@ -192,8 +193,7 @@ def _resolution(b: Builder) -> Section:
         table.rows.append((label, [b.count(kpi, row, "cases", label)]))
     closed = figure.total("cases")
     hours = sum((r.means["hours"] or 0) * r.counts["cases"] for r in figure.rows) / closed if closed else None
-    sql = Sql.of(b.session, b.filters)
-    p90 = percentile(b.session, k.resolution_hours(b.filters, sql), 0.9)
+    p90 = resolution_percentile(b.session, b.filters, 0.9)
     facts = [
         (_("Closed cases"), b.total(kpi, figure, "cases")),
         (_("Average"), Cell(_hours(hours))),
