@@ -35,7 +35,7 @@ CASE_COLUMNS = (
 ITEM_COLUMNS = ("created_at", "completed_at", "due_at", "completed_by_id", "name", "lane", "tier")
 ANSWER_COLUMNS = (
     "case_id", "form", "name", "answered_at", "answered_by_id", "latest", "resolved", "satisfaction",
-    "recommend", "approved",
+    "recommend", "approved", "really_solved", "other_needs", "advice_worked",
 )  # fmt: skip
 
 # The statements each trigger runs; {ne} is "differs, NULLs included" in the database's words.
