@@ -63,10 +63,18 @@ def compute(session: Session, kpi: Kpi, filters: Filters) -> Figure:
 
 
 def cases_behind(
-    session: Session, kpi: Kpi, filters: Filters, column: str, group: str | None = None, *, limit: int = 1000
+    session: Session,
+    kpi: Kpi,
+    filters: Filters,
+    column: str,
+    group: str | None = None,
+    *,
+    limit: int = 1000,
+    after: int | None = None,
 ) -> list[int]:
     """The ids of the cases behind one number: ``column`` of ``group`` (every group when None; the NULL group
-    when ``NO_GROUP``), ascending."""
+    when ``NO_GROUP``), ascending, at most ``limit`` of them, those above ``after`` when given (the next page).
+    Always computed live: a range scan of the figure's source, like the live figure."""
     if column not in kpi.columns:
         raise ValidationFailed(f"the figure {kpi.key} has no number {column!r}", {"column": "unknown"})
     source = kpi.source(filters, Sql.of(session, filters)).subquery("source")
@@ -75,6 +83,8 @@ def cases_behind(
         conditions.append(source.c.grp.is_(None))
     elif group is not None:
         conditions.append(func.cast(source.c.grp, String()) == group)
+    if after is not None:
+        conditions.append(source.c.case_id > after)
     query = (
         select(source.c.case_id).where(and_(*conditions)).distinct().order_by(source.c.case_id).limit(limit)
     )

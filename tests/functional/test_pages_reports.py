@@ -57,6 +57,22 @@ def test_the_dashboard_counts_the_cases_and_each_number_opens_them(app, world):
     assert f"/auditor/cases/{cases[0]['id']}" in answered.text
 
 
+def test_a_long_list_behind_a_number_comes_in_pages(app, world, monkeypatch):
+    from web.reports import routes
+
+    api, cases = world
+    monkeypatch.setattr(routes, "CASES_SHOWN", 2)
+    sue = browse(app, api, "sue")
+    html = sue.get("/reports/", query_string=MARCH).text
+    first = sue.get(link(html, "volume_tier", "cases", "general")).text
+    listed = references(first)
+    assert len(listed) == 2 and "Only the first 2 are listed." in first
+    following = unescape(re.search(r'href="([^"]*after=[^"]*)"', first).group(1))
+    rest = sue.get(following).text
+    assert references(rest) == sorted(set(c["reference"] for c in cases) - set(listed))
+    assert "1 more case." in rest and "The next 2 cases" in first and "The next 2 cases" not in rest
+
+
 def test_a_range_with_no_complaints_shows_no_numbers_to_open(app, world):
     api, _ = world
     html = (

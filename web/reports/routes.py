@@ -7,7 +7,7 @@ its trace; a manager gets the references alone.
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -62,9 +62,14 @@ def cases():
         title = TITLES.get(kpi.key, kpi.title)
         return render_template("reports/cases.html", chosen=chosen, rows=None, kpi=kpi, title=title), 422
     group = request.args.get("group") or None
-    ids = cases_behind(session(), kpi, chosen.filters, column, group, limit=CASES_SHOWN + 1)
+    after = request.args.get("after", type=int)
+    ids = cases_behind(session(), kpi, chosen.filters, column, group, limit=CASES_SHOWN + 1, after=after)
     more = len(ids) > CASES_SHOWN
     ids = ids[:CASES_SHOWN]
+    following = None
+    if more:  # the next page: the same number, the cases after the last one listed
+        args = {**request.args.to_dict(), "after": ids[-1]}
+        following = url_for("reports.cases", **args)
     full = me().has_role(*CASE_READERS)
     columns = [Case.id, Case.reference]
     if full:
@@ -80,6 +85,8 @@ def cases():
         rows=rows,
         full=full,
         more=more,
+        following=following,
+        paged=after is not None,
         shown=CASES_SHOWN,
     )
 
