@@ -157,6 +157,16 @@ def templates() -> dict[str, str]:
             '%(what)s varies its form by %(by)s, but the form "%(value)s" has no variants (x-variants); '
             "add them to the form or remove the formVariant property."
         ),
+        "assign.unknown": _(
+            '%(what)s has %(property)s "%(value)s", which the engine does not know; use %(known)s.'
+        ),
+        "taskforce.unknown": _(
+            '%(what)s has %(property)s "%(value)s", which the engine does not know; use %(known)s.'
+        ),
+        "taskforce.no_join": _(
+            '%(what)s goes to the task-force member of the "%(lane)s" lane, but no task of that lane in this '
+            'process joins the task force; mark one with taskForce "join".'
+        ),
         "call.no_target": _("%(what)s does not say which process to call; set its called element."),
         "call.not_executable": _(
             '%(what)s calls process "%(process)s", which is not executable; set isExecutable="true" on it.'

@@ -11,6 +11,10 @@ from engine.deploy.checks import NS, Diagram, elements, extension
 from engine.forms import FORM_PROPERTY, VARIANT_KEYS, VARIANT_PROPERTY
 
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+# Who a user task goes to straight away (engine/runtime/step.py), and what joins an urgent case's task force
+# (engine/cases/task_force.py).
+ASSIGN_PROPERTY, ASSIGN_VALUES = "assignTo", ("owner", "task_force")
+TASK_FORCE_PROPERTY, TASK_FORCE_VALUES = "taskForce", ("join",)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ def check_references(diagram: Diagram, refs: BundleRefs) -> None:
 def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) -> None:
     for task in elements(proc, "serviceTask"):
         _check_service_task(diagram, task, refs.handler_names)
+    _check_assignment(diagram, proc)
     for task in elements(proc, "userTask"):
         properties = task.xpath(
             "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
@@ -80,6 +85,51 @@ def _check_references(diagram: Diagram, proc: etree._Element, refs: BundleRefs) 
                 f'uses decision "{decision_id}", which is not in any DMN file of this upload.',
                 "decision.unknown",
                 decision=decision_id,
+            )
+
+
+def _check_assignment(diagram: Diagram, proc: etree._Element) -> None:
+    """``assignTo`` and ``taskForce`` take the values the engine knows; a task given to the lane's task-force
+    member needs a task of the same lane in the process that joins the task force (without one it would only
+    ever wait in the queue)."""
+    lanes = {
+        ref.text.strip(): lane.get("name") or ""
+        for lane in proc.iter(f"{{{NS['bpmn']}}}lane")
+        for ref in lane.findall("bpmn:flowNodeRef", NS)
+        if ref.text
+    }
+    found = []
+    for task in elements(proc, "userTask"):
+        properties = {
+            p.get("name"): p.get("value") or ""
+            for p in task.xpath(
+                "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
+            )
+        }
+        found.append((task, properties, lanes.get(task.get("id") or "", "")))
+        for name, values, code in (
+            (ASSIGN_PROPERTY, ASSIGN_VALUES, "assign.unknown"),
+            (TASK_FORCE_PROPERTY, TASK_FORCE_VALUES, "taskforce.unknown"),
+        ):
+            if name in properties and properties[name] not in values:
+                known = ", ".join(values)
+                diagram.report(
+                    task,
+                    f'has {name} "{properties[name]}", which the engine does not know; use {known}.',
+                    code,
+                    property=name,
+                    value=properties[name],
+                    known=known,
+                )
+    joining = {lane for _t, properties, lane in found if properties.get(TASK_FORCE_PROPERTY) == "join"}
+    for task, properties, lane in found:
+        if properties.get(ASSIGN_PROPERTY) == "task_force" and lane not in joining:
+            diagram.report(
+                task,
+                f'goes to the task-force member of the "{lane}" lane, but no task of that lane in this process '
+                f'joins the task force; mark one with {TASK_FORCE_PROPERTY} "join".',
+                "taskforce.no_join",
+                lane=lane,
             )
 
 
