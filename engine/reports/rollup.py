@@ -223,14 +223,22 @@ def _rebuild(session: Session, kpi: Kpi, first: date, last: date, timezone: str,
     session.execute(delete(FigureDay).where(FigureDay.figure == kpi.key, FigureDay.day.between(low, high)))
     f = Filters.for_days(first, last, timezone)
     sql = Sql.of(session, f)
-    source = kpi.source(f, sql).subquery("source")
+    query = kpi.source(f, sql)
+    if Case.__table__ in query.get_final_froms():  # a source over the cases: their columns are at hand
+        source = query.add_columns(*(getattr(Case, name).label(f"case_{name}") for name in SPLIT))
+        source = source.subquery("source")
+        split, joined = [source.c[f"case_{name}"] for name in SPLIT], source
+    else:  # over tasks or answers: their case's
+        source = query.subquery("source")
+        split = [getattr(Case, name) for name in SPLIT]
+        joined = source.join(Case, Case.id == source.c.case_id)
     rows = select(
         sql.local_day(source.c.at).label("day"),
-        *(func.coalesce(getattr(Case, name), "").label(name) for name in SPLIT),
+        *(func.coalesce(column, "").label(name) for column, name in zip(split, SPLIT, strict=True)),
         cast(source.c.grp, String()).label("grp"),
         *(source.c[c] for c in kpi.columns),
         *(source.c[column].label(f"value_{n}") for n, (_name, column) in enumerate(values(kpi))),
-    ).select_from(source.join(Case, Case.id == source.c.case_id))
+    ).select_from(joined)
     rows = rows.subquery("rows")
     keys = [rows.c.day, *(rows.c[name] for name in SPLIT), rows.c.grp]
     numbers = [func.coalesce(func.sum(rows.c[c]), 0) for c in kpi.columns]
