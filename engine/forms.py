@@ -74,6 +74,14 @@ def variant_schema(
     return served
 
 
+def for_customer(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A served form as a customer may see it: without the notes on which variant it is and whom the other
+    variants' questions are for (how the bank classed their case is not theirs to read)."""
+    if schema is None:
+        return None
+    return {k: v for k, v in schema.items() if k not in ("x-variant", OTHER_VARIANTS)}
+
+
 @lru_cache(maxsize=256)
 def _validator_for(schema_json: str):
     schema = json.loads(schema_json)

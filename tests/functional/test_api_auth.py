@@ -32,6 +32,8 @@ ROUTES = {
     ("GET", "/processes"): {OWNER, ADMIN, SUPERVISOR, AUDITOR},
     ("GET", "/track/{tracking_code}"): PUBLIC,
     ("POST", "/track/{tracking_code}/reply"): PUBLIC,
+    ("GET", "/track/{tracking_code}/survey"): PUBLIC,
+    ("POST", "/track/{tracking_code}/survey"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     # The process owner's studio (web/api/studio.py).
     ("GET", "/studio/versions"): {OWNER, ADMIN},

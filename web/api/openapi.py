@@ -220,6 +220,25 @@ def paths(intake_body: dict) -> dict:
                 tag="customers",
             )
         },
+        "/track/{tracking_code}/survey": {
+            "get": _op(
+                "The follow-up survey the customer may answer now, with their tier's question",
+                {200: ("The survey", "Survey")},
+                [404, 409, 429],
+                params=["TrackingCode"],
+                public=True,
+                tag="customers",
+            ),
+            "post": _op(
+                "The customer's answers to the follow-up survey, for the owner's follow-up visit (once)",
+                {201: ("Recorded", "SurveyAnswered")},
+                [400, 404, 409, 413, 422, 429],
+                params=["TrackingCode"],
+                body=_json_body(ref("SurveyRequest")),
+                public=True,
+                tag="customers",
+            ),
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",

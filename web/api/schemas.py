@@ -273,6 +273,18 @@ SCHEMAS = {
     "Track": TRACK,
     "CompleteRequest": obj({"data": {"type": "object", "description": "the task form's fields"}}),
     "ReplyRequest": obj({"answer": {"enum": ["accepted", "person"]}}),
+    "Survey": obj(
+        {
+            "answered": BOOL,
+            "form": {
+                "type": "object",
+                "description": "the survey's JSON Schema, with the question of the case's tier (titles in English "
+                "and Chinese)",
+            },
+        }
+    ),
+    "SurveyRequest": obj({"answers": {"type": "object", "description": "the survey form's fields"}}),
+    "SurveyAnswered": obj({"answered": BOOL}),
     "DeployRequest": obj(
         {
             "files": {
