@@ -3,6 +3,7 @@
 from engine.models.audit import AuditCheckpoint, AuditEvent
 from engine.models.base import Base
 from engine.models.case import (
+    OPEN_STATES,
     Case,
     CaseNote,
     CaseStatus,
@@ -37,6 +38,7 @@ from engine.models.visits import ElementVisit, TaskTimeSummary, VisitKind, Visit
 
 __all__ = [
     "DEFAULT_DEPARTMENTS",
+    "OPEN_STATES",
     "ApiToken",
     "Attachment",
     "AuditCheckpoint",

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from engine.models.base import Base, BigId, JSONValue, intpk
@@ -39,6 +39,10 @@ def priority_number(priority: str | None) -> int | None:
     """A case's priority as the inbox orders it: "P1" is 1 ... "P4" is 4; anything else (none yet, or a value
     a changed decision table made up) is None, which the inbox puts after P4."""
     return PRIORITIES.index(priority) + 1 if priority in PRIORITIES else None
+
+
+# The open states as SQL, for partial indexes and the queries that must match them word for word.
+OPEN_STATES = "state IN ('ready', 'claimed')"
 
 
 class TimerStatus(enum.StrEnum):
@@ -127,6 +131,15 @@ class WorkItem(Base):
         # The inbox filtered or sorted by tier: the same range scans within one tier.
         Index("ix_work_items_inbox_tier", "state", "lane", "tier", "priority", "due_at", "id"),
         Index("ix_work_items_assignee", "assignee_id", "state"),
+        # The heatmap's tasks waiting now: the open ones only (a small index), by case.
+        Index(
+            "ix_work_items_open_case",
+            "case_id",
+            "spec_id",
+            "due_at",
+            postgresql_where=text(OPEN_STATES),
+            sqlite_where=text(OPEN_STATES),
+        ),
     )
 
     id: Mapped[intpk]

@@ -40,7 +40,8 @@ class ElementVisit(Base):
 class VisitSummary(Base):
     """The heatmap's counts kept per day: ``element_visits`` added up by the engine step as it writes them.
 
-    One row per (the bank's local day the case was received, the case's process version, the element's
+    One row per (the bank's local day the case was received — and again per month, ``span`` "month" with the
+    month's first day —, the case's process version, the element's
     process, element or flow, the case's tier, channel and category): how many times it was completed or
     taken, and by how many cases. A case's rows always sit under its current day, version and triage, so the
     cases of disjoint rows add up (engine/runtime/summaries.py moves them when a re-triage changes them).
@@ -54,6 +55,7 @@ class VisitSummary(Base):
         Index(
             "ix_visit_summaries_read",
             "process_key",
+            "span",
             "version_id",
             "day",
             postgresql_include=[
@@ -69,6 +71,7 @@ class VisitSummary(Base):
         ),
     )
 
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # "day", or "month" (``day`` its first)
     day: Mapped[date] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
@@ -98,6 +101,7 @@ class TaskTimeSummary(Base):
     __table_args__ = (
         Index(
             "ix_task_time_summaries_read",
+            "span",
             "version_id",
             "day",
             postgresql_include=[
@@ -113,6 +117,7 @@ class TaskTimeSummary(Base):
         ),
     )
 
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # "day" or "month", as in visit_summaries
     day: Mapped[date] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     element_id: Mapped[str] = mapped_column(String(255), primary_key=True)

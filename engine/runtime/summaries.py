@@ -37,6 +37,7 @@ from engine.clock import as_utc
 from engine.models import Case, ElementVisit, TaskTimeSummary, VisitSummary, WorkItem, WorkItemState
 
 DAY, HOUR, MINUTE = 86400, 3600, 60
+DAY_SPAN, MONTH_SPAN = "day", "month"
 NOT_TIMED = -1  # the bucket of the tasks that ended without being completed (cancelled past their deadline)
 ENDED = (WorkItemState.COMPLETED, WorkItemState.CANCELLED)
 _VISITS, _TASKS = VisitSummary.__table__, TaskTimeSummary.__table__
@@ -177,49 +178,37 @@ def after_step(
 
 
 def write(session: Session, tallies: dict[Dims, Tally]) -> None:
-    """Add tallies to the summary rows (upserts, in a fixed order so two steps lock rows in the same order)."""
-    visits, tasks = [], []
+    """Add tallies to the summary rows, under their day and again under their month (upserts, in a fixed order
+    so two steps lock rows in the same order)."""
+    visits: dict[tuple, list] = {}
+    tasks: dict[tuple, list] = {}
     for dims, tally in tallies.items():
         tally = tally.nonzero()
-        common = {
-            "day": dims.day,
-            "version_id": dims.version_id,
-            "tier": dims.tier,
-            "channel": dims.channel,
-            "category": dims.category,
-        }
-        for (process_key, kind, source_id, element_id), (times, cases) in tally.visits.items():
-            visits.append(
-                {
-                    **common,
-                    "process_key": process_key,
-                    "kind": kind,
-                    "source_id": source_id,
-                    "element_id": element_id,
-                    "times": times,
-                    "cases": cases,
-                }
-            )
-        for (element_id, low), (count, breaches, seconds) in tally.tasks.items():
-            tasks.append(
-                {
-                    **common,
-                    "element_id": element_id,
-                    "bucket": low,
-                    "tasks": count,
-                    "breaches": breaches,
-                    "seconds": seconds,
-                }
-            )
-    for table, rows, sums in (
-        (_VISITS, visits, ("times", "cases")),
-        (_TASKS, tasks, ("tasks", "breaches", "seconds")),
+        for span, day in ((DAY_SPAN, dims.day), (MONTH_SPAN, dims.day.replace(day=1))):
+            where = (span, day, dims.version_id, dims.tier, dims.channel, dims.category)
+            for key, values in tally.visits.items():
+                _sum_into(visits, (*where, *key), values)
+            for key, values in tally.tasks.items():
+                _sum_into(tasks, (*where, *key), values)
+    dims_columns = ("span", "day", "version_id", "tier", "channel", "category")
+    for table, found, names in (
+        (
+            _VISITS,
+            visits,
+            (*dims_columns, "process_key", "kind", "source_id", "element_id", "times", "cases"),
+        ),
+        (_TASKS, tasks, (*dims_columns, "element_id", "bucket", "tasks", "breaches", "seconds")),
     ):
-        if not rows:
-            continue
-        keys = [c.name for c in table.primary_key.columns]
-        rows.sort(key=lambda r: tuple(str(r[k]) for k in keys))
-        session.execute(_upsert(session, table, keys, sums), rows)
+        rows = [dict(zip(names, (*key, *values), strict=True)) for key, values in sorted(found.items())]
+        if rows:
+            keys = [c.name for c in table.primary_key.columns]
+            session.execute(_upsert(session, table, keys, names[len(keys) :]), rows)
+
+
+def _sum_into(found: dict[tuple, list], key: tuple, values: list) -> None:
+    mine = found.setdefault(key, [0] * len(values))
+    for i, value in enumerate(values):
+        mine[i] += value
 
 
 def _upsert(session: Session, table, keys: list[str], sums: tuple[str, ...]):

@@ -1,5 +1,6 @@
 """visitsummary: the heatmap's summary tables, visit_summaries and task_time_summaries, kept by the engine step
-(filled for an existing database by ``flask --app app cases backfill-visits``)
+(filled for an existing database by ``flask --app app cases backfill-visits``), per day and per month; and a
+small index of the open work items by task element (the heatmap's tasks waiting now)
 
 Revision ID: 0025
 Revises: 0024
@@ -28,6 +29,7 @@ def _triage() -> list[sa.Column]:
 def upgrade() -> None:
     op.create_table(
         "visit_summaries",
+        sa.Column("span", sa.String(length=5), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("version_id", BigId, autoincrement=False, nullable=False),
         sa.Column("process_key", sa.String(length=255), nullable=False),
@@ -38,6 +40,7 @@ def upgrade() -> None:
         sa.Column("times", sa.BigInteger(), nullable=False),
         sa.Column("cases", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(
+            "span",
             "day",
             "version_id",
             "process_key",
@@ -53,7 +56,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_visit_summaries_read",
         "visit_summaries",
-        ["process_key", "version_id", "day"],
+        ["process_key", "span", "version_id", "day"],
         unique=False,
         postgresql_include=[
             "tier",
@@ -68,6 +71,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "task_time_summaries",
+        sa.Column("span", sa.String(length=5), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("version_id", BigId, autoincrement=False, nullable=False),
         sa.Column("element_id", sa.String(length=255), nullable=False),
@@ -77,6 +81,7 @@ def upgrade() -> None:
         sa.Column("breaches", sa.BigInteger(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint(
+            "span",
             "day",
             "version_id",
             "element_id",
@@ -90,13 +95,25 @@ def upgrade() -> None:
     op.create_index(
         "ix_task_time_summaries_read",
         "task_time_summaries",
-        ["version_id", "day"],
+        ["span", "version_id", "day"],
         unique=False,
         postgresql_include=["element_id", "tier", "channel", "category", "bucket", "tasks", "breaches", "seconds"],
     )
 
 
+    open_only = sa.text("state IN ('ready', 'claimed')")
+    op.create_index(
+        "ix_work_items_open_case",
+        "work_items",
+        ["case_id", "spec_id", "due_at"],
+        unique=False,
+        postgresql_where=open_only,
+        sqlite_where=open_only,
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_work_items_open_case", table_name="work_items")
     op.drop_index("ix_task_time_summaries_read", table_name="task_time_summaries")
     op.drop_table("task_time_summaries")
     op.drop_index("ix_visit_summaries_read", table_name="visit_summaries")
