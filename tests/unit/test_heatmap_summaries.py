@@ -47,6 +47,7 @@ def worked(engine, session, clock, people, db):
     work(engine, session, rude.id, "tell_direction", ann)
     work(engine, session, debit.id, "tell_direction", ann)
     clock.set(start + timedelta(hours=2, minutes=7))
+    work(engine, session, theft.id, "join_operations", otto)  # the task force forms
     work(engine, session, theft.id, "apply_safeguards", otto)
     work(engine, session, rude.id, "propose_settlement", ann, {"compensation_amount": 0, "apology": "Sorry"})
     session.refresh(debit)
@@ -59,6 +60,7 @@ def worked(engine, session, clock, people, db):
     late = file(engine, "Rude again", "service_attitude", customer="C-6", channel="app").case
     clock.set(start + timedelta(days=1, hours=3, minutes=30))
     work(engine, session, late.id, "tell_direction", ann)
+    work(engine, session, theft.id, "join_risk", rita)
     work(engine, session, theft.id, "trace_funds", rita)
     session.refresh(slow)
     correct(engine, slow, sue, category="fee_dispute")  # the same path: only its category changes
