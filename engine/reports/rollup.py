@@ -158,7 +158,9 @@ def refresh(
             begin_write(session)
             _lock(session)
             span = Filters.for_days(start, end, timezone)
-            if everything:  # first, so a change logged from here on stays for the next refresh
+            # The log of these days is used up only when every figure is rebuilt on them (a stretch that builds
+            # a new figure alone leaves it); first, so that a change logged from here on stays for the next run.
+            if everything and len(keys) == len(kpis):
                 session.execute(
                     delete(FigureDirty).where(FigureDirty.at >= span.start, FigureDirty.at < span.end)
                 )
