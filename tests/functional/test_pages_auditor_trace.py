@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import accounts
-from engine.cases import assignment, regulatory
+from engine.cases import assignment, extension_requests, regulatory
 from engine.cases.engine import CaseEngine
 from engine.models import AuditEvent, Incident
 from engine.timers.sla import sweep
@@ -127,6 +127,45 @@ def test_the_regulatory_clock_lists_extensions_and_pauses_with_their_reasons(app
     assert (
         "2026-03-02 14:00 – 2026-03-03 20:00 (1 day) · Sue Park (sue) Reason: Card sent for appraisal" in text
     )
+
+
+def test_the_regulatory_clock_lists_further_extension_requests_and_their_decisions(
+    app, api, handled, session, clock
+):
+    engine = CaseEngine(session, clock, settings=app.config)
+    users = api.users
+    first = extension_requests.request(engine, handled["id"], actor=users["sue"], reason="Appraisal abroad")
+    clock.advance(hours=2)
+    extension_requests.reject(engine, first.id, actor=users["max"], note="Ask the bank's own lab first")
+    clock.advance(hours=1)
+    extension_requests.request(
+        engine, handled["id"], actor=users["sue"], reason="The lab cannot test the chip"
+    )
+
+    clock_card = section(trace_page(app, api, handled["id"]).text, "clock-heading", 'id="steps-heading"')
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", clock_card)).split())
+    assert "Further extension requests" in text
+    assert (
+        "to 60 days · Sue Park (sue) · rejected by Max Wu (max) 2026-03-03 22:00 Reason: Appraisal abroad"
+        " Decision: Ask the bank's own lab first" in text
+    ), text
+    assert (
+        "to 60 days · Sue Park (sue) · waiting for a senior manager Reason: The lab cannot test the chip"
+        in text
+    )
+    assert "Limit 30 days" in text  # neither request moved the deadline
+    zh = section(
+        trace_page(app, api, handled["id"], language="zh-CN").text, "clock-heading", 'id="steps-heading"'
+    )
+    assert "进一步延期申请" in zh and "等待高级管理人员决定" in zh
+
+    clock.advance(hours=1)
+    waiting = extension_requests.pending_for(engine, handled["id"])
+    extension_requests.approve(engine, waiting.id, actor=users["max"])
+    clock_card = section(trace_page(app, api, handled["id"]).text, "clock-heading", 'id="steps-heading"')
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", clock_card)).split())
+    assert "Limit 60 days" in text and "waiting for a senior manager" not in text
+    assert "· approved by Max Wu (max) 2026-03-04 00:00 Reason: The lab cannot test the chip" in text
 
 
 def test_the_audit_events_of_the_case_are_listed_in_sequence_with_their_hashes(app, api, handled, session):

@@ -1,6 +1,7 @@
 """A case's regulatory clock as the auditor reads it: received, the deadline, each extension with its reason and
-approver, each pause, the warnings, and when the decision reached the customer (engine/cases/regulatory.py keeps the
-clock; this only reads the case's columns and its audit events).
+approver, each further extension asked of a senior manager and its decision, each pause, the warnings, and when
+the decision reached the customer (engine/cases/regulatory.py keeps the clock; this only reads the case's columns
+and its audit events).
 """
 
 from __future__ import annotations
@@ -25,6 +26,21 @@ class Extension:
 
 
 @dataclass
+class Request:
+    """A further extension asked of a senior manager, and what became of it."""
+
+    id: Any
+    at: datetime
+    days: int | None
+    reason: str
+    actor: str
+    decision: str | None = None  # "approved" or "rejected"; None while it waits
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass
 class Pause:
     since: datetime
     reason: str
@@ -46,6 +62,7 @@ class RegulatoryClock:
     decided_at: datetime | None
     breached_at: datetime | None
     extensions: list[Extension] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
     pauses: list[Pause] = field(default_factory=list)
     warnings: list[datetime] = field(default_factory=list)
     breached: bool = False  # the decision came (or is still coming) after the deadline
@@ -56,6 +73,9 @@ class RegulatoryClock:
         if self.decided_at is None:
             return None
         return self.due_at is None or self.decided_at <= self.due_at
+
+
+_DECISIONS = {"regulatory.extension_approved": "approved", "regulatory.extension_rejected": "rejected"}
 
 
 def regulatory_clock(case: Case, events: Iterable[AuditEvent], now: datetime) -> RegulatoryClock:
@@ -84,6 +104,17 @@ def regulatory_clock(case: Case, events: Iterable[AuditEvent], now: datetime) ->
                     parse_time(payload.get("due_at")),
                 )
             )
+        elif event.kind == "regulatory.extension_requested":
+            clock.requests.append(
+                Request(
+                    payload.get("request"), at, payload.get("days"), payload.get("reason", ""), event.actor
+                )
+            )
+        elif event.kind in _DECISIONS:
+            for request in clock.requests:
+                if request.id == payload.get("request") and request.decision is None:
+                    request.decision, request.decided_by = _DECISIONS[event.kind], event.actor
+                    request.decided_at, request.note = at, payload.get("note")
         elif event.kind == "regulatory.paused":
             clock.pauses.append(Pause(at, payload.get("reason", ""), event.actor))
         elif event.kind == "regulatory.resumed" and clock.pauses and clock.pauses[-1].until is None:
