@@ -8,8 +8,9 @@ waiting), and the summaries as the engine step would have left them: per day × 
 category, every element and flow of the complaint process and of the tier's path with a count derived from
 the cases of that day (a share per element), and each task's time as up to eight histogram buckets. Timed
 (one warm-up, then ``--runs``): ``engine.reports.heatmap.heatmap`` of ``general_path`` and ``urgent_path`` over
-30 days (December), 365 days, and each with a tier, channel and category, with the days as the page gives
-them (the bank's midnights); p50 and p95.
+December (a calendar month: read from the month rows), 16 November-15 December (30 days of day rows), 2026
+(twelve months), 16 January-31 December (days and months), and two of them with a tier, channel and category,
+with the days as the page gives them (the bank's midnights); p50 and p95.
 
 Part 2: the closed urgent demo case worked from intake to close (its steps: intake, nine completions, a
 timer) ``--rounds`` times with the summaries kept and as many without (``summaries.after_step`` switched
@@ -25,6 +26,7 @@ and be a throwaway: ``--fill`` drops its ``public`` schema).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import zlib
@@ -194,8 +196,13 @@ def midnight(day: date) -> datetime:
 
 
 def measure(db: Database, runs: int) -> list[tuple[str, float, float, int]]:
-    month = {"received_from": midnight(date(2026, 12, 1)), "received_before": midnight(date(2027, 1, 1))}
-    year = {"received_from": midnight(date(2026, 1, 1)), "received_before": midnight(date(2027, 1, 1))}
+    def days(first: date, last: date) -> dict:
+        return {"received_from": midnight(first), "received_before": midnight(last)}
+
+    month = days(date(2026, 12, 1), date(2027, 1, 1))  # a calendar month: its month rows
+    across = days(date(2026, 11, 16), date(2026, 12, 16))  # 30 days of day rows
+    year = days(date(2026, 1, 1), date(2027, 1, 1))  # twelve months
+    most = days(date(2026, 1, 16), date(2027, 1, 1))  # 16 days and eleven months
     found = []
     with db.session() as session:
         for key, narrow in (
@@ -204,10 +211,12 @@ def measure(db: Database, runs: int) -> list[tuple[str, float, float, int]]:
         ):
             version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == key))
             for label, wanted in (
-                ("30 days", Filter(**month)),
-                ("365 days", Filter(**year)),
-                ("30 days, tier+channel+category", Filter(**month, **narrow)),
-                ("365 days, tier+channel+category", Filter(**year, **narrow)),
+                ("December", Filter(**month)),
+                ("16 Nov-15 Dec", Filter(**across)),
+                ("2026", Filter(**year)),
+                ("16 Jan-31 Dec", Filter(**most)),
+                ("16 Nov-15 Dec, tier+channel+category", Filter(**across, **narrow)),
+                ("2026, tier+channel+category", Filter(**year, **narrow)),
             ):
                 heatmap(session, version, wanted, NOW)  # warm-up
                 session.rollback()
@@ -280,9 +289,11 @@ def main(argv: list[str] | None = None) -> None:
         }
         waiting = conn.scalar(text("SELECT count(*) FROM work_items WHERE state IN ('ready', 'claimed')"))
     print(", ".join(f"{n:,} {name}" for name, n in counts.items()) + f"; {waiting:,} tasks waiting")
+    print(f"load before: {os.getloadavg()[0]:.1f}")
     print(f"{'heatmap':48} {'p50':>7} {'p95':>7}  (ms; cases)")
     for label, p50, p95, cases in measure(db, args.runs):
         print(f"{label:48} {p50:7.0f} {p95:7.0f}  ({cases:,})")
+    print(f"load after: {os.getloadavg()[0]:.1f}")
     db.engine.dispose()
     if args.rounds:
         with_summaries, without, per_call, calls = hook_cost(args.url, args.rounds)
