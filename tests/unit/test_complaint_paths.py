@@ -404,6 +404,13 @@ DEADLINES = [
     (("Card stolen 盗刷", "card_theft", 100), "join_risk", timedelta(minutes=15)),
     (("Fee charged twice", "fee_dispute", 100), "tell_direction", timedelta(hours=4)),
     (("Why did my loan rate change?", "business_inquiry", None), "reply_with_plan", timedelta(hours=24)),
+    # The segment's duties, beside the tier's path.
+    (
+        ("Money left my account", "abnormal_transaction", 900, "elderly"),
+        "explain_fraud_protection",
+        timedelta(hours=24),
+    ),
+    (("Fee charged twice", "fee_dispute", 100, "high_net_worth"), "tailored_plan", timedelta(hours=48)),
 ]
 
 

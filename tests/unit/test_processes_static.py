@@ -68,6 +68,9 @@ DEADLINES = {
     # The initial plan's 24 hours are armed at receipt, on the whole urgent path: a stalled task force escalates.
     ("complaint.bpmn", "Urgent: green channel"): ("timeDate", timedelta(hours=24)),
     ("general.bpmn", "Tell the customer the handling direction"): ("timeDate", timedelta(hours=4)),
+    # The segment's duties beside the tier's path: elderly with an account dispute, high net worth.
+    ("complaint.bpmn", "Explain fraud protection"): ("timeDate", timedelta(hours=24)),
+    ("complaint.bpmn", "Tailored plan"): ("timeDate", timedelta(hours=48)),
     ("general.bpmn", "Explain product compliance"): ("timeDuration", {"general": "PT24H"}),
     ("advisory.bpmn", "Reply with a plan and an expected time"): ("timeDuration", {"advisory": "PT24H"}),
     ("follow_up.bpmn", "Follow-up visit"): (

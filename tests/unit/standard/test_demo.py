@@ -1,12 +1,13 @@
 """The demo data shows the service standard: a case two different people approved, a further extension waiting
-for the senior manager, a re-triaged case, and department heads for every department."""
+for the senior manager, a re-triaged case, department heads for every department, an inbox with P1 first and
+the segments' tasks."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.cases import demo, extension_requests
-from engine.models import AuditEvent, Case, ExtensionRequest, User, WorkItem
+from engine.cases import demo, extension_requests, inbox
+from engine.models import AuditEvent, Case, Customer, ExtensionRequest, User, WorkItem
 from engine.timers import ladder
 
 
@@ -35,3 +36,19 @@ def test_the_standard_cases_are_seeded_once(engine, session, clock):
     demo.seed(session, clock)
     assert demo.seed_standard_cases(session, clock) == 2
     assert demo.seed_standard_cases(session, clock) == 0
+
+
+def test_the_demo_inbox_shows_p1_first_and_an_elderly_customers_fraud_protection_task(engine, session, clock):
+    demo.seed(session, clock)
+    demo.seed_complaints(session, clock)
+    demo.seed_standard_cases(session, clock)
+    li = session.scalars(select(User).where(User.username == "agent.li")).one()
+    rows = inbox.page(session, inbox.worker_query(li), None, clock()).rows
+    priorities = [r.case.priority for r in rows]
+    assert priorities[0] == "P1" and priorities == sorted(priorities) and "P3" in priorities
+    fraud = [r for r in rows if r.item.spec_id == "explain_fraud_protection"]
+    assert [session.get(Customer, r.case.customer_id).segment for r in fraud] == ["elderly"]
+    assert fraud[0].item.name == "Explain fraud protection 讲解防诈骗知识"
+    # The high-net-worth customers' tailored plans are in the demo too.
+    plans = session.scalars(select(WorkItem).where(WorkItem.spec_id == "tailored_plan")).all()
+    assert len(plans) == 2

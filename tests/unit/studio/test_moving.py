@@ -60,8 +60,13 @@ def test_moving_writes_the_new_version_the_recomputed_timers_and_an_audit_event(
     assert report.movable == len(ids) == 4
     session.rollback()
     assert set(session.scalars(select(Case.process_version_id).where(Case.id.in_(ids)))) == {v2.id}
-    due = session.scalars(select(Timer.due_at).where(Timer.case_id.in_(ids), Timer.status == "waiting")).all()
-    assert due == [clock() + timedelta(hours=2)] * 4
+    waiting = select(Timer.spec_id, Timer.due_at).where(Timer.case_id.in_(ids), Timer.status == "waiting")
+    due = {spec: [] for spec, _ in session.execute(waiting)}
+    for spec, at in session.execute(waiting):
+        due[spec].append(at)
+    assert due.pop("tell_direction_deadline") == [clock() + timedelta(hours=2)] * 4
+    # A high-net-worth customer's tailored plan keeps its 48 hours (the new version did not change them).
+    assert due == {"tailored_plan_deadline": [clock() + timedelta(hours=48)]}
     events = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.migrated")).all()
     assert [(e.case_id, e.payload["from_version"], e.payload["to_version"]) for e in events] == [
         (i, 1, 2) for i in ids
