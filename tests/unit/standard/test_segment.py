@@ -101,7 +101,7 @@ def test_the_fraud_protection_explanation_done_first_leaves_the_urgent_path_runn
     work(engine, session, case.id, "explain_fraud_protection", people["ann"], FRAUD)
     fresh(session)
     left = {i.spec_id for i in open_items(session, case.id)}
-    assert "explain_fraud_protection" not in left and {"apply_safeguards", "trace_funds"} <= left
+    assert "explain_fraud_protection" not in left and {"join_operations", "join_risk"} <= left
     assert session.get(Case, case.id).status == CaseStatus.OPEN
 
 
