@@ -31,7 +31,7 @@ from engine.models import Case, TaskAnswer, WorkItem
 from engine.models.figures import COUNT_SLOTS, VALUE_SLOTS, FigureBuilt, FigureDay, FigureDirty
 from engine.reports import figures_kpis, regulatory
 from engine.reports.figures import Filters, Kpi, Sql, percentile, values
-from engine.reports.rollup_read import changed_days, grouped, plan
+from engine.reports.rollup_read import changed_days, grouped, plan, stored_key
 from engine.store.db import begin_write
 
 SPLIT = ("tier", "channel", "category")  # what the filters narrow by, kept per row
@@ -122,28 +122,34 @@ def refresh(
     """Rebuild the days changed since the last refresh and the days not built yet, up to yesterday.
 
     ``figures`` limits it to some figures (by key); then the log of changes is left for the next full refresh.
-    ``rebuild`` first forgets what is built (of those figures), so every day is rebuilt.
+    ``rebuild`` first forgets what is built (of those figures), so every day is rebuilt. Rows filed under a name
+    no figure has now (a definition changed: see ``rollup_read.stored_key``) are dropped first.
     """
     started = perf_counter()
     kpis = _chosen(figures)
     everything = figures is None
     zone = ZoneInfo(timezone)
     yesterday = now.astimezone(zone).date() - timedelta(days=1)
-    if rebuild:
-        with sessions() as session:
+    with sessions() as session:
+        stored = {key: stored_key(session, kpi) for key, kpi in rolled().items()}
+        filed = set(session.scalars(select(FigureBuilt.figure).distinct()))
+        # rows of figures whose definition changed (or that are gone), and with --rebuild the chosen figures'
+        dropped = (filed - set(stored.values())) | ({stored[key] for key in kpis} if rebuild else set())
+        if dropped:
             begin_write(session)
             _lock(session)
-            session.execute(delete(FigureDay).where(FigureDay.figure.in_(kpis)))
-            session.execute(delete(FigureBuilt).where(FigureBuilt.figure.in_(kpis)))
+            session.execute(delete(FigureDay).where(FigureDay.figure.in_(dropped)))
+            session.execute(delete(FigureBuilt).where(FigureBuilt.figure.in_(dropped)))
             session.commit()
     with sessions() as session:
         first = _first_day(session, zone)
         changed = {date.fromisoformat(d) for d in session.scalars(changed_days(session, timezone, now))}
         built: dict[str, set[date]] = {key: set() for key in kpis}
+        names = {stored[key]: key for key in kpis}
         rows = select(FigureBuilt.figure, FigureBuilt.day).where(FigureBuilt.timezone == timezone)
-        for key, day in session.execute(rows):
-            if key in built:
-                built[key].add(date.fromisoformat(day))
+        for name, day in session.execute(rows):
+            if name in names:
+                built[names[name]].add(date.fromisoformat(day))
     wanted: dict[date, set[str]] = {}  # day -> the figures to rebuild on it
     if first is not None:
         for key in kpis:
@@ -221,8 +227,8 @@ def _stretches(days: list[date]) -> list[tuple[date, date]]:
 
 def _rebuild(session: Session, kpi: Kpi, first: date, last: date, timezone: str, now: datetime) -> None:
     """Replace the figure's rows of the days ``first``..``last`` with what the projection tables hold now."""
-    low, high = first.isoformat(), last.isoformat()
-    session.execute(delete(FigureDay).where(FigureDay.figure == kpi.key, FigureDay.day.between(low, high)))
+    low, high, name = first.isoformat(), last.isoformat(), stored_key(session, kpi)
+    session.execute(delete(FigureDay).where(FigureDay.figure == name, FigureDay.day.between(low, high)))
     f = Filters.for_days(first, last, timezone)
     sql = Sql.of(session, f)
     query = kpi.source(f, sql)
@@ -250,13 +256,11 @@ def _rebuild(session: Session, kpi: Kpi, first: date, last: date, timezone: str,
             numbers += [func.sum(rows.c[f"value_{n}"]), func.count(rows.c[f"value_{n}"])]
         else:
             numbers += [null(), literal(0)]
-    query = select(literal(kpi.key), rows.c.day, literal(False, Boolean()), *keys[1:], *numbers).group_by(
-        *keys
-    )
+    query = select(literal(name), rows.c.day, literal(False, Boolean()), *keys[1:], *numbers).group_by(*keys)
     session.execute(insert(FigureDay).from_select(_COLUMNS, query))
     # the days as a whole: the same numbers summed over tier, channel and category
     d = FigureDay
-    split = (d.figure == kpi.key) & d.whole.is_(False) & d.day.between(low, high)
+    split = (d.figure == name) & d.whole.is_(False) & d.day.between(low, high)
     sums = [func.sum(getattr(d, c)) for c in _COLUMNS[7:]]
     whole = select(
         d.figure, d.day, literal(True, Boolean()), literal(""), literal(""), literal(""), d.grp, *sums
@@ -264,11 +268,9 @@ def _rebuild(session: Session, kpi: Kpi, first: date, last: date, timezone: str,
     session.execute(
         insert(FigureDay).from_select(_COLUMNS, whole.where(split).group_by(d.figure, d.day, d.grp))
     )
-    session.execute(
-        delete(FigureBuilt).where(FigureBuilt.figure == kpi.key, FigureBuilt.day.between(low, high))
-    )
+    session.execute(delete(FigureBuilt).where(FigureBuilt.figure == name, FigureBuilt.day.between(low, high)))
     marks = [
-        {"figure": kpi.key, "day": day.isoformat(), "timezone": timezone, "built_at": now}
+        {"figure": name, "day": day.isoformat(), "timezone": timezone, "built_at": now}
         for day in _days(first, last)
     ]
     session.execute(insert(FigureBuilt), marks)

@@ -6,6 +6,7 @@ bank's midnight, a figure the roll-up does not keep, or a range with no built da
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +27,25 @@ class Sums:
     seen: list[int] = field(default_factory=list)  # per value: how many were not empty
 
 
+FORMAT = 1  # the roll-up's own layout; a change to how rows are filed raises it, so every figure is rebuilt
+_KEYS: dict[tuple[str, int, str], str] = {}
+
+
+def stored_key(session: Session, kpi: Kpi) -> str:
+    """The name the figure's rows are filed under: its key and a fingerprint of its SQL, so that the rows of a
+    figure whose definition changed are never read (its days are computed live until the refresh builds them
+    under the new name, and drops the old rows)."""
+    dialect = session.get_bind().dialect
+    cached = _KEYS.get((kpi.key, id(kpi), dialect.name))
+    if cached is None:
+        sample = Filters.for_days(date(2000, 1, 1), date(2000, 1, 1), "UTC")
+        sql = str(kpi.source(sample, Sql(dialect.name, "UTC", 0.0)).compile(dialect=dialect))
+        described = f"{FORMAT}|{kpi.columns}|{values(kpi)}|{sql}"
+        cached = f"{kpi.key}:{hashlib.sha256(described.encode()).hexdigest()[:8]}"
+        _KEYS[(kpi.key, id(kpi), dialect.name)] = cached
+    return cached
+
+
 @dataclass
 class Plan:
     rolled: Days  # stretches read from the roll-up
@@ -39,7 +59,7 @@ def plan(session: Session, kpi: Kpi, filters: Filters) -> Plan | None:
     exact = Filters.for_days(first, last, filters.timezone)
     if (exact.start, exact.end) != (filters.start, filters.end):
         return None
-    mine = (FigureBuilt.figure == kpi.key) & (FigureBuilt.timezone == filters.timezone)
+    mine = (FigureBuilt.figure == stored_key(session, kpi)) & (FigureBuilt.timezone == filters.timezone)
     earliest = session.scalar(select(func.min(FigureBuilt.day)).where(mine))
     if earliest is None:
         return None
@@ -103,7 +123,7 @@ def _from_rollup(session: Session, kpi: Kpi, filters: Filters, days: Days) -> di
     d = FigureDay
     wanted = {name: value for name, value in filters.others().items() if value}
     conditions = [
-        d.figure == kpi.key,
+        d.figure == stored_key(session, kpi),
         d.whole == (not wanted),
         or_(*(d.day.between(a.isoformat(), b.isoformat()) for a, b in days)),
         *(getattr(d, name) == value for name, value in wanted.items()),

@@ -8,6 +8,7 @@ linked as a repeat) make their days be computed live until the next refresh, whi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -160,11 +161,36 @@ def test_a_range_not_on_the_banks_midnights_or_another_time_zone_is_computed_liv
 def test_rebuild_of_one_figure_and_an_unknown_figure(db, session, cases):
     refresh(db)
     fresh(session)
-    before = session.scalar(select(func.count()).select_from(FigureDay).where(FigureDay.figure == "repeats"))
+    before = session.scalar(
+        select(func.count()).select_from(FigureDay).where(FigureDay.figure.like("repeats:%"))
+    )
     done = refresh(db, figures=["repeats"], rebuild=True)
     assert done.figures == 1 and done.days > 0
     fresh(session)
-    after = session.scalar(select(func.count()).select_from(FigureDay).where(FigureDay.figure == "repeats"))
+    after = session.scalar(
+        select(func.count()).select_from(FigureDay).where(FigureDay.figure.like("repeats:%"))
+    )
     assert after == before > 0
     with pytest.raises(ValidationFailed, match="no figure nonsense"):
         refresh(db, figures=["nonsense"])
+
+
+def test_a_figure_whose_definition_changed_is_computed_live_and_its_old_rows_are_dropped(db, session, cases):
+    refresh(db)
+    fresh(session)
+    november = Filters.for_month(2026, 11)
+    assert rollup_read.plan(session, k.REPEATS, november) is not None
+    # the same key, another definition (only the cases paid compensation)
+    changed = replace(
+        k.REPEATS, source=lambda f, sql: k.REPEATS.source(f, sql).where(Case.compensation_paid > 0)
+    )
+    assert rollup_read.stored_key(session, changed) != rollup_read.stored_key(session, k.REPEATS)
+    assert rollup_read.plan(session, changed, november) is None
+    # rows filed under a name no figure has any more go at the next refresh
+    old = "repeats:00000000"
+    session.add(FigureBuilt(figure=old, day="2026-11-02", timezone=TZ, built_at=NOW))
+    session.commit()
+    refresh(db)
+    fresh(session)
+    assert session.scalar(select(func.count()).select_from(FigureBuilt).where(FigureBuilt.figure == old)) == 0
+    assert rollup_read.plan(session, k.REPEATS, november).live == []
