@@ -3,7 +3,10 @@
 The correction is an audit event (``case.retriaged``, before and after). When the tier changes while the
 case is still on its tier's path, the case moves to the new tier's path: the workflow goes back to the
 gateway that chose the path (``TIER_GATEWAY`` in complaint.bpmn) with the corrected data, so the open work
-of the old path is cancelled and the new path starts, its customer-facing tasks going to the same owner. Once
+of the old path is cancelled and the new path starts, its customer-facing tasks going to the same owner. A
+corrected category also goes back to the segment's gateway (``SEGMENT_GATEWAY``) when that gave the customer no
+duty, so an elderly customer's dispute that turns out to be an account dispute gets the fraud protection
+explanation. Once
 the path is done (result and follow-up), the correction changes the labels and the data the rest reads.
 """
 
@@ -24,6 +27,9 @@ TIERS = ("urgent", "general", "advisory")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 # The gateway of the intake process that runs the tier's path.
 TIER_GATEWAY = "which_tier"
+# The gateway of the intake process that chooses the customer segment's duty (the fraud protection explanation,
+# the tailored plan), beside the tier's path.
+SEGMENT_GATEWAY = "which_segment"
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
@@ -78,6 +84,7 @@ def retriage(
         if not moved:
             for task in workflow.get_tasks(state=_OPEN):
                 _correct(task.data, after)
+        duty_again = category != case.category and _redo_segment(workflow, after)
         for name, value in after.items():
             step.set_case(name, value)
         unit.record(
@@ -87,6 +94,7 @@ def retriage(
             after=after,
             reason=reason.strip(),
             moved=moved,
+            segment_again=duty_again,
         )
         step.advance()
         step.save()
@@ -117,6 +125,25 @@ def _move(workflow, after: dict[str, str]) -> bool:
     # SpiffWorkflow drops the old path's tasks from the tree but not from the event manager, where its waiting
     # timers (and message catches) would go on being seen: forget them there too.
     for task in removed:
+        workflow.event_manager.remove_task(task)
+    return True
+
+
+def _redo_segment(workflow, after: dict[str, str]) -> bool:
+    """Choose the segment's duty again with the corrected category, if the first choice gave none: an elderly
+    customer's fee dispute corrected to an abnormal transaction gets the fraud protection explanation. A duty
+    already given, open or done, stays as it is."""
+    gateways = [
+        t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == SEGMENT_GATEWAY
+    ]
+    if not gateways:
+        return False
+    gateway = gateways[-1]
+    given = TaskState.COMPLETED | _OPEN
+    if any(t.task_spec.manual and t.has_state(given) for t in gateway):
+        return False
+    _correct(gateway.parent.data, after)
+    for task in workflow.reset_from_task_id(gateway.id):
         workflow.event_manager.remove_task(task)
     return True
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.cases import retriage
 from engine.errors import ValidationFailed
-from engine.models import Case, CaseStatus, Escalation, WorkItem
+from engine.models import AuditEvent, Case, CaseStatus, Escalation, WorkItem
 from engine.timers.sla import sweep
 from tests.conftest import fresh
 from tests.unit.test_complaint_paths import ANSWERS, file, open_items, work
@@ -148,3 +148,42 @@ def test_a_re_triage_that_moves_the_path_leaves_the_segment_task_open(engine, se
     open_specs = {i.spec_id for i in open_items(session, case.id)}
     assert "tailored_plan" in open_specs and "contact_customer" in open_specs
     assert "tell_direction" not in open_specs
+
+
+@pytest.mark.parametrize(
+    ("tier", "category", "priority"),
+    [("urgent", "abnormal_transaction", "P1"), ("general", "fund_frozen", "P2")],
+)
+def test_a_category_corrected_to_an_account_dispute_gives_an_elderly_customer_the_explanation(
+    engine, session, people, tier, category, priority
+):
+    case = file(engine, "A payment I do not recognise", "fee_dispute", 3000, "elderly").case
+    session.refresh(case)
+    assert segment_tasks(session, case.id) == []
+    retriage.retriage(
+        engine,
+        case.id,
+        actor=people["sue"],
+        tier=tier,
+        category=category,
+        priority=priority,
+        reason="The customer never made this payment",
+    )
+    # Still 24 hours from receipt, not from the correction.
+    assert segment_tasks(session, case.id) == [("explain_fraud_protection", "frontline", timedelta(hours=24))]
+    [event] = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).all()
+    assert event.payload["segment_again"] is True
+
+
+def test_a_duty_already_given_is_not_given_twice(engine, session, people):
+    case = file(engine, "My card was stolen", "card_theft", 800, "elderly").case
+    work(engine, session, case.id, "contact_customer", people["ann"])
+    work(engine, session, case.id, "explain_fraud_protection", people["ann"], FRAUD)
+    session.refresh(case)
+    values = {"tier": case.tier, "priority": case.priority, "reason": "Frozen, not stolen"}
+    retriage.retriage(engine, case.id, actor=people["ann"], category="fund_frozen", **values)
+    fresh(session)
+    fraud = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == "explain_fraud_protection")
+    ).all()
+    assert [i.state for i in fraud] == ["completed"]
