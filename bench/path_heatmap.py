@@ -6,8 +6,10 @@ Part 1: the shipped processes deployed, the demo complaints and the closed urgen
 engine (13 real cases with their ``element_visits``, work items and timers); then ``--cases`` copies of them
 (default 100,000) in bulk, each with its own id, received over the last 180 days, spread over the tiers,
 channels and categories of the templates. The copies' workflow state is left empty: the heatmap never reads it.
-Timed, ``--runs`` times each (median reported): the heatmap of ``general_path`` v1 and ``urgent_path`` v1 over
-all cases, over the last 30 days, and over 30 days of one tier, channel and category.
+The copies have no summary rows: ``cases backfill-visits`` (``summaries.backfill``) builds them, timed. Timed,
+``--runs`` times each (median reported): the heatmap of ``general_path`` v1 and ``urgent_path`` v1 over all
+cases, over the last 30 days, and over 30 days of one tier, channel and category, live over the rows
+(``live_heatmap``) and from the summaries (``heatmap``; bench/heatmap_summaries.py times it at a million cases).
 
 Part 2: the closed urgent demo case worked from intake to close (9 steps and a timer) 20 times with the rows
 written, and 20 times with ``engine.runtime.visits`` switched off, alternating; the median per case.
@@ -25,6 +27,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.pool import NullPool
@@ -35,8 +38,8 @@ from engine.clock import FrozenClock
 from engine.deploy import deployment
 from engine.models import Base, Customer, ProcessVersion
 from engine.reports import demo as closed_demo
-from engine.reports.heatmap import Filter, heatmap
-from engine.runtime import visits
+from engine.reports.heatmap import Filter, heatmap, live_heatmap
+from engine.runtime import summaries, visits
 from engine.store.db import Database, make_engine
 from engine.store.schema import upgrade
 from tests.paths import PROCESSES
@@ -124,7 +127,7 @@ def fill(db: Database, total: int, batch: int = 5000) -> int:
         return conn.scalar(select(func.count()).select_from(rows))
 
 
-def time_heatmaps(db: Database, runs: int) -> list[tuple[str, float, int]]:
+def time_heatmaps(db: Database, runs: int) -> list[tuple[str, float, float, int]]:
     month = Filter(received_from=NOW - timedelta(days=30), received_before=NOW)
     found = []
     with db.session() as session:
@@ -144,13 +147,16 @@ def time_heatmaps(db: Database, runs: int) -> list[tuple[str, float, int]]:
                 ("30 days", month),
                 ("30 days, tier+channel+category", narrow),
             ):
-                times, cases = [], 0
+                times, kept, cases = [], [], 0
                 for _ in range(runs):
                     began = perf_counter()
-                    cases = heatmap(session, version, wanted, NOW).cases
+                    cases = live_heatmap(session, version, wanted, NOW).cases
                     times.append(perf_counter() - began)
+                    began = perf_counter()
+                    heatmap(session, version, wanted, NOW)
+                    kept.append(perf_counter() - began)
                     session.rollback()
-                found.append((f"{key} v1, {label}", statistics.median(times), cases))
+                found.append((f"{key} v1, {label}", statistics.median(times), statistics.median(kept), cases))
     return found
 
 
@@ -197,8 +203,16 @@ def main(argv: list[str] | None = None) -> None:
             f"{db.engine.dialect.name}: {args.cases:,} cases, {rows:,} element_visits rows, "
             f"filled in {perf_counter() - began:.0f} s"
         )
-        for label, seconds, cases in time_heatmaps(db, args.runs):
-            print(f"  heatmap {label}: median {seconds * 1000:.0f} ms ({cases:,} cases reached the process)")
+        began = perf_counter()
+        with db.session() as session:
+            summaries.backfill(session, ZoneInfo("Asia/Shanghai"))
+            session.commit()
+        print(f"  summaries rebuilt from the rows (cases backfill-visits) in {perf_counter() - began:.0f} s")
+        for label, seconds, kept, cases in time_heatmaps(db, args.runs):
+            print(
+                f"  heatmap {label}: median {seconds * 1000:.0f} ms live, {kept * 1000:.0f} ms from the summaries "
+                f"({cases:,} cases reached the process)"
+            )
         print(
             f"  closed urgent case, intake to close: {with_rows * 1000:.0f} ms with the visit rows, "
             f"{without * 1000:.0f} ms without ({(with_rows / without - 1) * 100:+.1f} %)"
