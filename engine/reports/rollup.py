@@ -31,10 +31,9 @@ from engine.models import Case, TaskAnswer, WorkItem
 from engine.models.figures import COUNT_SLOTS, VALUE_SLOTS, FigureBuilt, FigureDay, FigureDirty
 from engine.reports import figures_kpis, regulatory
 from engine.reports.figures import Filters, Kpi, Sql, percentile, values
-from engine.reports.rollup_read import changed_days, grouped, plan, stored_key
+from engine.reports.rollup_read import SPLIT, changed_days, grouped, level_name, plan, stored_key
 from engine.store.db import begin_write
 
-SPLIT = ("tier", "channel", "category")  # what the filters narrow by, kept per row
 CHUNK_DAYS = 31  # the most days one transaction rebuilds
 LOCK = 0x46494755  # PostgreSQL advisory lock: one rebuild of a stretch at a time
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -70,6 +69,7 @@ def rolled() -> dict[str, Kpi]:
 
 for _kpi in rolled().values():  # a figure with more numbers than the table has columns cannot be rolled up
     assert len(_kpi.columns) <= COUNT_SLOTS and len(values(_kpi)) <= VALUE_SLOTS, _kpi.key
+    assert len(level_name(f"{_kpi.key}:12345678", "category")) <= 40, _kpi.key  # figure_days.figure
 
 
 def resolution_percentile(session: Session, filters: Filters, fraction: float) -> float | None:
@@ -138,7 +138,8 @@ def refresh(
         if dropped:
             begin_write(session)
             _lock(session)
-            session.execute(delete(FigureDay).where(FigureDay.figure.in_(dropped)))
+            levels = [level_name(n, dimension) for n in dropped for dimension in SPLIT]
+            session.execute(delete(FigureDay).where(FigureDay.figure.in_([*dropped, *levels])))
             session.execute(delete(FigureBuilt).where(FigureBuilt.figure.in_(dropped)))
             session.commit()
     with sessions() as session:
@@ -228,7 +229,8 @@ def _stretches(days: list[date]) -> list[tuple[date, date]]:
 def _rebuild(session: Session, kpi: Kpi, first: date, last: date, timezone: str, now: datetime) -> None:
     """Replace the figure's rows of the days ``first``..``last`` with what the projection tables hold now."""
     low, high, name = first.isoformat(), last.isoformat(), stored_key(session, kpi)
-    session.execute(delete(FigureDay).where(FigureDay.figure == name, FigureDay.day.between(low, high)))
+    names = [name, *(level_name(name, dimension) for dimension in SPLIT)]
+    session.execute(delete(FigureDay).where(FigureDay.figure.in_(names), FigureDay.day.between(low, high)))
     f = Filters.for_days(first, last, timezone)
     sql = Sql.of(session, f)
     query = kpi.source(f, sql)
@@ -258,16 +260,18 @@ def _rebuild(session: Session, kpi: Kpi, first: date, last: date, timezone: str,
             numbers += [null(), literal(0)]
     query = select(literal(name), rows.c.day, literal(False, Boolean()), *keys[1:], *numbers).group_by(*keys)
     session.execute(insert(FigureDay).from_select(_COLUMNS, query))
-    # the days as a whole: the same numbers summed over tier, channel and category
+    # the days as a whole (the same numbers summed over tier, channel and category), and per tier, per channel,
+    # per category alone (filed under the figure's name and the dimension's: a filter by one reads only those)
     d = FigureDay
     split = (d.figure == name) & d.whole.is_(False) & d.day.between(low, high)
     sums = [func.sum(getattr(d, c)) for c in _COLUMNS[7:]]
-    whole = select(
-        d.figure, d.day, literal(True, Boolean()), literal(""), literal(""), literal(""), d.grp, *sums
-    )
-    session.execute(
-        insert(FigureDay).from_select(_COLUMNS, whole.where(split).group_by(d.figure, d.day, d.grp))
-    )
+    for level in (None, *SPLIT):
+        dimensions = [getattr(d, n) if n == level else literal("") for n in SPLIT]
+        kept = [getattr(d, level)] if level else []
+        label = literal(level_name(name, level) if level else name)
+        whole = select(label, d.day, literal(True, Boolean()), *dimensions, d.grp, *sums)
+        whole = whole.where(split).group_by(d.day, *kept, d.grp)
+        session.execute(insert(FigureDay).from_select(_COLUMNS, whole))
     session.execute(delete(FigureBuilt).where(FigureBuilt.figure == name, FigureBuilt.day.between(low, high)))
     marks = [
         {"figure": name, "day": day.isoformat(), "timezone": timezone, "built_at": now}

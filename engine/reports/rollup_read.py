@@ -18,6 +18,12 @@ from engine.models.figures import FigureBuilt, FigureDay, FigureDirty
 from engine.reports.figures_base import Figure, FigureRow, Filters, Kpi, Sql, compute_live, values
 
 Days = list[tuple[date, date]]
+SPLIT = ("tier", "channel", "category")  # what the filters narrow by, kept per row
+
+
+def level_name(name: str, dimension: str) -> str:
+    """Where a figure's rows per ``dimension`` alone are filed (its day totals and split rows: under ``name``)."""
+    return f"{name}/{dimension}"
 
 
 @dataclass
@@ -27,7 +33,7 @@ class Sums:
     seen: list[int] = field(default_factory=list)  # per value: how many were not empty
 
 
-FORMAT = 1  # the roll-up's own layout; a change to how rows are filed raises it, so every figure is rebuilt
+FORMAT = 2  # the roll-up's own layout; a change to how rows are filed raises it, so every figure is rebuilt
 _KEYS: dict[tuple[str, int, str], str] = {}
 
 
@@ -122,11 +128,14 @@ def _part(filters: Filters, first: date, last: date) -> Filters:
 def _from_rollup(session: Session, kpi: Kpi, filters: Filters, days: Days) -> dict[str | None, Sums]:
     d = FigureDay
     wanted = {name: value for name, value in filters.others().items() if value}
+    name = stored_key(session, kpi)
+    if len(wanted) == 1:  # one dimension: its own rows
+        name = level_name(name, next(iter(wanted)))
     conditions = [
-        d.figure == stored_key(session, kpi),
-        d.whole == (not wanted),
+        d.figure == name,
+        d.whole == (len(wanted) < 2),  # several: the rows split by all three
         or_(*(d.day.between(a.isoformat(), b.isoformat()) for a, b in days)),
-        *(getattr(d, name) == value for name, value in wanted.items()),
+        *(getattr(d, dimension) == value for dimension, value in wanted.items()),
     ]
     count_columns = [getattr(d, f"n{i}") for i in range(1, len(kpi.columns) + 1)]
     value_columns = []
