@@ -40,7 +40,12 @@ PROMISES = {
     "tell_direction": "direction",
     "initial_plan": "initial_plan",
     "reply_with_plan": "plan",
+    # The segment's duties (complaint.bpmn's segment branch), promised beside the tier's path.
+    "explain_fraud_protection": "fraud_protection",
+    "tailored_plan": "tailored_plan",
 }
+# Those duties run beside the tier's path: they never stand for the follow-up once the decision is sent.
+SEGMENT_DUTIES = ("explain_fraud_protection", "tailored_plan")
 
 
 @dataclass(frozen=True)
@@ -125,12 +130,19 @@ def _next_step(session: Session, case: Case) -> NextStep:
             return NextStep(PROMISES[promised.spec_id], promised.due_at)
         # The bank's promise to every customer: a decision within the regulatory limit.
         return NextStep("decision", case.regulatory_due_at)
-    due = session.scalar(
-        select(func.min(WorkItem.due_at)).where(
+    open_work = session.execute(
+        select(WorkItem.spec_id, WorkItem.due_at).where(
             WorkItem.case_id == case.id, WorkItem.state.in_(WorkItemState.open_states())
         )
+    ).all()
+    duties = sorted(
+        (w for w in open_work if w.spec_id in SEGMENT_DUTIES), key=lambda w: (w.due_at is None, w.due_at)
     )
-    return NextStep("follow_up", due)
+    if duties and len(duties) == len(open_work):
+        # The follow-up is done; the segment's duty (a tailored plan, say) is what the customer still waits for.
+        return NextStep(PROMISES[duties[0].spec_id], duties[0].due_at)
+    dues = [w.due_at for w in open_work if w.spec_id not in SEGMENT_DUTIES and w.due_at is not None]
+    return NextStep("follow_up", min(dues, default=None))
 
 
 def _work_started_at(session: Session, case_id: int) -> datetime | None:

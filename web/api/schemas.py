@@ -177,6 +177,8 @@ TRACK = obj(
                             "direction",
                             "initial_plan",
                             "plan",
+                            "fraud_protection",
+                            "tailored_plan",
                         ]
                     },
                     "due_at": {**MAYBE_TIME, "description": "when the bank promised it"},

@@ -38,6 +38,8 @@ NEXT_STEP = {
     "direction": lazy_gettext("We tell you how we will handle your complaint"),
     "initial_plan": lazy_gettext("Your initial resolution plan"),
     "plan": lazy_gettext("Our reply with a plan and when to expect the outcome"),
+    "fraud_protection": lazy_gettext("We explain how to keep your account safe from fraud"),
+    "tailored_plan": lazy_gettext("A plan made for you, agreed with you"),
 }
 # The survey in the customer's words (the form itself is the owner's follow-up visit form).
 SURVEY_WORDING = {
