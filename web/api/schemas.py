@@ -42,6 +42,10 @@ TASK = obj(
         "case_id": ID,
         "case_reference": MAYBE_TEXT,
         "tier": MAYBE_TEXT,
+        "priority": {
+            **MAYBE_TEXT,
+            "description": "the case's priority, P1 ... P4: the task list's first order",
+        },
         "name": TEXT,
         "lane": MAYBE_TEXT,
         "state": {"enum": TASK_STATES},

@@ -31,6 +31,7 @@ def task(item: WorkItem, *, case: Case | None, assignee: User | None, now: datet
         "case_id": item.case_id,
         "case_reference": case.reference if case else None,
         "tier": case.tier if case else None,
+        "priority": case.priority if case else None,
         "name": item.name,
         "lane": item.lane,
         "state": item.state,
