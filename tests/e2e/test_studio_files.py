@@ -184,6 +184,14 @@ def test_the_decision_table_editor_speaks_chinese(live_server, new_page, recorde
     assert "Hit policy" not in table.inner_text()
 
 
+def saved_task(session, task_id: str) -> bytes:
+    """The user task as the newest draft's general.bpmn holds it after a save."""
+    fresh(session)
+    draft = session.scalar(select(Draft).order_by(Draft.id.desc()))
+    [diagram] = [content for name, content in drafts.files_of(draft) if name == "general.bpmn"]
+    return re.search(rb'<bpmn:userTask id="%s".*?</bpmn:userTask>' % task_id.encode(), diagram, re.S).group(0)
+
+
 def test_the_panel_sets_the_form_variant_the_task_force_and_who_gets_the_task(
     live_server,
     new_page,
@@ -203,10 +211,7 @@ def test_the_panel_sets_the_form_variant_the_task_force_and_who_gets_the_task(
     page.locator("#save").click()
     expect(page.locator("#status")).to_have_text(re.compile("^Saved"))
 
-    fresh(session)
-    draft = session.scalar(select(Draft).order_by(Draft.id.desc()))
-    [diagram] = [content for name, content in drafts.files_of(draft) if name == "general.bpmn"]
-    task = re.search(rb'<bpmn:userTask id="tell_direction".*?</bpmn:userTask>', diagram, re.S).group(0)
+    task = saved_task(session, "tell_direction")
     for name, value in ((b"assignTo", b"task_force"), (b"formVariant", b"tier"), (b"taskForce", b"join")):
         assert re.search(rb'name="%s" value="%s"' % (name, value), task), name
 
@@ -217,8 +222,5 @@ def test_the_panel_sets_the_form_variant_the_task_force_and_who_gets_the_task(
     page.locator("#bio-properties-panel-studio-task-force").select_option("")
     page.locator("#save").click()
     expect(page.locator("#status")).to_have_text(re.compile("^Saved"))
-    fresh(session)
-    draft = session.scalar(select(Draft).order_by(Draft.id.desc()))
-    [diagram] = [content for name, content in drafts.files_of(draft) if name == "general.bpmn"]
-    task = re.search(rb'<bpmn:userTask id="tell_direction".*?</bpmn:userTask>', diagram, re.S).group(0)
+    task = saved_task(session, "tell_direction")
     assert b'name="assignTo"' not in task and b'name="formVariant"' not in task and b"taskForce" not in task

@@ -117,6 +117,18 @@ def work(engine, session, case_id, spec_id, user, data=None):
     return item
 
 
+def settle_fee_dispute(engine, session, case_id, agent):
+    """A general fee dispute of 300 CNY worked by ``agent`` from its direction to its follow-up visit."""
+    for spec, data in (
+        ("tell_direction", None),
+        ("propose_settlement", {"compensation_amount": 300, "apology": "We are sorry", "account": "6222001"}),
+        ("send_result", ANSWERS["send_result"]),
+        ("call_customer", None),
+        ("follow_up_visit", None),
+    ):
+        work(engine, session, case_id, spec, agent, data)
+
+
 def apologised(engine, session, agent, description: str = "The clerk was rude"):
     """A service-attitude complaint answered with an apology and no money: the case now waits on its result."""
     case = file(engine, description, "service_attitude").case
@@ -529,14 +541,7 @@ def test_the_product_explanation_is_due_a_day_after_it_starts(engine, session, p
 
 def test_a_general_fee_dispute_runs_from_intake_to_close(engine, session, people):
     case = file(engine, "An annual fee was charged twice", "fee_dispute", amount=300).case
-    for spec, data in (
-        ("tell_direction", None),
-        ("propose_settlement", {"compensation_amount": 300, "apology": "We are sorry", "account": "6222001"}),
-        ("send_result", ANSWERS["send_result"]),
-        ("call_customer", None),
-        ("follow_up_visit", None),
-    ):
-        work(engine, session, case.id, spec, people["ann"], data)
+    settle_fee_dispute(engine, session, case.id, people["ann"])
     fresh(session)
     closed = session.get(Case, case.id)
     assert (closed.status, closed.tier, closed.owner_id) == (

@@ -69,10 +69,9 @@ APPROVALS = [
 ]
 
 
-@pytest.fixture
-def world(session, make_user):
-    users = {name: make_user(name) for name in ("ann", "bob", "rita", "pia")}
-    deployment = Deployment(deployed_at=R0 - 30 * D, deployed_by="tests")
+def complaint_version(session, deployed_at) -> ProcessVersion:
+    """A deployed complaint process version for cases written straight into the tables (no diagram)."""
+    deployment = Deployment(deployed_at=deployed_at, deployed_by="tests")
     session.add(deployment)
     session.flush()
     version = ProcessVersion(
@@ -84,10 +83,17 @@ def world(session, make_user):
         spec_json="{}",
         forms={},
         lanes=[],
-        created_at=R0 - 30 * D,
+        created_at=deployed_at,
     )
     session.add(version)
     session.flush()
+    return version
+
+
+@pytest.fixture
+def world(session, make_user):
+    users = {name: make_user(name) for name in ("ann", "bob", "rita", "pia")}
+    version = complaint_version(session, R0 - 30 * D)
 
     def add_case(name, tier, channel, category, received, owner=None, **more):
         row = Case(

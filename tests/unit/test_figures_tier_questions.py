@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 
 from engine.cases import answers
-from engine.models import Case, Deployment, ProcessVersion
+from engine.models import Case
 from engine.reports import figures_kpis as k
 from engine.reports import monthly
 from engine.reports.figures import Filters, cases_behind, compute
-from tests.unit.test_figures import R0, add_item
+from tests.unit.test_figures import R0, add_item, complaint_version
 
 D = timedelta(days=1)
 NOVEMBER = Filters.for_month(2026, 11)
@@ -44,22 +44,7 @@ def world(session, make_user):
 def build(session, make_user) -> dict[str, int]:
     """The cases of ``SURVEYS`` with their follow-up answers; case ids by name."""
     ann = make_user("ann")
-    deployment = Deployment(deployed_at=R0 - 60 * D, deployed_by="tests")
-    session.add(deployment)
-    session.flush()
-    version = ProcessVersion(
-        process_key="complaint",
-        version=1,
-        sha256="0" * 64,
-        deployment_id=deployment.id,
-        source_file="complaint.bpmn",
-        spec_json="{}",
-        forms={},
-        lanes=[],
-        created_at=R0 - 60 * D,
-    )
-    session.add(version)
-    session.flush()
+    version = complaint_version(session, R0 - 60 * D)
     ids = {}
     for n, (name, (tier, given)) in enumerate([*SURVEYS.items(), ("oct", OCTOBER_CASE)]):
         received = R0 + n * timedelta(hours=1) if name != "oct" else R0 - 20 * D

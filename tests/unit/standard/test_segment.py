@@ -15,7 +15,7 @@ from engine.errors import ValidationFailed
 from engine.models import AuditEvent, Case, CaseStatus, Escalation, WorkItem
 from engine.timers.sla import sweep
 from tests.conftest import fresh
-from tests.unit.test_complaint_paths import ANSWERS, file, open_items, work
+from tests.unit.test_complaint_paths import file, open_items, settle_fee_dispute, work
 
 FRAUD = {"fraud_explained": True, "fraud_explained_how": "phone", "fraud_understood": True}
 PLAN = {"tailored_plan": "A dedicated manager and a review call next week", "tailored_agreed": True}
@@ -75,14 +75,7 @@ def test_the_tier_path_does_not_wait_for_the_tailored_plan_and_the_case_closes_a
     engine, session, people
 ):
     case = file(engine, "An annual fee was charged twice", "fee_dispute", 300, "high_net_worth").case
-    for spec, data in (
-        ("tell_direction", None),
-        ("propose_settlement", {"compensation_amount": 300, "apology": "We are sorry", "account": "6222001"}),
-        ("send_result", ANSWERS["send_result"]),
-        ("call_customer", None),
-        ("follow_up_visit", None),
-    ):
-        work(engine, session, case.id, spec, people["ann"], data)
+    settle_fee_dispute(engine, session, case.id, people["ann"])
     fresh(session)
     waiting = session.get(Case, case.id)
     assert waiting.status == CaseStatus.OPEN and waiting.decided_at is not None
