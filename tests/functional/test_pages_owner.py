@@ -16,6 +16,7 @@ from engine.studio import drafts
 from engine.timers import sla
 from tests.functional.pages_support import Browser
 from tests.functional.test_api_support import start
+from tests.paths import PROCESSES
 
 
 @pytest.fixture
@@ -149,6 +150,32 @@ def test_the_form_preview_draws_the_schema_as_the_task_page_does(owner):
         "/owner/form-preview", data="{", headers=headers, content_type="application/json"
     )
     assert "not valid JSON" in broken.text
+
+
+def test_the_form_preview_draws_each_variant_under_the_tier_that_asks_it(owner):
+    schema = json.loads((PROCESSES / "forms" / "survey.schema.json").read_text(encoding="utf-8"))
+    owner.get("/owner/")
+    headers = {**owner.headers, "X-CSRFToken": owner._token}
+    preview = owner.client.post(
+        "/owner/form-preview", data=json.dumps(schema), headers=headers, content_type="application/json"
+    ).text
+    base = preview[: preview.index('id="variant-urgent"')]
+    assert 'name="satisfaction"' in base and 'name="really_solved"' not in base
+    for tier, field in (
+        ("urgent", "really_solved"),
+        ("general", "other_needs"),
+        ("advisory", "advice_worked"),
+    ):
+        part = preview[preview.index(f'id="variant-{tier}"') :]
+        assert f'name="{field}"' in part.split("</fieldset>")[0], tier
+    assert "Asked only when the tier is Urgent" in preview
+    zh = owner.client.post(
+        "/owner/form-preview",
+        data=json.dumps(schema),
+        headers={**headers, "Accept-Language": "zh-CN"},
+        content_type="application/json",
+    ).text
+    assert "仅在级别为" in zh
 
 
 def test_download_is_the_drafts_files_as_a_zip(owner, session):

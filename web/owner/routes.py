@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import NotFound
+from engine.forms import VARIANTS
 from engine.models import Role
 from engine.studio import catalog, drafts
 from web.db import session
@@ -124,10 +126,21 @@ def form_preview():
                 raise ValueError
         except ValueError:
             error = _("The form is not valid JSON yet.")
-    shown = []
+    shown, variants = [], []
     if schema is not None:
         try:
-            shown = fields(schema, language=current_language(), timezone=current_app.config["TIMEZONE"])
+            draw = partial(fields, language=current_language(), timezone=current_app.config["TIMEZONE"])
+            shown = draw({k: v for k, v in schema.items() if k != VARIANTS})
+            # A form with variants: each variant's own questions under the case value that asks them.
+            for value, variant in (schema.get(VARIANTS) or {}).items():
+                if isinstance(variant, dict):
+                    part = {
+                        "type": "object",
+                        **{k: variant[k] for k in ("properties", "required") if k in variant},
+                    }
+                    variants.append((value, draw(part)))
         except Exception:  # a schema the form builder cannot draw yet (mid-edit): say so, keep editing
             error = _("This form cannot be drawn yet; the checks say what is wrong when you save.")
-    return render_template("owner/_form_preview.html", fields=shown, error=error, schema=schema or {})
+    return render_template(
+        "owner/_form_preview.html", fields=shown, variants=variants, error=error, schema=schema or {}
+    )
