@@ -34,7 +34,11 @@ class Outcome:
     case_id: int
     reference: str | None
     result: str  # same, different, stuck, incident
-    detail: str = ""
+    detail: str = ""  # in English, for the API and the CLI
+    # What the detail says, for the pages to say it in their language: stuck, stuck_parted, parted, incident,
+    # moved (or "" for nothing to add), with its parameters (element; error; moves: name, before, after).
+    code: str = ""
+    params: dict = field(default_factory=dict)
     # Where the paths part: the last element both took, and what each took next (BPMN id and name).
     after: dict | None = None
     recorded_next: dict | None = None
@@ -42,7 +46,14 @@ class Outcome:
     path: list[str] = field(default_factory=list)  # the draft's path
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "path"}
+        found = {k: v for k, v in self.__dict__.items() if k != "path"}
+        if "moves" in self.params:  # the moved due times as ISO 8601, like every time the API gives
+            moves = [
+                {**m, "before": m["before"].isoformat(), "after": m["after"].isoformat()}
+                for m in self.params["moves"]
+            ]
+            found["params"] = {**self.params, "moves": moves}
+        return found
 
 
 class _Parted(Exception):
@@ -198,33 +209,48 @@ def _judge(recorded: Recorded, runner: Runner, parted) -> Outcome:
     names = {**recorded.names, **names}
     outcome = Outcome(recorded.case_id, recorded.reference, SAME, path=path)
     if runner.error:
-        outcome.result, outcome.detail = INCIDENT, runner.error
+        outcome.result, outcome.code, outcome.params = INCIDENT, "incident", {"error": runner.error}
     elif parted is not None and runner.stuck():
-        outcome.result = STUCK
-        outcome.detail = f"waits for nothing that can come, where the record went on to {parted.element}"
+        outcome.result, outcome.code, outcome.params = STUCK, "stuck_parted", {"element": parted.element}
     elif runner.stuck():
-        outcome.result, outcome.detail = STUCK, "waits for nothing that can come"
+        outcome.result, outcome.code = STUCK, "stuck"
     elif parted is not None:
-        outcome.result = DIFFERENT
-        outcome.detail = f"the record went on at {parted.element}, which the draft never reached"
+        outcome.result, outcome.code, outcome.params = DIFFERENT, "parted", {"element": parted.element}
     elif Counter(path) != Counter(recorded.path) or sorted(waiting) != sorted(recorded.waiting):
         outcome.result = DIFFERENT
     if outcome.result != SAME:
         _where_they_part(outcome, recorded.path + recorded.waiting, path + waiting, names)
     else:
-        outcome.detail = _moved_deadlines(recorded.timers, timer_dues(runner.workflow), names)
+        moves = _moved_deadlines(recorded.timers, timer_dues(runner.workflow), names)
+        if moves:
+            outcome.code, outcome.params = "moved", {"moves": moves}
+    outcome.detail = _english(outcome.code, outcome.params)
     return outcome
 
 
-def _moved_deadlines(recorded: dict[str, list], draft: dict[str, list], names: dict[str, str]) -> str:
-    """The same path, at other times: each timer whose due time the draft moves (UTC)."""
-    moved = [
-        f"{names.get(element, element)}: {_hhmm(before)} → {_hhmm(after)}"
+def _moved_deadlines(recorded: dict[str, list], draft: dict[str, list], names: dict[str, str]) -> list[dict]:
+    """The same path, at other times: each timer whose due time the draft moves."""
+    return [
+        {"name": names.get(element, element), "before": before, "after": after}
         for element, times in recorded.items()
         for before, after in zip(times, draft.get(element, []), strict=False)
         if before != after
     ]
-    return "; ".join(moved)
+
+
+# The detail in English (the pages say it in their own language from the code and parameters).
+_ENGLISH = {
+    "stuck": "waits for nothing that can come",
+    "stuck_parted": "waits for nothing that can come, where the record went on to {element}",
+    "parted": "the record went on at {element}, which the draft never reached",
+    "incident": "{error}",
+}
+
+
+def _english(code: str, params: dict) -> str:
+    if code == "moved":
+        return "; ".join(f"{m['name']}: {_hhmm(m['before'])} → {_hhmm(m['after'])}" for m in params["moves"])
+    return _ENGLISH[code].format(**params) if code else ""
 
 
 def _hhmm(moment) -> str:

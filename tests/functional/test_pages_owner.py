@@ -3,6 +3,7 @@ the form preview and the download."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import zipfile
@@ -89,6 +90,18 @@ def test_try_shows_the_cases_a_shorter_deadline_routes_differently(owner, sessio
     assert page.count('data-result="different"') == 2 and "tell_direction_deadline" in page
     bad = owner.post(f"/owner/drafts/{draft.id}/try", {"since": "yesterday", "limit": "0"})
     assert bad.status_code == 422 and "Enter a date" in bad.text
+
+
+def test_try_says_which_deadline_moved_in_the_pages_language_and_the_banks_time(owner, session, clock):
+    draft = open_draft(owner, session)
+    edit(session, clock, draft, b'"PT4H"', b'"PT1H"')
+    # Nothing has fired yet: the same path, the direction due three hours earlier (shown in UTC+8).
+    for language, same in (("en", "same path"), ("zh-CN", "路径相同")):
+        owner.headers["Accept-Language"] = language
+        page = owner.post(f"/owner/drafts/{draft.id}/try", {"since": "2026-01-01", "limit": "100"}).text
+        outcomes = html.unescape(page.split('id="outcomes"')[1])
+        assert outcomes.count("tell_direction_deadline: 2026-03-02 13:00 → 2026-03-02 10:00") == 2, outcomes
+        assert "UTC" not in outcomes and outcomes.count(same) >= 2
 
 
 def test_run_one_case_steps_through_the_draft(owner, session):

@@ -121,7 +121,16 @@ SCHEMAS = {
                         "case_id": ID,
                         "reference": MAYBE_TEXT,
                         "result": {"enum": ["same", "different", "stuck", "incident"]},
-                        "detail": TEXT,
+                        "detail": {**TEXT, "description": "what the code and parameters say, in English"},
+                        "code": {
+                            "enum": ["", "stuck", "stuck_parted", "parted", "incident", "moved"],
+                            "description": "what the detail says, for a client to say it in its own language",
+                        },
+                        "params": {
+                            "type": "object",
+                            "description": "element (stuck_parted, parted), error (incident), or moves: each "
+                            "moved deadline's name and its due time before and after (ISO 8601)",
+                        },
                         "after": nullable(ELEMENT_REF),
                         "recorded_next": nullable(ELEMENT_REF),
                         "draft_next": nullable(ELEMENT_REF),
