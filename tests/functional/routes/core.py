@@ -45,4 +45,12 @@ ROUTES = [
     Route(
         "POST", "/api/v1/track/<tracking_code>/reply", PUBLIC, "/api/v1/track/{code}/reply", data={"json": {}}
     ),
+    Route("GET", "/api/v1/track/<tracking_code>/survey", PUBLIC, "/api/v1/track/{code}/survey"),
+    Route(
+        "POST",
+        "/api/v1/track/<tracking_code>/survey",
+        PUBLIC,
+        "/api/v1/track/{code}/survey",
+        data={"json": {}},
+    ),
 ]
