@@ -20,6 +20,7 @@ from engine.models import Case, CaseStatus, ExtensionRequest, ExtensionStatus, R
 
 # The step a request asks for: from 30 to 60 days.
 FROM_DAYS, TO_DAYS = 30, 60
+# Who decides it: a senior manager, not another supervisor.
 DECIDERS = (Role.SENIOR_MANAGER,)
 
 

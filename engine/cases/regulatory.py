@@ -30,8 +30,6 @@ FIRST_LIMIT_DAYS = 15
 EXTENSIONS = {15: (30, False), 30: (60, True)}
 DEFAULT_WARNING_DAYS = (10, 13)
 MANAGERS = {Role.SUPERVISOR, Role.ADMIN}
-# Who approves the further extension (30 → 60 days): a senior manager, not another supervisor.
-APPROVERS = {Role.SENIOR_MANAGER}
 
 
 def warning_days(settings: Mapping[str, Any]) -> tuple[int, ...]:

@@ -41,6 +41,20 @@ def database(tmp_path):
     admin.engine.dispose()
 
 
+def a_version(c) -> None:
+    """Deployment 1 with process version 1 of ``complaint``, written with plain SQL at an old revision."""
+    c.execute(
+        sa.text("INSERT INTO deployments (id, deployed_at, deployed_by) VALUES (1, :t, 'x')"), {"t": NOW}
+    )
+    c.execute(
+        sa.text(
+            "INSERT INTO process_versions (id, process_key, version, name, sha256, deployment_id, source_file,"
+            " lanes, created_at) VALUES (1, 'complaint', 1, 'c', 'h', 1, 'c.bpmn', '[]', :t)"
+        ),
+        {"t": NOW},
+    )
+
+
 def state_with(customer_id: str) -> str:
     data = {"customer": {"id": customer_id, "phone": "13812345678"}, "note": "tel:13812345678 called"}
     return json.dumps({"data": data, "tasks": {}})
@@ -49,16 +63,7 @@ def state_with(customer_id: str) -> str:
 def test_phone_keyed_customers_get_random_ids_in_the_table_and_the_case_state(database):
     upgrade(database.engine, "0012")
     with database.engine.begin() as c:
-        c.execute(
-            sa.text("INSERT INTO deployments (id, deployed_at, deployed_by) VALUES (1, :t, 'x')"), {"t": NOW}
-        )
-        c.execute(
-            sa.text(
-                "INSERT INTO process_versions (id, process_key, version, name, sha256, deployment_id, source_file,"
-                " lanes, created_at) VALUES (1, 'complaint', 1, 'c', 'h', 1, 'c.bpmn', '[]', :t)"
-            ),
-            {"t": NOW},
-        )
+        a_version(c)
         for row_id, external in ((1, "tel:13812345678"), (2, "C-001")):
             c.execute(
                 sa.text(

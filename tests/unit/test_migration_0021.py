@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from engine.store.schema import upgrade
-from tests.unit.test_migration_0013 import NOW, database  # noqa: F401  (the fixture)
+from tests.unit.test_migration_0013 import NOW, a_version, database  # noqa: F401  (the fixture)
 
 CASES = {1: "P1", 2: "P3", 3: None, 4: "P4"}
 # (work item id, case id, state)
@@ -19,16 +19,7 @@ ITEMS = [(10, 1, "ready"), (11, 1, "completed"), (20, 2, "claimed"), (30, 3, "re
 def test_existing_work_items_take_their_cases_priority(database):  # noqa: F811
     upgrade(database.engine, "0020")
     with database.engine.begin() as c:
-        c.execute(
-            sa.text("INSERT INTO deployments (id, deployed_at, deployed_by) VALUES (1, :t, 'x')"), {"t": NOW}
-        )
-        c.execute(
-            sa.text(
-                "INSERT INTO process_versions (id, process_key, version, name, sha256, deployment_id, source_file,"
-                " lanes, created_at) VALUES (1, 'complaint', 1, 'c', 'h', 1, 'c.bpmn', '[]', :t)"
-            ),
-            {"t": NOW},
-        )
+        a_version(c)
         for case_id, priority in CASES.items():
             c.execute(
                 sa.text(

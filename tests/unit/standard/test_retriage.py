@@ -18,6 +18,12 @@ def correct(engine, case, who, **changes):
     return retriage.retriage(engine, case.id, actor=who, **(values | changes))
 
 
+def waiting_timers(session, case_id) -> list[str]:
+    return session.scalars(
+        select(Timer.spec_id).where(Timer.case_id == case_id, Timer.status == TimerStatus.WAITING)
+    ).all()
+
+
 def test_a_supervisor_moves_a_misfiled_debit_to_the_urgent_path(engine, session, people):
     case = file(engine, "A payment I do not recognise", "fee_dispute", amount=3000).case
     work(engine, session, case.id, "tell_direction", people["ann"])
@@ -48,9 +54,7 @@ def test_a_supervisor_moves_a_misfiled_debit_to_the_urgent_path(engine, session,
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.spec_id == "propose_settlement")
     ).one()
     assert settlement.state == WorkItemState.CANCELLED
-    waiting = session.scalars(
-        select(Timer.spec_id).where(Timer.case_id == case.id, Timer.status == TimerStatus.WAITING)
-    ).all()
+    waiting = waiting_timers(session, case.id)
     assert "propose_settlement_deadline" not in waiting  # the general path's deadlines went with it
     assert all(i.tier == "urgent" for i in open_items(session, case.id))
     event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).one()
@@ -115,9 +119,7 @@ def test_a_supervisor_moves_a_case_off_the_urgent_path(engine, session, people):
         select(WorkItem.spec_id).where(WorkItem.case_id == case.id, WorkItem.state == WorkItemState.CANCELLED)
     ).all()
     assert urgent_open <= set(cancelled)
-    waiting = session.scalars(
-        select(Timer.spec_id).where(Timer.case_id == case.id, Timer.status == TimerStatus.WAITING)
-    ).all()
+    waiting = waiting_timers(session, case.id)
     assert "run_urgent_path_deadline" not in waiting  # the urgent path's deadline went with it
     event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "case.retriaged")).one()
     assert event.payload["moved"] is True
